@@ -1,0 +1,76 @@
+/**
+ * defineActor: how a user writes an actor. Actor logic is a plain object (as in xstate v5); the
+ * module that default-exports it is what `spawn` loads inside a worker.
+ */
+import type { Logger } from 'pino';
+import type { ActorRef, AskOptions, TellOptions } from './ref.js';
+import type { MailboxOptions } from './mailbox.js';
+import { invalidArgument } from './errors.js';
+
+/** What a handler sees besides its state and message. One per actor, valid during the call. */
+export interface ActorContext {
+  /** This actor's ref. */
+  readonly self: ActorRef;
+  /** The sender of the current message, or null (sent from outside any actor, or no message). */
+  readonly sender: ActorRef | null;
+  /** This actor's name, if it was spawned with one. */
+  readonly name: string | undefined;
+  /** A pino child logger bound to this actor's path and thread. */
+  readonly log: Logger;
+  /**
+   * Answers the current message: resolves the sender's ask, or, for a tell from an actor, tells
+   * that actor `value`. With no one to answer, the reply is dead-lettered `no-reply-to`.
+   */
+  reply(value: unknown): void;
+  /** Sends to another actor, with this actor as sender. */
+  tell(to: ActorRef, msg: unknown, options?: TellOptions): void;
+  /** Asks another actor; await it inside an async receive. */
+  ask<R = unknown>(to: ActorRef, msg: unknown, options?: AskOptions): Promise<R>;
+  /**
+   * Starts a child on this actor's worker. Children stop before their parent; a child that fails
+   * is stopped and its parent is told (logged at warn with both paths).
+   */
+  spawn(module: URL | string, options?: ChildSpawnOptions): Promise<ActorRef>;
+  /** Stops a child (or, with no argument, this actor) after the current message. */
+  stop(ref?: ActorRef): void;
+}
+
+export interface ChildSpawnOptions {
+  /** Unique among this actor's children; the child's path is `<parent path>/<name>`. */
+  name?: string;
+  args?: unknown;
+  mailbox?: Partial<MailboxOptions>;
+}
+
+export interface ActorDefinition<S = any, M = any, A = any> {
+  /** Makes the initial state from the spawn `args`. May be async; a throw fails the spawn. Default: undefined state. */
+  init?(args: A, ctx: ActorContext): S | Promise<S>;
+  /**
+   * Handles one message and returns the new state (returning undefined keeps the state). May be
+   * async: the actor takes its next message only after the promise settles. A throw stops the
+   * actor, dead-letters the message with the error (reason `actor-failed`) and rejects an ask.
+   */
+  receive(state: S, msg: M, ctx: ActorContext): S | void | Promise<S | void>;
+  /** Called once after the actor stopped taking mail (its children are already stopped). */
+  postStop?(state: S, ctx: ActorContext): void | Promise<void>;
+}
+
+/** The brand that marks a defineActor() result, across module copies (Symbol.for is global). */
+export const ACTOR_BRAND = Symbol.for('troupe.actor');
+
+export type DefinedActor<S = any, M = any, A = any> = ActorDefinition<S, M, A> & { readonly [ACTOR_BRAND]: true };
+
+/** Marks an actor definition; export its result as the module's default export. */
+export function defineActor<S = any, M = any, A = any>(definition: ActorDefinition<S, M, A>): DefinedActor<S, M, A> {
+  if (definition === null || typeof definition !== 'object') throw invalidArgument('definition', 'an object with receive()', definition);
+  if (typeof definition.receive !== 'function') throw invalidArgument('definition.receive', 'a function', definition.receive);
+  for (const hook of ['init', 'postStop'] as const) {
+    const fn = definition[hook];
+    if (fn !== undefined && typeof fn !== 'function') throw invalidArgument(`definition.${hook}`, 'a function', fn);
+  }
+  return Object.freeze({ ...definition, [ACTOR_BRAND]: true as const });
+}
+
+export function isDefinedActor(v: unknown): v is DefinedActor {
+  return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[ACTOR_BRAND] === true;
+}

@@ -1,0 +1,115 @@
+/**
+ * A bounded mailbox with two lanes: system messages (stop, watch notices) are always taken before
+ * user messages, and never count against the capacity.
+ *
+ * The user lane is a growable circular buffer kept as parallel arrays (message, sender thread,
+ * sender id, correlation id), so enqueueing allocates nothing per message once it has grown.
+ */
+import { invalidArgument } from './errors.js';
+
+/** What to do with a user message when the mailbox is full. */
+export type OverflowPolicy = 'dead-letter' | 'drop-oldest' | 'reject';
+
+export interface MailboxOptions {
+  /** Most user messages waiting at once. Default 10 000. */
+  capacity: number;
+  /**
+   * `'dead-letter'` (default): the new message is dead-lettered `mailbox-full`.
+   * `'drop-oldest'`: the oldest waiting message is dead-lettered `dropped-oldest` and the new one kept.
+   * `'reject'`: like dead-letter, and an ask is rejected with MailboxFullError (ERR_TROUPE_MAILBOX_FULL).
+   */
+  overflow: OverflowPolicy;
+}
+
+export const DEFAULT_MAILBOX: MailboxOptions = { capacity: 10_000, overflow: 'dead-letter' };
+
+const POLICIES: readonly OverflowPolicy[] = ['dead-letter', 'drop-oldest', 'reject'];
+
+export function mailboxOptions(given: Partial<MailboxOptions> | undefined): MailboxOptions {
+  if (given === undefined) return DEFAULT_MAILBOX;
+  if (given === null || typeof given !== 'object') throw invalidArgument('mailbox', 'an object { capacity, overflow }', given);
+  const capacity = given.capacity ?? DEFAULT_MAILBOX.capacity;
+  const overflow = given.overflow ?? DEFAULT_MAILBOX.overflow;
+  if (!Number.isInteger(capacity) || capacity < 1) throw invalidArgument('mailbox.capacity', 'a positive integer', capacity);
+  if (!POLICIES.includes(overflow)) throw invalidArgument('mailbox.overflow', `one of ${POLICIES.join(', ')}`, overflow);
+  return { capacity, overflow };
+}
+
+export class Mailbox {
+  readonly capacity: number;
+  readonly overflow: OverflowPolicy;
+  private msgs: unknown[];
+  private sThread: Int32Array;
+  private sId: Uint32Array;
+  private corr: Uint32Array;
+  private head = 0;
+  private count = 0;
+  /** The system lane: rare, so a plain array. */
+  readonly system: unknown[] = [];
+
+  constructor(options: MailboxOptions) {
+    this.capacity = options.capacity;
+    this.overflow = options.overflow;
+    const initial = Math.min(16, options.capacity);
+    this.msgs = new Array(initial);
+    this.sThread = new Int32Array(initial);
+    this.sId = new Uint32Array(initial);
+    this.corr = new Uint32Array(initial);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get isFull(): boolean {
+    return this.count >= this.capacity;
+  }
+
+  /** Appends a user message. The caller has checked `isFull` and applied the overflow policy. */
+  push(msg: unknown, senderThread: number, senderId: number, corr: number): void {
+    if (this.count === this.msgs.length) this.grow();
+    const at = (this.head + this.count) % this.msgs.length;
+    this.msgs[at] = msg;
+    this.sThread[at] = senderThread;
+    this.sId[at] = senderId;
+    this.corr[at] = corr;
+    this.count++;
+  }
+
+  /** Index of the oldest message, to read its fields before `shift()`. Only valid when size > 0. */
+  get first(): number {
+    return this.head;
+  }
+  messageAt(i: number): unknown { return this.msgs[i]; }
+  senderThreadAt(i: number): number { return this.sThread[i]!; }
+  senderIdAt(i: number): number { return this.sId[i]!; }
+  corrAt(i: number): number { return this.corr[i]!; }
+
+  /** Removes the oldest message (read it first through `first`). */
+  shift(): void {
+    this.msgs[this.head] = undefined; // let it be collected
+    this.head = (this.head + 1) % this.msgs.length;
+    this.count--;
+  }
+
+  private grow(): void {
+    const old = this.msgs.length;
+    const size = Math.min(Math.max(old * 2, 16), Math.max(this.capacity, 16));
+    const msgs = new Array(size);
+    const sThread = new Int32Array(size);
+    const sId = new Uint32Array(size);
+    const corr = new Uint32Array(size);
+    for (let i = 0; i < this.count; i++) {
+      const from = (this.head + i) % old;
+      msgs[i] = this.msgs[from];
+      sThread[i] = this.sThread[from]!;
+      sId[i] = this.sId[from]!;
+      corr[i] = this.corr[from]!;
+    }
+    this.msgs = msgs;
+    this.sThread = sThread;
+    this.sId = sId;
+    this.corr = corr;
+    this.head = 0;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * ActorRef: the address of an actor, and the way to send it mail.
+ *
+ * A ref is plain data (`path`, `thread`, `id`) and can travel inside messages to any thread:
+ * the codec writes it as an extension and rebuilds it bound to the receiving thread's transport.
+ * Identity is (thread, id): ids are never reused, so a ref to a stopped actor never reaches
+ * another one; mail to it is dead-lettered `no-such-actor`.
+ */
+import type { Transferable } from 'node:worker_threads';
+import { invalidArgument } from './errors.js';
+
+export interface TellOptions {
+  /** ArrayBuffers (or MessagePorts) to transfer instead of copy; the message then goes over a port, in order. */
+  transfer?: readonly Transferable[];
+}
+
+export interface AskOptions {
+  /** How long to wait for the reply. Default 5000 ms. */
+  timeoutMs?: number;
+  /** Aborting it rejects the ask at once with ERR_TROUPE_ASK_ABORTED; a later reply is dropped. */
+  signal?: AbortSignal;
+  transfer?: readonly Transferable[];
+}
+
+/** What a thread provides to refs: main's system or a worker's host. @internal */
+export interface RefTransport {
+  tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): void;
+  ask(ref: ActorRef, msg: unknown, options: AskOptions | undefined): Promise<unknown>;
+}
+
+const transports = new WeakMap<ActorRef, RefTransport>();
+
+export class ActorRef {
+  /** Where the actor sits in its tree, e.g. `/user/orders/audit`. Informative; identity is (thread, id). */
+  readonly path: string;
+  /** Mesh thread of the actor (0 is main, host worker k is k + 1). */
+  readonly thread: number;
+  /** The actor's id on its thread; never reused. */
+  readonly id: number;
+
+  /** @internal refs are made by the runtime, never by users. */
+  constructor(path: string, thread: number, id: number, transport: RefTransport | null) {
+    this.path = path;
+    this.thread = thread;
+    this.id = id;
+    if (transport) transports.set(this, transport);
+  }
+
+  /** Sends `msg` and returns at once. Inside an actor, the sender is that actor. */
+  tell(msg: unknown, options?: TellOptions): void {
+    transportOf(this).tell(this, msg, options);
+  }
+
+  /** Sends `msg` and resolves with the reply (`ctx.reply(value)`), or rejects with the handler's error. */
+  ask<R = unknown>(msg: unknown, options?: AskOptions): Promise<R> {
+    return transportOf(this).ask(this, msg, options) as Promise<R>;
+  }
+
+  equals(other: ActorRef | null | undefined): boolean {
+    return !!other && other.thread === this.thread && other.id === this.id;
+  }
+
+  toString(): string {
+    return `ActorRef(${this.path})`;
+  }
+
+  toJSON(): { path: string; thread: number; id: number } {
+    return { path: this.path, thread: this.thread, id: this.id };
+  }
+}
+
+function transportOf(ref: ActorRef): RefTransport {
+  const t = transports.get(ref);
+  if (!t) throw invalidArgument('ref', 'an ActorRef made by troupe (from spawn, lookup or a message)', ref);
+  return t;
+}
+
+export function isActorRef(v: unknown): v is ActorRef {
+  return v instanceof ActorRef;
+}

@@ -1,0 +1,101 @@
+/**
+ * A thread's pending asks, by correlation id: the timeout, the AbortSignal, and what to do with
+ * the reply. A reply that finds no pending ask (it timed out, or was aborted) is dead-lettered
+ * `late-reply`; every reply is counted as processed or dead-lettered, so conservation holds.
+ */
+import { AskTimeoutError, TroupeError, fromWireError, invalidArgument, type WireError } from '../actors/errors.js';
+import type { AskOptions } from '../actors/ref.js';
+import { K_REPLY, S_DEAD_LETTERED, S_PROCESSED } from './wire.js';
+
+export const DEFAULT_ASK_TIMEOUT_MS = 5000;
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  timer: ReturnType<typeof setTimeout>;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+export class AskTable {
+  private readonly pending = new Map<number, Pending>();
+  private next = 1;
+
+  constructor(
+    private readonly stats: Float64Array,
+    private readonly deadLetter: (reason: string, corr: number, value: unknown) => void,
+  ) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Opens an ask. `corr` is 0 when the ask already failed (bad options, signal already aborted). */
+  open(target: string, options: AskOptions | undefined): { corr: number; promise: Promise<unknown> } {
+    const timeoutMs = options?.timeoutMs ?? DEFAULT_ASK_TIMEOUT_MS;
+    const signal = options?.signal;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > 2 ** 31 - 1) {
+      return { corr: 0, promise: Promise.reject(invalidArgument('timeoutMs', 'a positive number of milliseconds', timeoutMs)) };
+    }
+    if (signal?.aborted) return { corr: 0, promise: Promise.reject(aborted(target, signal)) };
+    let corr = this.next;
+    this.next = this.next >= 0xfffffffe ? 1 : this.next + 1;
+    while (this.pending.has(corr)) corr++;
+    const promise = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(corr);
+        if (p.onAbort) signal!.removeEventListener('abort', p.onAbort);
+        reject(new AskTimeoutError(target, timeoutMs));
+      }, timeoutMs);
+      const p: Pending = { resolve, reject, timer, signal, onAbort: undefined };
+      if (signal) {
+        p.onAbort = () => {
+          this.pending.delete(corr);
+          clearTimeout(timer);
+          reject(aborted(target, signal));
+        };
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      this.pending.set(corr, p);
+    });
+    return { corr, promise };
+  }
+
+  /** A reply (K_REPLY: the value; K_REPLY_ERROR: a WireError) for `corr`. */
+  settle(corr: number, kind: number, value: unknown): void {
+    const p = this.pending.get(corr);
+    if (p === undefined) {
+      this.stats[S_DEAD_LETTERED]!++;
+      this.deadLetter('late-reply', corr, value);
+      return;
+    }
+    this.pending.delete(corr);
+    clearTimeout(p.timer);
+    if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort);
+    this.stats[S_PROCESSED]!++;
+    if (kind === K_REPLY) p.resolve(value);
+    else p.reject(fromWireError(value as WireError));
+  }
+
+  /** The send failed before anything was queued (e.g. an unencodable message). */
+  fail(corr: number, err: unknown): void {
+    const p = this.pending.get(corr);
+    if (!p) return;
+    this.pending.delete(corr);
+    clearTimeout(p.timer);
+    if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort);
+    p.reject(err);
+  }
+
+  /** Rejects everything pending (the thread is closing). */
+  closeAll(): void {
+    for (const [corr, p] of this.pending) {
+      this.fail(corr, new TroupeError('ERR_TROUPE_SYSTEM_STOPPED', 'the actor system stopped before the reply came'));
+      void p;
+    }
+  }
+}
+
+function aborted(target: string, signal: AbortSignal): TroupeError {
+  return new TroupeError('ERR_TROUPE_ASK_ABORTED', `ask to ${target} was aborted`, { cause: signal.reason });
+}

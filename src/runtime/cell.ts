@@ -1,0 +1,92 @@
+/**
+ * An actor as its host sees it: definition, state, mailbox, place in the tree, and the context
+ * object its handlers get (one per actor, reused for every message).
+ */
+import type { Logger } from 'pino';
+import type { ActorContext, ChildSpawnOptions, DefinedActor } from '../actors/define.js';
+import { Mailbox } from '../actors/mailbox.js';
+import { ActorRef, type AskOptions, type TellOptions } from '../actors/ref.js';
+import { invalidArgument } from '../actors/errors.js';
+import type { Host } from './host.js';
+
+export class Cell {
+  readonly id: number;
+  readonly path: string;
+  readonly name: string | undefined;
+  readonly def: DefinedActor;
+  readonly mailbox: Mailbox;
+  readonly ref: ActorRef;
+  readonly parent: Cell | null;
+  /** Children in start order (Map keeps insertion order), by name or `$id`. */
+  readonly children = new Map<string, Cell>();
+  readonly ctx: Context;
+  state: unknown = undefined;
+  /** In the run queue. */
+  scheduled = false;
+  /** An async handler is running. */
+  busy = false;
+  stopping: Promise<void> | null = null;
+  stopped = false;
+  /** The current message's sender and correlation id (valid while its handler runs). */
+  curThread = -1;
+  curSender = 0;
+  curCorr = 0;
+  /** Resolved when an async handler settles (for a stop that must wait for it). */
+  idleWaiters: (() => void)[] = [];
+
+  constructor(host: Host, id: number, path: string, name: string | undefined, def: DefinedActor, mailbox: Mailbox, parent: Cell | null) {
+    this.id = id;
+    this.path = path;
+    this.name = name;
+    this.def = def;
+    this.mailbox = mailbox;
+    this.parent = parent;
+    this.ref = new ActorRef(path, host.thread, id, host);
+    this.ctx = new Context(host, this);
+  }
+
+  get childKey(): string {
+    return this.name ?? `$${this.id}`;
+  }
+}
+
+export class Context implements ActorContext {
+  private logger: Logger | undefined;
+  constructor(private readonly host: Host, private readonly cell: Cell) {}
+
+  get self(): ActorRef { return this.cell.ref; }
+  get name(): string | undefined { return this.cell.name; }
+
+  get sender(): ActorRef | null {
+    const c = this.cell;
+    if (c.curThread < 0 || c.curSender === 0) return null;
+    return this.host.refFor(c.curThread, c.curSender);
+  }
+
+  get log(): Logger {
+    // Made on first use: a pino child per actor is too heavy for 100k idle actors.
+    return (this.logger ??= this.host.log.child({ actor: this.cell.path }));
+  }
+
+  reply(value: unknown): void {
+    this.host.reply(this.cell, value);
+  }
+
+  tell(to: ActorRef, msg: unknown, options?: TellOptions): void {
+    if (!(to instanceof ActorRef)) throw invalidArgument('to', 'an ActorRef', to);
+    this.host.send(to, msg, this.cell, options?.transfer);
+  }
+
+  ask<R = unknown>(to: ActorRef, msg: unknown, options?: AskOptions): Promise<R> {
+    if (!(to instanceof ActorRef)) return Promise.reject(invalidArgument('to', 'an ActorRef', to));
+    return this.host.ask(to, msg, options, this.cell) as Promise<R>;
+  }
+
+  spawn(module: URL | string, options: ChildSpawnOptions = {}): Promise<ActorRef> {
+    return this.host.spawnChild(this.cell, module, options);
+  }
+
+  stop(ref?: ActorRef): void {
+    this.host.requestStop(ref ?? this.cell.ref);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Message encoding for the ring mesh: msgpackr, one Packr/Unpackr per thread, reused for every
+ * message (no allocation per message beyond msgpackr's own output view).
+ *
+ * ActorRefs travel as an extension and come back bound to the decoding thread's transport.
+ * Values msgpack would silently drop or mangle (functions, symbols) are refused at encode time,
+ * so a bad message throws at `tell` rather than arriving changed.
+ */
+import { Packr, Unpackr, addExtension } from 'msgpackr';
+import { ActorRef, type RefTransport } from '../actors/ref.js';
+import { TroupeError } from '../actors/errors.js';
+
+/** The transport refs decoded right now are bound to (decoding is synchronous). */
+let decodingFor: RefTransport | null = null;
+
+addExtension({
+  Class: ActorRef,
+  type: 0x54, // 'T'
+  write: (ref: ActorRef) => [ref.path, ref.thread, ref.id],
+  read: (a: [string, number, number]) => new ActorRef(a[0], a[1], a[2], decodingFor),
+});
+
+function refuseFunction(): never {
+  throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', 'a message cannot hold a function; send plain data');
+}
+
+export class Codec {
+  private readonly packr = new Packr({ useRecords: false, moreTypes: true, writeFunction: refuseFunction } as never);
+  // copyBuffers: binary values must not stay views into a ring or scratch buffer that is reused.
+  private readonly unpackr = new Unpackr({ useRecords: false, moreTypes: true, copyBuffers: true });
+  /** Payloads are copied out of shared memory first: msgpackr's native string extractor
+   * refuses a SharedArrayBuffer, and falling back costs a caught exception per message. */
+  private scratch = new Uint8Array(4096);
+  private readonly range = { start: 0, end: 0 };
+  private readonly transport: RefTransport | null;
+
+  constructor(transport: RefTransport | null) {
+    this.transport = transport;
+  }
+
+  /**
+   * Encodes a message. The result is a view into the encoder's reusable buffer: copy it (into a
+   * ring, say) before the next call. Throws ERR_TROUPE_UNENCODABLE_MESSAGE with the reason.
+   */
+  encode(value: unknown): Uint8Array {
+    try {
+      return this.packr.pack(value);
+    } catch (err) {
+      if (err instanceof TroupeError) throw err;
+      throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE',
+        `message cannot be encoded: ${(err as Error).message}; send plain data`, { cause: err });
+    }
+  }
+
+  /** Decodes `bytes[start, start + length)` in place (works on shared memory). */
+  decode(bytes: Uint8Array, start: number, length: number): unknown {
+    const range = this.range;
+    if (bytes.buffer instanceof SharedArrayBuffer) {
+      if (length > this.scratch.length) this.scratch = new Uint8Array(Math.max(length, this.scratch.length * 2));
+      this.scratch.set(bytes.subarray(start, start + length));
+      bytes = this.scratch;
+      start = 0;
+    }
+    range.start = start;
+    range.end = start + length;
+    const prev = decodingFor;
+    decodingFor = this.transport;
+    try {
+      return this.unpackr.unpack(bytes, range);
+    } finally {
+      decodingFor = prev;
+    }
+  }
+}

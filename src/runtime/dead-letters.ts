@@ -1,0 +1,83 @@
+/**
+ * The system's dead letters, kept on main in a bounded store (the newest `capacity` entries),
+ * with a count per reason that is never trimmed. Every thread sends its dead letters here.
+ *
+ * Reasons: `mailbox-full`, `dropped-oldest` (overflow policies), `actor-failed` (the handler
+ * threw; `error` says what), `actor-stopped` (mail left when it stopped), `no-such-actor`,
+ * `late-reply` (a reply after its ask timed out or was aborted), `no-reply-to` (ctx.reply with
+ * no one to answer), `pool-full` (a pool's queue was full), `shutdown`.
+ */
+import { fromWireError } from '../actors/errors.js';
+import type { DeadLetterWire } from './wire.js';
+
+export interface DeadLetter {
+  reason: string;
+  /** The target's path (or address, `@thread.id`, when the actor is gone). */
+  target: string;
+  sender: string | null;
+  message: unknown;
+  /** The error that made it a dead letter, rebuilt with its name, message and code. */
+  error?: Error;
+  time: number;
+}
+
+export interface DeadLetterFilter {
+  reason?: string;
+  target?: string;
+  since?: number;
+  limit?: number;
+}
+
+export class DeadLetters {
+  /** How many entries the store keeps (older ones are counted, then dropped). */
+  readonly capacity: number;
+  private readonly entries: DeadLetter[] = [];
+  private readonly byReason = new Map<string, number>();
+  private readonly listeners = new Set<(d: DeadLetter) => void>();
+  private total = 0;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  /** Dead letters received so far (all of them, not only those still kept). */
+  get count(): number {
+    return this.total;
+  }
+
+  /** Counts by reason, e.g. `{ 'mailbox-full': 3 }`. */
+  counts(): Record<string, number> {
+    return Object.fromEntries(this.byReason);
+  }
+
+  /** Kept entries that match, oldest first; `limit` keeps the newest ones. */
+  list(filter: DeadLetterFilter = {}): DeadLetter[] {
+    const kept = this.entries.length > this.capacity ? this.entries.slice(-this.capacity) : this.entries;
+    let out = kept.filter((d) =>
+      (filter.reason === undefined || d.reason === filter.reason) &&
+      (filter.target === undefined || d.target === filter.target) &&
+      (filter.since === undefined || d.time >= filter.since));
+    if (filter.limit !== undefined && out.length > filter.limit) out = out.slice(out.length - filter.limit);
+    return out;
+  }
+
+  /** Calls `fn` for every new dead letter; returns the unsubscribe function. */
+  subscribe(fn: (d: DeadLetter) => void): () => void {
+    this.listeners.add(fn);
+    return () => { this.listeners.delete(fn); };
+  }
+
+  /** @internal */
+  add(w: DeadLetterWire): void {
+    const d: DeadLetter = { reason: w.reason, target: w.target, sender: w.sender, message: w.message, time: w.time };
+    if (w.error) d.error = fromWireError(w.error);
+    this.total++;
+    this.byReason.set(d.reason, (this.byReason.get(d.reason) ?? 0) + 1);
+    this.entries.push(d);
+    // Trim in bulk: one splice per `capacity` additions, not one per entry.
+    if (this.entries.length >= 2 * this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+    for (const fn of this.listeners) {
+      try { fn(d); } catch { /* a listener's bug must not lose the next dead letter */ }
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The piscina worker file. Each host worker runs one long-lived `host` task (it resolves when
+ * the system shuts down); pool actors' messages run here as ordinary `poolTask` tasks.
+ */
+import { threadId } from 'node:worker_threads';
+import { Host } from './host.js';
+import { loadActor } from './modules.js';
+import { toWireError } from '../actors/errors.js';
+import { createLogger } from '../observability/logger.js';
+import type { ActorContext } from '../actors/define.js';
+import type { HostStart } from './wire.js';
+import type { PoolTask, PoolResult } from './pool-wire.js';
+
+let host: Host | null = null;
+
+export async function hostTask({ start }: { start: HostStart }): Promise<number> {
+  host = new Host(start);
+  // A pending Atomics.waitAsync does not keep a thread alive; this handle does, until close.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  try {
+    await host.done;
+  } finally {
+    clearInterval(keepAlive);
+    host = null;
+  }
+  return threadId;
+}
+
+const poolStates = new Map<string, Promise<unknown>>();
+
+export async function poolTask(task: PoolTask): Promise<PoolResult> {
+  try {
+    const def = await loadActor(task.url);
+    const log = createLogger({ level: task.logLevel }).child({ pool: task.pool, threadId });
+    let replied = false;
+    let reply: unknown = undefined;
+    const ctx: ActorContext = {
+      get self(): never { throw new Error('a pool actor has no self: it is stateless and runs anywhere'); },
+      sender: null,
+      name: task.pool,
+      log,
+      reply(v) { replied = true; reply = v; },
+      tell(to, msg, options) { to.tell(msg, options); },
+      ask(to, msg, options) { return to.ask(msg, options); },
+      spawn() { return Promise.reject(new Error('a pool actor cannot spawn children')); },
+      stop() { /* nothing to stop: each message is its own task */ },
+    };
+    let state = poolStates.get(task.pool);
+    if (state === undefined) {
+      // init runs once per worker and pool; the state is per worker, never shared.
+      state = Promise.resolve(def.init ? def.init(task.args, ctx) : undefined);
+      poolStates.set(task.pool, state);
+    }
+    const s = await state;
+    if (task.probe) return { ok: true, replied: false, value: undefined };
+    const result = await def.receive(s, task.msg, ctx);
+    void result;
+    return { ok: true, replied, value: reply };
+  } catch (err) {
+    return { ok: false, error: toWireError(err) };
+  }
+}
+
+export function dropPoolState(pool: string): void {
+  poolStates.delete(pool);
+}

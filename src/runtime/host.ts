@@ -1,0 +1,541 @@
+/**
+ * The worker side of a host: the actors on one worker thread, its scheduler, and its end of the
+ * ring mesh. main talks to it over two ports: `control` (comlink: spawn, stop, idle, stats) and
+ * `events` (ring links in, dead letters and names out). Messages never use either.
+ *
+ * Scheduler: actors with mail wait in a FIFO run queue. Each pump turn runs actors for at most
+ * `sliceMs`, each for at most `throughput` messages (fairness), then yields to the event loop so
+ * timers and I/O inside actors keep running. An async `receive` is one message at a time: the
+ * actor leaves the run queue until its promise settles.
+ */
+import type { Transferable } from 'node:worker_threads';
+import { threadId, type MessagePort } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import type { Logger } from 'pino';
+import { Cell } from './cell.js';
+import { MeshNode } from './mesh.js';
+import { loadActor } from './modules.js';
+import { createLogger } from '../observability/logger.js';
+import { AskTable } from './ask-table.js';
+import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
+import { Mailbox, mailboxOptions } from '../actors/mailbox.js';
+import type { ChildSpawnOptions } from '../actors/define.js';
+import { MailboxFullError, TroupeError, invalidArgument, toWireError, type WireError } from '../actors/errors.js';
+import {
+  ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED,
+  S_QUEUED, S_SENT, type DeadLetterWire, type HostControl, type HostStart, type HostStats, type HostToMain,
+  type MainToHost, type SpawnReply, type SpawnRequest, type Tuning,
+} from './wire.js';
+
+type SystemMessage = { t: 'stop' } | { t: 'child-failed'; child: string; error: WireError };
+
+/** What a control call returns: errors travel as data, since comlink drops their codes. */
+export type ControlResult<T> = { ok: true; value: T } | { ok: false; error: WireError };
+
+export class Host implements RefTransport {
+  readonly thread: number;
+  readonly log: Logger;
+  readonly mesh: MeshNode;
+  private readonly systemName: string;
+  private readonly tuning: Tuning;
+  private readonly stats: Float64Array;
+  private readonly events: MessagePort;
+  private readonly cells = new Map<number, Cell>();
+  private readonly roots = new Map<string, Cell>();
+  private nextId = 1; // 0 is the thread's ask table
+  private readonly runQueue: Cell[] = [];
+  private runHead = 0;
+  private readonly asks: AskTable;
+  /** The actor whose handler is running synchronously right now: the implicit sender. */
+  private current: Cell | null = null;
+  private readonly idleWaiters: (() => void)[] = [];
+  private deadBatch: DeadLetterWire[] = [];
+  private closed = false;
+  private closeResolve!: () => void;
+  readonly done: Promise<void>;
+
+  constructor(start: HostStart) {
+    this.thread = start.thread;
+    this.systemName = start.systemName;
+    this.tuning = start.tuning;
+    this.stats = new Float64Array(start.stats);
+    this.events = start.events;
+    this.log = createLogger({ level: start.logLevel }).child({ system: start.systemName, worker: start.thread - 1, threadId });
+    this.asks = new AskTable(this.stats, (reason, corr, value) => this.deadLetter(reason, `ask #${corr}`, null, value));
+    this.mesh = new MeshNode({
+      thread: start.thread,
+      doorbell: start.doorbell,
+      tuning: start.tuning,
+      transport: this,
+      deliver: (from, target, sender, corr, kind, value) => this.deliver(from, target, sender, corr, kind, value),
+      requestLink: (to) => this.post({ t: 'need-link', to }),
+      work: () => this.runActors(),
+      hasWork: () => this.runHead < this.runQueue.length,
+    });
+    this.done = new Promise((resolve) => { this.closeResolve = resolve; });
+    this.events.on('message', (m: MainToHost) => {
+      if (m.t === 'link-out') this.mesh.attachOut(m.to, m.ring, m.port, m.doorbell);
+      else if (m.t === 'link-in') this.mesh.attachIn(m.from, m.ring, m.port, m.doorbell);
+    });
+    const control: HostControl & { close(): void } = {
+      spawn: (req) => this.guard(() => this.spawnRoot(req)) as never,
+      stop: (id) => this.guard(() => this.stopById(id)) as never,
+      idle: (ms) => this.guard(() => this.idle(ms)) as never,
+      stopAll: () => this.guard(() => this.stopAll()) as never,
+      stats: () => this.guard(async () => this.hostStats()) as never,
+      close: () => this.close(),
+    };
+    Comlink.expose(control, nodeEndpoint(start.control));
+    this.mesh.schedule();
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<ControlResult<T>> {
+    try {
+      return { ok: true, value: await fn() };
+    } catch (err) {
+      return { ok: false, error: toWireError(err) };
+    }
+  }
+
+  private post(m: HostToMain): void {
+    this.events.postMessage(m);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Spawning
+
+  private async spawnRoot(req: SpawnRequest): Promise<SpawnReply> {
+    const cell = await this.create(req.url, req.name, req.args, req.mailbox, null);
+    return { id: cell.id, path: cell.path };
+  }
+
+  async spawnChild(parent: Cell, module: URL | string, options: ChildSpawnOptions): Promise<ActorRef> {
+    const url = module instanceof URL ? module.href : module;
+    if (typeof url !== 'string') throw invalidArgument('module', 'a URL or a URL string', module);
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '' || options.name.includes('/'))) {
+      throw invalidArgument('name', 'a non-empty string without "/"', options.name);
+    }
+    if (parent.stopping) throw new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${parent.path} is stopping; it cannot spawn`);
+    const cell = await this.create(url, options.name, options.args, options.mailbox, parent);
+    return cell.ref;
+  }
+
+  private async create(url: string, name: string | undefined, args: unknown, mailbox: SpawnRequest['mailbox'], parent: Cell | null): Promise<Cell> {
+    const box = new Mailbox(mailboxOptions(mailbox));
+    const def = await loadActor(url);
+    const siblings = parent ? parent.children : this.roots;
+    if (name !== undefined && siblings.has(name)) {
+      throw new TroupeError('ERR_TROUPE_NAME_TAKEN', `${parent ? parent.path : '/user'} already has a child named ${JSON.stringify(name)}`);
+    }
+    const id = this.nextId++;
+    const path = `${parent ? parent.path : '/user'}/${name ?? `$${this.thread}.${id}`}`;
+    const cell = new Cell(this, id, path, name, def, box, parent);
+    siblings.set(cell.childKey, cell); // reserve the name while init runs
+    try {
+      if (def.init) {
+        this.current = cell;
+        try {
+          const s = def.init(args, cell.ctx);
+          cell.state = s instanceof Promise ? await s : s;
+        } finally {
+          this.current = null;
+        }
+      }
+    } catch (err) {
+      siblings.delete(cell.childKey);
+      throw new TroupeError('ERR_TROUPE_INIT_FAILED', `init of ${path} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    }
+    this.cells.set(id, cell);
+    this.stats[S_ACTORS]!++;
+    if (name !== undefined) this.post({ t: 'name', name: parent ? path : name, path, thread: this.thread, id });
+    return cell;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sending
+
+  /** RefTransport: a tell through a ref; the sender is the actor running now, if any. */
+  tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): void {
+    this.send(ref, msg, this.current, options?.transfer);
+  }
+
+  send(to: ActorRef, msg: unknown, from: Cell | null, transfer: readonly Transferable[] | undefined): void {
+    const sender = from ? from.id : 0;
+    if (to.thread === this.thread) {
+      // Same worker: no encoding, the message is passed by reference (treat messages as immutable).
+      this.stats[S_SENT]!++;
+      this.accept(to.id, msg, this.thread, sender, 0);
+      return;
+    }
+    this.mesh.send(to.thread, to.id, sender, 0, K_TELL, msg, transfer);
+    this.stats[S_SENT]!++;
+  }
+
+  /** RefTransport: an ask through a ref. */
+  ask(ref: ActorRef, msg: unknown, options: AskOptions | undefined, from: Cell | null = this.current): Promise<unknown> {
+    const sender = from ? from.id : 0;
+    const { corr, promise } = this.asks.open(ref.path, options);
+    if (corr === 0) return promise; // already aborted, or bad options
+    try {
+      if (ref.thread === this.thread) this.accept(ref.id, msg, this.thread, sender, corr);
+      else this.mesh.send(ref.thread, ref.id, sender, corr, K_ASK, msg, options?.transfer);
+    } catch (err) {
+      this.asks.fail(corr, err);
+      return promise;
+    }
+    this.stats[S_SENT]!++;
+    return promise;
+  }
+
+  reply(cell: Cell, value: unknown): void {
+    const thread = cell.curThread;
+    if (cell.curCorr !== 0) {
+      this.stats[S_SENT]!++;
+      if (thread === this.thread) this.asks.settle(cell.curCorr, K_REPLY, value);
+      else this.mesh.send(thread, ASK_TABLE, cell.id, cell.curCorr, K_REPLY, value);
+      return;
+    }
+    if (thread >= 0 && cell.curSender !== 0) {
+      this.send(this.refFor(thread, cell.curSender), value, cell, undefined);
+      return;
+    }
+    this.stats[S_SENT]!++;
+    this.deadLetter('no-reply-to', cell.path, null, value);
+  }
+
+  private replyError(thread: number, corr: number, replier: number, err: unknown): void {
+    this.stats[S_SENT]!++;
+    if (thread === this.thread) this.asks.settle(corr, K_REPLY_ERROR, toWireError(err));
+    else this.mesh.send(thread, ASK_TABLE, replier, corr, K_REPLY_ERROR, toWireError(err));
+  }
+
+  refFor(thread: number, id: number): ActorRef {
+    if (thread === this.thread) {
+      const cell = this.cells.get(id);
+      if (cell) return cell.ref;
+    }
+    return new ActorRef(`@${thread}.${id}`, thread, id, this);
+  }
+
+  requestStop(ref: ActorRef): void {
+    if (ref.thread === this.thread) {
+      const cell = this.cells.get(ref.id);
+      if (cell) this.system(cell, { t: 'stop' });
+    } else {
+      this.mesh.send(ref.thread, ref.id, 0, 0, K_SYSTEM, { t: 'stop' });
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Receiving
+
+  private deliver(from: number, target: number, sender: number, corr: number, kind: number, value: unknown): void {
+    switch (kind) {
+      case K_TELL:
+      case K_ASK:
+        this.accept(target, value, from, sender, corr);
+        return;
+      case K_REPLY:
+      case K_REPLY_ERROR:
+        this.asks.settle(corr, kind, value);
+        return;
+      case K_SYSTEM: {
+        const cell = this.cells.get(target);
+        if (cell) this.system(cell, value as SystemMessage);
+        return;
+      }
+      default:
+        this.log.error({ kind, from }, 'unknown record kind; dropped');
+    }
+  }
+
+  /** A user message arrives at actor `id`: into its mailbox, or dead letters. */
+  private accept(id: number, msg: unknown, thread: number, sender: number, corr: number): void {
+    const cell = this.cells.get(id);
+    if (cell === undefined || cell.stopped) {
+      this.stats[S_DEAD_LETTERED]!++;
+      this.deadLetter('no-such-actor', `@${this.thread}.${id}`, this.senderPath(thread, sender), msg);
+      if (corr !== 0) {
+        this.replyError(thread, corr, id, new TroupeError('ERR_TROUPE_ACTOR_NOT_FOUND', `no live actor @${this.thread}.${id}`));
+      }
+      return;
+    }
+    const box = cell.mailbox;
+    if (box.isFull) {
+      if (box.overflow === 'drop-oldest') {
+        const i = box.first;
+        this.dropped(cell, box.messageAt(i), box.senderThreadAt(i), box.senderIdAt(i), box.corrAt(i), 'dropped-oldest');
+        box.shift();
+        this.stats[S_QUEUED]!--;
+      } else {
+        this.dropped(cell, msg, thread, sender, corr, 'mailbox-full');
+        return;
+      }
+    }
+    box.push(msg, thread, sender, corr);
+    this.stats[S_QUEUED]!++;
+    if (!cell.scheduled && !cell.busy && cell.stopping === null) this.enqueue(cell);
+  }
+
+  private dropped(cell: Cell, msg: unknown, thread: number, sender: number, corr: number, reason: string): void {
+    this.stats[S_DEAD_LETTERED]!++;
+    this.deadLetter(reason, cell.path, this.senderPath(thread, sender), msg);
+    if (corr !== 0 && (cell.mailbox.overflow !== 'dead-letter')) {
+      this.replyError(thread, corr, cell.id, new MailboxFullError(cell.path, cell.mailbox.capacity));
+    }
+  }
+
+  private system(cell: Cell, m: SystemMessage): void {
+    cell.mailbox.system.push(m);
+    if (!cell.scheduled && !cell.busy) this.enqueue(cell);
+  }
+
+  private enqueue(cell: Cell): void {
+    cell.scheduled = true;
+    this.runQueue.push(cell);
+    this.mesh.schedule();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Running
+
+  /** One scheduler slice: run queued actors, each up to its throughput budget. */
+  private runActors(): number {
+    const q = this.runQueue;
+    if (this.runHead >= q.length) { this.checkIdle(); return 0; }
+    const deadline = performance.now() + this.tuning.sliceMs;
+    let done = 0;
+    let turns = 0;
+    while (this.runHead < q.length) {
+      const cell = q[this.runHead++]!;
+      cell.scheduled = false;
+      done += this.runCell(cell);
+      if (!cell.scheduled && !cell.busy && cell.stopping === null && (cell.mailbox.size > 0 || cell.mailbox.system.length > 0)) {
+        cell.scheduled = true;
+        q.push(cell);
+      }
+      // Check the clock every few actors, not every one.
+      if ((++turns & 15) === 0 && performance.now() > deadline) break;
+    }
+    if (this.runHead >= q.length) { q.length = 0; this.runHead = 0; }
+    else if (this.runHead > 4096) { q.splice(0, this.runHead); this.runHead = 0; }
+    this.flushDeadLetters();
+    return done || 1;
+  }
+
+  private runCell(cell: Cell): number {
+    const box = cell.mailbox;
+    const budget = this.tuning.throughput;
+    const stats = this.stats;
+    let n = 0;
+    while (n < budget) {
+      if (box.system.length > 0) {
+        this.handleSystem(cell, box.system.shift() as SystemMessage);
+        if (cell.stopping !== null) return n;
+        continue;
+      }
+      if (box.size === 0 || cell.stopping !== null) return n;
+      const i = box.first;
+      const msg = box.messageAt(i);
+      cell.curThread = box.senderThreadAt(i);
+      cell.curSender = box.senderIdAt(i);
+      cell.curCorr = box.corrAt(i);
+      box.shift();
+      n++;
+      let result: unknown;
+      this.current = cell;
+      try {
+        result = cell.def.receive(cell.state, msg, cell.ctx);
+      } catch (err) {
+        this.current = null;
+        this.fail(cell, msg, err);
+        return n;
+      }
+      this.current = null;
+      if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
+        cell.busy = true;
+        (result as Promise<unknown>).then(
+          (s) => { this.settled(cell); if (s !== undefined) cell.state = s; stats[S_PROCESSED]!++; stats[S_QUEUED]!--; this.resume(cell); },
+          (err) => { this.settled(cell); this.fail(cell, msg, err); this.resume(cell); },
+        );
+        return n;
+      }
+      if (result !== undefined) cell.state = result;
+      stats[S_PROCESSED]!++;
+      stats[S_QUEUED]!--;
+    }
+    return n;
+  }
+
+  private settled(cell: Cell): void {
+    cell.busy = false;
+    const waiters = cell.idleWaiters;
+    if (waiters.length > 0) {
+      cell.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private resume(cell: Cell): void {
+    if (!cell.scheduled && cell.stopping === null && (cell.mailbox.size > 0 || cell.mailbox.system.length > 0)) this.enqueue(cell);
+    this.mesh.schedule();
+  }
+
+  /** The handler threw: dead-letter the message with its error, answer an ask, stop the actor, tell the parent. */
+  private fail(cell: Cell, msg: unknown, err: unknown): void {
+    const stats = this.stats;
+    stats[S_FAILED]!++;
+    stats[S_DEAD_LETTERED]!++;
+    stats[S_QUEUED]!--;
+    const wire = toWireError(err);
+    this.deadLetter('actor-failed', cell.path, this.senderPath(cell.curThread, cell.curSender), msg, wire);
+    if (cell.curCorr !== 0) this.replyError(cell.curThread, cell.curCorr, cell.id, err);
+    this.log.warn({ actor: cell.path, err }, 'actor failed; stopping it');
+    void this.stopCell(cell).then(() => {
+      const note: SystemMessage = { t: 'child-failed', child: cell.path, error: wire };
+      if (cell.parent && cell.parent.stopping === null) this.system(cell.parent, note);
+      else if (!cell.parent) this.log.error({ actor: cell.path, error: wire.message }, 'top-level actor failed and was stopped');
+    });
+  }
+
+  private handleSystem(cell: Cell, m: SystemMessage): void {
+    switch (m.t) {
+      case 'stop':
+        void this.stopCell(cell);
+        return;
+      case 'child-failed':
+        cell.ctx.log.warn({ child: m.child, error: m.error.message }, 'child failed and was stopped');
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Stopping
+
+  private async stopById(id: number): Promise<boolean> {
+    const cell = this.cells.get(id);
+    if (!cell) return false;
+    await this.stopCell(cell);
+    return true;
+  }
+
+  /**
+   * Stops an actor: waits for a running handler, stops its children (last started first), runs
+   * postStop, and dead-letters the mail it will never read (reason `actor-stopped`).
+   */
+  stopCell(cell: Cell): Promise<void> {
+    if (cell.stopping === null) cell.stopping = this.doStop(cell);
+    return cell.stopping;
+  }
+
+  private async doStop(cell: Cell): Promise<void> {
+    if (cell.busy) await new Promise<void>((resolve) => cell.idleWaiters.push(resolve));
+    const children = [...cell.children.values()].reverse();
+    for (const child of children) await this.stopCell(child);
+    if (cell.def.postStop) {
+      try {
+        await cell.def.postStop(cell.state, cell.ctx);
+      } catch (err) {
+        this.log.warn({ actor: cell.path, err }, 'postStop threw');
+      }
+    }
+    const box = cell.mailbox;
+    while (box.size > 0) {
+      const i = box.first;
+      this.stats[S_QUEUED]!--;
+      this.stats[S_DEAD_LETTERED]!++;
+      const corr = box.corrAt(i);
+      this.deadLetter('actor-stopped', cell.path, this.senderPath(box.senderThreadAt(i), box.senderIdAt(i)), box.messageAt(i));
+      if (corr !== 0) {
+        this.replyError(box.senderThreadAt(i), corr, cell.id,
+          new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${cell.path} stopped before it read this message`));
+      }
+      box.shift();
+    }
+    box.system.length = 0;
+    cell.stopped = true;
+    this.cells.delete(cell.id);
+    (cell.parent ? cell.parent.children : this.roots).delete(cell.childKey);
+    this.stats[S_ACTORS]!--;
+    if (cell.name !== undefined) this.post({ t: 'unname', name: cell.parent ? cell.path : cell.name, thread: this.thread, id: cell.id });
+    this.flushDeadLetters();
+    this.mesh.schedule();
+  }
+
+  private async stopAll(): Promise<void> {
+    const roots = [...this.roots.values()].reverse();
+    for (const cell of roots) await this.stopCell(cell);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Dead letters, idleness, stats
+
+  private senderPath(thread: number, sender: number): string | null {
+    if (thread < 0 || sender === 0) return null;
+    return this.refFor(thread, sender).path;
+  }
+
+  /** Records a dead letter (the caller counts it). Batched to main once per turn. */
+  deadLetter(reason: string, target: string, sender: string | null, message: unknown, error?: WireError): void {
+    this.deadBatch.push({ reason, target, sender, message, error, time: Date.now() });
+    if (this.deadBatch.length === 1) queueMicrotask(() => this.flushDeadLetters());
+  }
+
+  private flushDeadLetters(): void {
+    const batch = this.deadBatch;
+    if (batch.length === 0) return;
+    this.deadBatch = [];
+    for (const entry of batch) {
+      try {
+        this.post({ t: 'dead-letter', entry });
+      } catch {
+        // The message itself cannot be cloned (a function sent within this worker): describe it.
+        this.post({ t: 'dead-letter', entry: { ...entry, message: `[unclonable ${typeof entry.message}]` } });
+      }
+    }
+  }
+
+  private isIdle(): boolean {
+    for (const cell of this.cells.values()) if (cell.busy) return false;
+    return this.runHead >= this.runQueue.length && this.stats[S_QUEUED] === 0 && this.mesh.quiet();
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length > 0 && this.isIdle()) {
+      const waiters = this.idleWaiters.splice(0);
+      for (const w of waiters) w();
+    }
+  }
+
+  private idle(timeoutMs: number): Promise<boolean> {
+    if (this.isIdle()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const i = this.idleWaiters.indexOf(done);
+        if (i >= 0) this.idleWaiters.splice(i, 1);
+        resolve(false);
+      }, timeoutMs);
+      const done = () => { clearTimeout(timer); resolve(true); };
+      this.idleWaiters.push(done);
+      this.mesh.schedule();
+    });
+  }
+
+  private hostStats(): HostStats {
+    let busy = false;
+    for (const cell of this.cells.values()) if (cell.busy) { busy = true; break; }
+    return { actors: this.cells.size, queued: this.stats[S_QUEUED]!, busy };
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.asks.closeAll();
+    this.flushDeadLetters();
+    this.mesh.close();
+    // Last on this port, after every dead letter: main waits for it before closing the port.
+    this.events.postMessage({ t: 'closed' });
+    this.closeResolve();
+  }
+}

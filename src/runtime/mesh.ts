@@ -1,0 +1,358 @@
+/**
+ * A thread's end of the ring mesh: its outgoing links (one SPSC ring per destination thread,
+ * created lazily), its incoming links, its doorbell, and the pump that moves records.
+ *
+ * The pump runs on the thread's event loop, never blocking it: each turn reads every incoming
+ * ring (up to a budget), lets the owner run its work (a host runs actors), moves spilled records
+ * into rings that have room, and publishes. With nothing to do it keeps polling on setImmediate
+ * for `spinMs` after its last work (a reply usually comes within microseconds), then parks on its
+ * doorbell with `Atomics.waitAsync`.
+ *
+ * Per-pair order: a sender→receiver pair shares one ring; records that do not fit wait in the
+ * link's spill and nothing passes them; messages that go over the link's port (transferables,
+ * large payloads) leave a marker record in the ring and are taken when the marker is read.
+ */
+import type { Transferable } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { Codec } from './codec.js';
+import { Doorbell, DoorbellRinger } from './doorbell.js';
+import { Ring, RingReader, RingWriter } from './ring.js';
+import { Spill } from './spill.js';
+import { F_POSTED, KIND_MASK, type PostedMessage, type Tuning } from './wire.js';
+import type { RefTransport } from '../actors/ref.js';
+
+/** Gets each record, decoded. `value` is the message (or reply, or system message). */
+export type Deliver = (from: number, target: number, sender: number, corr: number, kind: number, value: unknown) => void;
+
+const PARK_TIMEOUT_MS = 1000;
+
+class Outlink {
+  writer: RingWriter | null = null;
+  port: MessagePort | null = null;
+  ringer: DoorbellRinger | null = null;
+  readonly spill = new Spill();
+  /** Posted messages made before the link existed, sent when it arrives (before any record). */
+  readonly unposted: { msg: PostedMessage; transfer: Transferable[] }[] = [];
+  postSeq = 0;
+  dirty = false;
+  requested = false;
+  /** The ring was full and we told the consumer to ring us when it frees space. */
+  blocked = false;
+  constructor(readonly to: number) {}
+}
+
+class Inlink {
+  readonly reader: RingReader;
+  /** Port messages that arrived before their marker was read. */
+  readonly stash = new Map<number, PostedMessage>();
+  /** The producer's doorbell: rung when we free space it asked for. */
+  readonly producer: DoorbellRinger;
+  readonly onRecord: (target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, start: number, len: number) => boolean;
+  constructor(readonly from: number, ring: SharedArrayBuffer, readonly port: MessagePort, producerDoorbell: SharedArrayBuffer, node: MeshNode) {
+    this.reader = new RingReader(ring);
+    this.producer = new DoorbellRinger(producerDoorbell);
+    this.onRecord = (target, sender, corr, kind, bytes, start, len) => node.takeRecord(this, target, sender, corr, kind, bytes, start, len);
+  }
+}
+
+export interface MeshOptions {
+  thread: number;
+  doorbell: SharedArrayBuffer;
+  tuning: Tuning;
+  transport: RefTransport | null;
+  deliver: Deliver;
+  /** Asks whoever allocates rings (main) for a link toward `to`. */
+  requestLink(to: number): void;
+  /** The owner's own work for one turn (a host runs its actors); returns how much it did. */
+  work?: () => number;
+  /** Whether the owner has work queued (so the pump must not park). */
+  hasWork?: () => boolean;
+}
+
+export class MeshNode {
+  readonly thread: number;
+  readonly codec: Codec;
+  readonly doorbell: Doorbell;
+  private readonly tuning: Tuning;
+  private readonly deliver: Deliver;
+  private readonly requestLink: (to: number) => void;
+  private readonly work: () => number;
+  private readonly hasWork: () => boolean;
+  private readonly outlinks: (Outlink | undefined)[] = [];
+  private readonly inlinks: Inlink[] = [];
+  private readonly dirty: Outlink[] = [];
+  private publishQueued = false;
+  private pumpQueued = false;
+  private parked = false;
+  private lastWork = 0;
+  private running = true;
+  private readonly publishAll = () => this.publish();
+  private readonly pump = () => this.turn();
+
+  constructor(o: MeshOptions) {
+    this.thread = o.thread;
+    this.tuning = o.tuning;
+    this.codec = new Codec(o.transport);
+    this.doorbell = new Doorbell(o.doorbell);
+    this.deliver = o.deliver;
+    this.requestLink = o.requestLink;
+    this.work = o.work ?? (() => 0);
+    this.hasWork = o.hasWork ?? (() => false);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Links
+
+  /** Attaches the producer side of a ring toward `to`, then moves anything waiting into it. */
+  attachOut(to: number, ring: SharedArrayBuffer, port: MessagePort, consumerDoorbell: SharedArrayBuffer): void {
+    const link = this.outlink(to);
+    link.writer = new RingWriter(ring);
+    link.port = port;
+    link.ringer = new DoorbellRinger(consumerDoorbell);
+    port.unref();
+    for (const p of link.unposted) port.postMessage(p.msg, p.transfer);
+    link.unposted.length = 0;
+    this.moveSpill(link);
+    this.markDirty(link);
+    this.schedule();
+  }
+
+  /** Attaches the consumer side of a ring from `from`. */
+  attachIn(from: number, ring: SharedArrayBuffer, port: MessagePort, producerDoorbell: SharedArrayBuffer): void {
+    const link = new Inlink(from, ring, port, producerDoorbell, this);
+    port.on('message', (m: PostedMessage) => {
+      link.stash.set(m.seq, m);
+      this.schedule();
+    });
+    port.unref();
+    this.inlinks.push(link);
+    this.schedule();
+  }
+
+  private outlink(to: number): Outlink {
+    let link = this.outlinks[to];
+    if (link === undefined) {
+      link = new Outlink(to);
+      this.outlinks[to] = link;
+    }
+    return link;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sending
+
+  /**
+   * Sends a record toward thread `to`. Encodes `value` unless it must go over the port
+   * (transferables, or too large for the ring). Throws ERR_TROUPE_UNENCODABLE_MESSAGE before
+   * anything is queued.
+   */
+  send(to: number, target: number, sender: number, corr: number, kind: number, value: unknown, transfer?: readonly Transferable[]): void {
+    if (transfer !== undefined && transfer.length > 0) {
+      this.post(to, target, sender, corr, kind, { seq: 0, value }, transfer as Transferable[]);
+      return;
+    }
+    const bytes = this.codec.encode(value);
+    if (bytes.length > this.tuning.largeBytes) {
+      const copy = bytes.slice();
+      this.post(to, target, sender, corr, kind, { seq: 0, bytes: copy }, [copy.buffer]);
+      return;
+    }
+    this.write(this.outlink(to), target, sender, corr, kind, bytes, bytes.length);
+  }
+
+  private post(to: number, target: number, sender: number, corr: number, kind: number, msg: PostedMessage, transfer: Transferable[]): void {
+    const link = this.outlink(to);
+    msg.seq = ++link.postSeq;
+    // The port message goes first; the marker that orders it among ring records follows.
+    if (link.port) link.port.postMessage(msg, transfer);
+    else link.unposted.push({ msg, transfer });
+    const seq = new Uint8Array(4);
+    new DataView(seq.buffer).setUint32(0, msg.seq, true);
+    this.write(link, target, sender, corr, kind | F_POSTED, seq, 4);
+  }
+
+  private write(link: Outlink, target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, len: number): void {
+    const w = link.writer;
+    if (w !== null && link.spill.length === 0 && w.tryWrite(target, sender, corr, kind, bytes, 0, len)) {
+      this.markDirty(link);
+      // A long synchronous burst: publish now so the consumer can start while we keep writing.
+      if (w.unpublished > this.tuning.ringBytes >>> 2) this.publishLink(link);
+      return;
+    }
+    link.spill.push(target, sender, corr, kind, bytes, len);
+    if (w === null) {
+      if (!link.requested) { link.requested = true; this.requestLink(link.to); }
+      return;
+    }
+    // The ring is full: publish what it holds so the consumer drains it, and come back for the rest.
+    this.publishLink(link);
+    this.schedule();
+  }
+
+  private markDirty(link: Outlink): void {
+    if (!link.dirty) {
+      link.dirty = true;
+      this.dirty.push(link);
+    }
+    if (!this.publishQueued) {
+      this.publishQueued = true;
+      queueMicrotask(this.publishAll);
+    }
+  }
+
+  /** Publishes every ring written since the last publish (once per microtask checkpoint). */
+  publish(): void {
+    this.publishQueued = false;
+    const dirty = this.dirty;
+    for (let i = 0; i < dirty.length; i++) {
+      const link = dirty[i]!;
+      link.dirty = false;
+      this.publishLink(link);
+    }
+    dirty.length = 0;
+  }
+
+  private publishLink(link: Outlink): void {
+    if (link.writer!.publish()) link.ringer!.ring();
+  }
+
+  /** Moves spilled records into the ring; returns true if the spill is now empty. */
+  private moveSpill(link: Outlink): boolean {
+    const w = link.writer;
+    if (w === null || link.spill.length === 0) return link.spill.length === 0;
+    for (;;) {
+      const need = link.spill.drainInto(w);
+      this.markDirty(link);
+      if (need === 0) { link.blocked = false; return true; }
+      // Full: ask the consumer to ring us when it frees space, unless it already has.
+      if (!w.waitForSpace(need)) { link.blocked = true; this.publishLink(link); return false; }
+    }
+  }
+
+  /** Records waiting in spills, over all links (the producer side's backlog). */
+  get spilled(): number {
+    let n = 0;
+    for (const link of this.outlinks) if (link) n += link.spill.length + link.unposted.length;
+    return n;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Receiving
+
+  /** @internal the ring reader's handler for one record. */
+  takeRecord(link: Inlink, target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, start: number, len: number): boolean {
+    let value: unknown;
+    if ((kind & F_POSTED) !== 0) {
+      const seq = bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24);
+      const posted = link.stash.get(seq >>> 0);
+      // Its port message has not arrived yet: stop here, keep order, and resume when it does.
+      if (posted === undefined) return false;
+      link.stash.delete(seq >>> 0);
+      value = posted.bytes !== undefined ? this.codec.decode(posted.bytes, 0, posted.bytes.length) : posted.value;
+    } else {
+      value = this.codec.decode(bytes, start, len);
+    }
+    this.deliver(link.from, target, sender, corr, kind & KIND_MASK, value);
+    return true;
+  }
+
+  private readIncoming(): number {
+    let n = 0;
+    const budget = this.tuning.readBudget;
+    const links = this.inlinks;
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i]!;
+      n += link.reader.read(link.onRecord, budget);
+      // The producer spilled and asked to hear about space: tell it (after head was stored).
+      if (link.reader.takeSpaceRequest()) link.producer.ring();
+    }
+    return n;
+  }
+
+  private anyInput(): boolean {
+    const links = this.inlinks;
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i]!;
+      if (link.reader.hasData()) return true;
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The pump
+
+  /** Makes sure a pump turn is coming. Cheap to call often. */
+  schedule(): void {
+    if (!this.pumpQueued && this.running) {
+      this.pumpQueued = true;
+      setImmediate(this.pump);
+    }
+  }
+
+  private turn(): void {
+    this.pumpQueued = false;
+    if (!this.running) return;
+    let did = this.readIncoming();
+    did += this.work();
+    let blocked = false;
+    for (const link of this.outlinks) {
+      if (link && link.spill.length > 0 && !this.moveSpill(link)) blocked = true;
+    }
+    this.publish();
+    const now = performance.now();
+    if (did > 0 || this.hasWork()) {
+      this.lastWork = now;
+      this.schedule();
+      return;
+    }
+    // Idle. Keep polling for a moment (replies come fast), unless we only wait for ring space.
+    if (!blocked && now - this.lastWork < this.tuning.spinMs) {
+      this.schedule();
+      return;
+    }
+    this.park();
+  }
+
+  private park(): void {
+    if (this.parked) {
+      // A wait is already pending; it ends on the next ring (or its timeout) and schedules us.
+      this.doorbell.prepare();
+      if (this.anyInput() || this.hasWork()) { this.doorbell.wake(); this.schedule(); }
+      return;
+    }
+    this.doorbell.prepare();
+    if (this.anyInput() || this.hasWork()) {
+      this.doorbell.wake();
+      this.schedule();
+      return;
+    }
+    const wait = this.doorbell.park(PARK_TIMEOUT_MS);
+    if (wait === null) {
+      this.doorbell.wake();
+      this.schedule();
+      return;
+    }
+    this.parked = true;
+    void wait.then(() => {
+      this.parked = false;
+      this.doorbell.wake();
+      this.lastWork = performance.now();
+      this.schedule();
+    });
+  }
+
+  /** Whether every incoming ring is empty and nothing waits in a spill (a moment's truth). */
+  quiet(): boolean {
+    return !this.anyInput() && this.spilled === 0;
+  }
+
+  /** Stops the pump and closes the ports. */
+  close(): void {
+    this.running = false;
+    for (const link of this.inlinks) link.port.close();
+    for (const link of this.outlinks) link?.port?.close();
+    this.doorbell.ringSelf();
+  }
+}
+
+export { Ring };

@@ -1,0 +1,222 @@
+/**
+ * A single-producer, single-consumer ring of variable-length records in a SharedArrayBuffer.
+ *
+ * Contract: exactly one thread writes (the producer) and exactly one thread reads (the consumer);
+ * the roles are fixed for the life of the buffer. The buffer is allocated once (`Ring.allocate`)
+ * by the main thread, which owns it, and each side wraps it (`RingWriter` / `RingReader`). Because
+ * main owns the memory, a replacement worker can pick up a ring exactly where a dead one stopped.
+ *
+ * Layout (byte offsets):
+ *   0    head   u32  bytes consumed so far (monotonic, wraps at 2^32)    written by the consumer
+ *   64   tail   u32  bytes published so far (monotonic, wraps at 2^32)   written by the producer
+ *   128  wantSpace   1 while the producer holds spilled records and wants to hear when space frees
+ *   192  data   `capacity` bytes (a power of two)
+ * head, tail and wantSpace sit on separate 64-byte cache lines so the two sides never share one.
+ *
+ * A record is [len u32][target u32][sender u32][corr u32][kind u32][payload, padded to 4 bytes].
+ * Records never wrap: when one does not fit before the end, the producer writes a WRAP marker
+ * (len = 0xFFFFFFFF) and starts again at offset 0.
+ *
+ * Batching: the producer writes any number of records past the published tail and publishes them
+ * all with one `Atomics.store` (`publish`). The consumer reads everything up to the tail it loaded
+ * and frees it with one `Atomics.store` of head (`read` does this once per call).
+ */
+
+/** Int32 slot indices in the header, each on its own cache line. */
+const kHead = 0;
+const kTail = 16;
+const kWantSpace = 32;
+const HEADER_BYTES = 192;
+
+/** Bytes of a record header before its payload. */
+export const RECORD_HEADER_BYTES = 20;
+const WRAP = 0xffffffff;
+
+export const MIN_RING_BYTES = 256;
+export const MAX_RING_BYTES = 1 << 30;
+
+/** Called by `RingReader.read` for each record. `payloadStart` indexes `bytes` (the whole ring). */
+export type RecordHandler = (
+  target: number, sender: number, corr: number, kind: number,
+  bytes: Uint8Array, payloadStart: number, payloadLength: number,
+) => boolean | void;
+
+export const Ring = {
+  /** Allocates a ring whose data area holds `capacity` bytes (rounded up to a power of two). */
+  allocate(capacity: number): SharedArrayBuffer {
+    let size = MIN_RING_BYTES;
+    while (size < capacity && size < MAX_RING_BYTES) size *= 2;
+    return new SharedArrayBuffer(HEADER_BYTES + size);
+  },
+  capacityOf(sab: SharedArrayBuffer): number {
+    return sab.byteLength - HEADER_BYTES;
+  },
+  /** The largest payload a record in this ring can carry. */
+  maxPayload(sab: SharedArrayBuffer): number {
+    // A record may need to skip up to (its own size - 4) bytes of tail room, so keep it under half.
+    return (Ring.capacityOf(sab) >>> 1) - RECORD_HEADER_BYTES;
+  },
+};
+
+/** The producer's side. Not thread-safe: one producer only. */
+export class RingWriter {
+  readonly sab: SharedArrayBuffer;
+  private readonly i32: Int32Array;
+  private readonly u32: Uint32Array;
+  private readonly u8: Uint8Array;
+  private readonly mask: number;
+  private readonly capacity: number;
+  /** Next write position (bytes, monotonic); ahead of the published tail while a batch is open. */
+  private tail: number;
+  /** Last head seen; may be stale (older), which only underestimates free space. */
+  private headCache: number;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.sab = sab;
+    this.i32 = new Int32Array(sab);
+    this.u32 = new Uint32Array(sab);
+    this.u8 = new Uint8Array(sab, HEADER_BYTES);
+    this.capacity = Ring.capacityOf(sab);
+    this.mask = this.capacity - 1;
+    this.tail = Atomics.load(this.i32, kTail) >>> 0;
+    this.headCache = Atomics.load(this.i32, kHead) >>> 0;
+  }
+
+  /** Bytes written but not yet published. */
+  get unpublished(): number {
+    return (this.tail - (Atomics.load(this.i32, kTail) >>> 0)) >>> 0;
+  }
+
+  /**
+   * Appends a record if it fits, without publishing it. Returns false when the ring is full
+   * (the caller spills and retries later); nothing is written then.
+   */
+  tryWrite(target: number, sender: number, corr: number, kind: number, src: Uint8Array | null, start: number, len: number): boolean {
+    const size = RECORD_HEADER_BYTES + ((len + 3) & ~3);
+    const pos = this.tail & this.mask;
+    const untilEnd = this.capacity - pos;
+    const need = size <= untilEnd ? size : untilEnd + size;
+    if (!this.hasRoom(need)) return false;
+    let at = pos;
+    if (size > untilEnd) {
+      // Does not fit before the end: mark the rest as skipped and start at 0.
+      this.u32[(HEADER_BYTES + pos) >>> 2] = WRAP;
+      this.tail = (this.tail + untilEnd) >>> 0;
+      at = 0;
+    }
+    const w = (HEADER_BYTES + at) >>> 2;
+    const u32 = this.u32;
+    u32[w] = len;
+    u32[w + 1] = target;
+    u32[w + 2] = sender;
+    u32[w + 3] = corr;
+    u32[w + 4] = kind;
+    if (len > 0) {
+      // A whole view is copied without making a subarray; a slice of a bigger buffer needs one.
+      this.u8.set(start === 0 && len === src!.length ? src! : src!.subarray(start, start + len), at + RECORD_HEADER_BYTES);
+    }
+    this.tail = (this.tail + size) >>> 0;
+    return true;
+  }
+
+  private hasRoom(need: number): boolean {
+    if (((this.tail - this.headCache) >>> 0) + need <= this.capacity) return true;
+    // Stale head: reload it (the consumer may have freed space since).
+    this.headCache = Atomics.load(this.i32, kHead) >>> 0;
+    return ((this.tail - this.headCache) >>> 0) + need <= this.capacity;
+  }
+
+  /** Whether a record with this payload length could ever fit (else it must go another way). */
+  fits(payloadLength: number): boolean {
+    return payloadLength <= Ring.maxPayload(this.sab);
+  }
+
+  /**
+   * Publishes every record written since the last call. Returns true if anything was published.
+   * The store of tail is the release: the consumer sees every byte written before it.
+   */
+  publish(): boolean {
+    const published = Atomics.load(this.i32, kTail) >>> 0;
+    if (published === this.tail) return false;
+    Atomics.store(this.i32, kTail, this.tail | 0);
+    return true;
+  }
+
+  /**
+   * Says the producer is waiting for space; then re-checks, so a consumer that freed space
+   * between our failed write and this flag is not missed (it reads the flag after storing head).
+   * Returns true if space is already there.
+   */
+  waitForSpace(need: number): boolean {
+    Atomics.store(this.i32, kWantSpace, 1);
+    return this.hasRoom(need);
+  }
+}
+
+/** The consumer's side. Not thread-safe: one consumer only. */
+export class RingReader {
+  readonly sab: SharedArrayBuffer;
+  private readonly i32: Int32Array;
+  private readonly u32: Uint32Array;
+  /** The data area; handlers decode payloads from it in place. */
+  readonly bytes: Uint8Array;
+  private readonly mask: number;
+  private head: number;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.sab = sab;
+    this.i32 = new Int32Array(sab);
+    this.u32 = new Uint32Array(sab);
+    this.bytes = new Uint8Array(sab, HEADER_BYTES);
+    this.mask = Ring.capacityOf(sab) - 1;
+    this.head = Atomics.load(this.i32, kHead) >>> 0;
+  }
+
+  /** Whether published records are waiting. Exact for this instant; stale by the time you act. */
+  hasData(): boolean {
+    return (Atomics.load(this.i32, kTail) >>> 0) !== this.head;
+  }
+
+  /**
+   * Hands up to `budget` records to `handler`, in order, then frees their space with one store.
+   * A handler that returns `false` leaves its record unread (it will come first next time) and
+   * stops the read: that is how a consumer waits for something the record depends on.
+   * Returns the number of records consumed and whether the producer asked to hear of free space.
+   */
+  read(handler: RecordHandler, budget: number): number {
+    const tail = Atomics.load(this.i32, kTail) >>> 0;
+    let head = this.head;
+    let n = 0;
+    const u32 = this.u32;
+    const mask = this.mask;
+    while (head !== tail && n < budget) {
+      const pos = head & mask;
+      const w = (HEADER_BYTES + pos) >>> 2;
+      const len = u32[w]!;
+      if (len === WRAP) {
+        head = (head + (mask + 1 - pos)) >>> 0;
+        continue;
+      }
+      const ok = handler(u32[w + 1]!, u32[w + 2]!, u32[w + 3]!, u32[w + 4]!, this.bytes, pos + RECORD_HEADER_BYTES, len);
+      if (ok === false) break;
+      head = (head + RECORD_HEADER_BYTES + ((len + 3) & ~3)) >>> 0;
+      n++;
+    }
+    if (head !== this.head) {
+      this.head = head;
+      // Release the space; the producer's reload of head sees everything we read as done.
+      Atomics.store(this.i32, kHead, head | 0);
+    }
+    return n;
+  }
+
+  /**
+   * After freeing space: did the producer ask to be told? Clears the flag if so. Called after
+   * `read` has stored head, so a producer that set the flag before our store re-checks and
+   * sees the space, and one that set it after is seen here.
+   */
+  takeSpaceRequest(): boolean {
+    if (Atomics.load(this.i32, kWantSpace) === 0) return false;
+    return Atomics.exchange(this.i32, kWantSpace, 0) === 1;
+  }
+}

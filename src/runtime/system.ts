@@ -1,0 +1,523 @@
+/**
+ * The actor system, on the main thread: starts the host workers (piscina), places actors, owns
+ * the ring mesh's memory (allocating each ring when a pair of threads first talks), keeps names
+ * and dead letters, and shuts everything down in order.
+ */
+import type { Transferable } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { isAbsolute } from 'node:path';
+import { Piscina } from 'piscina';
+import type { Logger } from 'pino';
+import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
+import { TroupeError, invalidArgument, toWireError } from '../actors/errors.js';
+import { mailboxOptions, type MailboxOptions } from '../actors/mailbox.js';
+import { createLogger, type LoggerOption } from '../observability/logger.js';
+import { allocateDoorbell } from './doorbell.js';
+import { MeshNode } from './mesh.js';
+import { Ring } from './ring.js';
+import { AskTable } from './ask-table.js';
+import { ControlClient } from './control.js';
+import { DeadLetters } from './dead-letters.js';
+import { PoolRef, type PoolOptions } from './pool.js';
+import {
+  K_ASK, K_REPLY, K_REPLY_ERROR, K_TELL, MAIN_THREAD, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
+  STATS_SLOTS, type HostStart, type HostToMain, type Tuning,
+} from './wire.js';
+
+export type Placement = 'shared' | 'dedicated' | { worker: number };
+
+export interface SystemOptions {
+  /** The system's name, in logs and paths. Default 'troupe'. */
+  name?: string;
+  /** Host worker threads. Default: os.availableParallelism(). */
+  workers?: number;
+  /** A pino logger, pino options (e.g. `{ level: 'warn' }`), or false for none. Default: info (TROUPE_LOG_LEVEL). */
+  logger?: LoggerOption;
+  /** Dead letters kept in memory on main. Default 10 000 (older ones are counted, then dropped). */
+  deadLetterCapacity?: number;
+  /** Ring mesh tuning; defaults suit most systems. */
+  tuning?: Partial<Tuning>;
+  /** Deadline for control calls to workers (spawn, stop, ...). Default 10 000 ms. */
+  controlTimeoutMs?: number;
+}
+
+export interface SpawnOptions {
+  /** Unique among live actors of the system; `system.lookup(name)` finds it. */
+  name?: string;
+  /** Passed to the actor's init(). Must be structured-cloneable. */
+  args?: unknown;
+  mailbox?: Partial<MailboxOptions>;
+  /** 'shared' (default: the least-loaded host), `{ worker: k }` (0-based), or 'dedicated' (a worker of its own). */
+  placement?: Placement;
+  /** With placement 'dedicated': the worker's own limits (heap size, ...). */
+  resourceLimits?: ResourceLimits;
+}
+
+export interface ShutdownOptions {
+  /** How long to wait for mailboxes to drain before stopping anyway. Default 10 000 ms. */
+  timeoutMs?: number;
+}
+
+/** Message counts over all threads. While nothing is in flight: sent = processed + deadLettered + queued. */
+export interface SystemStats {
+  /** User messages and replies sent. */
+  sent: number;
+  /** Handled to completion (messages) or delivered to their asker (replies). */
+  processed: number;
+  deadLettered: number;
+  /** Waiting in a mailbox or in a handler right now. */
+  queued: number;
+  /** Sent but not yet in a mailbox (in a ring, a spill, or a port); 0 when the system is quiet. */
+  inFlight: number;
+  /** Handlers that threw. */
+  failed: number;
+  actors: number;
+}
+
+export const DEFAULT_TUNING: Tuning = {
+  ringBytes: 1 << 20,
+  largeBytes: 64 * 1024,
+  spinMs: 1,
+  readBudget: 4096,
+  throughput: 64,
+  sliceMs: 4,
+};
+
+const HOST_WORKER = new URL('./host-worker.js', import.meta.url);
+const queueOptions = Piscina.queueOptionsSymbol;
+
+interface HostHandle {
+  thread: number;
+  label: string;
+  pool: Piscina;
+  control: ControlClient;
+  events: MessagePort;
+  doorbell: SharedArrayBuffer;
+  stats: Float64Array;
+  alive: boolean;
+  dedicated: boolean;
+  /** Spawns under way, so concurrent spawns spread out before their actors count. */
+  placing: number;
+  closed: Promise<void>;
+  onClosed: () => void;
+}
+
+export class ActorSystem implements RefTransport {
+  readonly name: string;
+  readonly log: Logger;
+  readonly deadLetters: DeadLetters;
+  /** Host worker count (not counting dedicated workers). */
+  readonly workers: number;
+  private readonly tuning: Tuning;
+  private readonly controlTimeoutMs: number;
+  private readonly logLevel: string;
+  private readonly mesh: MeshNode;
+  private readonly mainDoorbell: SharedArrayBuffer;
+  private readonly mainStats: Float64Array;
+  private readonly asks: AskTable;
+  private readonly hosts: (HostHandle | undefined)[] = [];
+  private readonly links = new Set<number>();
+  private readonly names = new Map<string, ActorRef | null>();
+  private readonly shared: Piscina;
+  private readonly hostedOn = new Set<number>();
+  private nextThread: number;
+  private nextPool = 1;
+  private state: 'running' | 'stopping' | 'stopped' = 'running';
+  private shutdownPromise: Promise<void> | null = null;
+  private readonly keepAlive: ReturnType<typeof setInterval>;
+
+  /** @internal use createActorSystem(). */
+  constructor(options: SystemOptions) {
+    this.name = options.name ?? 'troupe';
+    this.workers = options.workers ?? availableParallelism();
+    this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.controlTimeoutMs = options.controlTimeoutMs ?? 10_000;
+    this.log = createLogger(options.logger).child({ system: this.name });
+    this.logLevel = this.log.level;
+    this.deadLetters = new DeadLetters(options.deadLetterCapacity ?? 10_000);
+    this.mainDoorbell = allocateDoorbell();
+    this.mainStats = new Float64Array(new SharedArrayBuffer(STATS_SLOTS * 8));
+    this.asks = new AskTable(this.mainStats, (reason, corr, value) =>
+      this.deadLetters.add({ reason, target: `ask #${corr}`, sender: null, message: value, time: Date.now() }));
+    this.mesh = new MeshNode({
+      thread: MAIN_THREAD,
+      doorbell: this.mainDoorbell,
+      tuning: this.tuning,
+      transport: this,
+      deliver: (from, target, sender, corr, kind, value) => this.deliver(from, target, sender, corr, kind, value),
+      requestLink: (to) => this.link(MAIN_THREAD, to),
+    });
+    this.nextThread = this.workers + 1;
+    this.shared = this.newPool(this.workers, undefined);
+    // A running system keeps the process alive (a pending Atomics.waitAsync does not).
+    this.keepAlive = setInterval(() => {}, 1 << 30);
+  }
+
+  /** @internal starts the host workers; createActorSystem() awaits it. */
+  async start(): Promise<void> {
+    try {
+      await Promise.all(Array.from({ length: this.workers }, (_, k) => this.startHost(k + 1, this.shared, false)));
+    } catch (err) {
+      await this.shutdown({ timeoutMs: 1000 }).catch(() => {});
+      throw err;
+    }
+    this.log.debug({ workers: this.workers }, 'actor system started');
+  }
+
+  private newPool(threads: number, resourceLimits: ResourceLimits | undefined): Piscina {
+    const pool = new Piscina({
+      filename: HOST_WORKER.href,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: Infinity,
+      // Timers and I/O inside actors must run between tasks: no Atomics.wait in idle workers.
+      atomics: 'disabled',
+      // A host task lives as long as the system; pool-actor tasks run beside it.
+      concurrentTasksPerWorker: 256,
+      maxQueue: 100_000,
+      resourceLimits,
+      loadBalancer: (task, workers) => {
+        const q = (task as unknown as Record<symbol, { host?: number } | null>)[queueOptions];
+        if (q?.host !== undefined) {
+          // A host task goes to a worker that has none.
+          for (const w of workers) {
+            if (!this.hostedOn.has(w.id)) { this.hostedOn.add(w.id); return w; }
+          }
+          return null;
+        }
+        let best = null;
+        for (const w of workers) if (best === null || w.currentUsage < best.currentUsage) best = w;
+        return best;
+      },
+    });
+    // Without a listener, a worker dying with no task in flight takes the main process down.
+    pool.on('error', (err: Error) => this.log.error({ err }, 'host worker error'));
+    return pool;
+  }
+
+  private async startHost(thread: number, pool: Piscina, dedicated: boolean): Promise<HostHandle> {
+    const control = new MessageChannel();
+    const events = new MessageChannel();
+    const doorbell = allocateDoorbell();
+    const stats = new SharedArrayBuffer(STATS_SLOTS * 8);
+    let onClosed!: () => void;
+    const handle: HostHandle = {
+      thread, label: `worker ${thread - 1}`, pool, dedicated,
+      control: new ControlClient(control.port1, `worker ${thread - 1}`),
+      events: events.port1, doorbell, stats: new Float64Array(stats), alive: true, placing: 0,
+      closed: new Promise<void>((r) => { onClosed = r; }), onClosed: () => onClosed(),
+    };
+    this.hosts[thread] = handle;
+    events.port1.on('message', (m: HostToMain) => this.onHostEvent(handle, m));
+    const start: HostStart = {
+      thread, systemName: this.name, logLevel: this.logLevel, doorbell, stats,
+      control: control.port2, events: events.port2, tuning: this.tuning,
+    };
+    const task = { start, [queueOptions]: { host: thread } };
+    pool.run(task, { name: 'hostTask', transferList: [control.port2, events.port2] }).then(
+      (workerThreadId: number) => { this.hostedOn.delete(workerThreadId); handle.onClosed(); },
+      (err: Error) => this.hostDied(handle, err),
+    );
+    await handle.control.call('stats', [], this.controlTimeoutMs);
+    return handle;
+  }
+
+  private hostDied(handle: HostHandle, err: Error): void {
+    handle.alive = false;
+    handle.onClosed();
+    const wrapped = new TroupeError('ERR_TROUPE_WORKER_FAILED', `${handle.label} died: ${err.message}`, { cause: err });
+    handle.control.kill(wrapped);
+    if (this.state === 'running') this.log.error({ err, worker: handle.thread - 1 }, 'host worker died; its actors are gone');
+  }
+
+  private onHostEvent(handle: HostHandle, m: HostToMain): void {
+    switch (m.t) {
+      case 'need-link':
+        this.link(handle.thread, m.to);
+        return;
+      case 'dead-letter':
+        this.deadLetters.add(m.entry);
+        return;
+      case 'name': {
+        const cur = this.names.get(m.name);
+        if (cur === undefined || cur === null) this.names.set(m.name, new ActorRef(m.path, m.thread, m.id, this));
+        return;
+      }
+      case 'unname': {
+        const cur = this.names.get(m.name);
+        if (cur && cur.thread === m.thread && cur.id === m.id) this.names.delete(m.name);
+        return;
+      }
+      case 'closed':
+        handle.onClosed();
+        return;
+    }
+  }
+
+  /** Allocates the ring from → to (once) and hands each side its end. */
+  private link(from: number, to: number): void {
+    const key = from * 65536 + to;
+    if (this.links.has(key)) return;
+    const src = from === MAIN_THREAD ? null : this.hosts[from];
+    const dst = to === MAIN_THREAD ? null : this.hosts[to];
+    if ((from !== MAIN_THREAD && !src) || (to !== MAIN_THREAD && !dst)) {
+      this.log.error({ from, to }, 'link requested to a thread that does not exist');
+      return;
+    }
+    this.links.add(key);
+    const ring = Ring.allocate(this.tuning.ringBytes);
+    const { port1, port2 } = new MessageChannel();
+    const fromBell = src ? src.doorbell : this.mainDoorbell;
+    const toBell = dst ? dst.doorbell : this.mainDoorbell;
+    if (src) src.events.postMessage({ t: 'link-out', to, ring, port: port1, doorbell: toBell }, [port1]);
+    else this.mesh.attachOut(to, ring, port1, toBell);
+    if (dst) dst.events.postMessage({ t: 'link-in', from, ring, port: port2, doorbell: fromBell }, [port2]);
+    else this.mesh.attachIn(from, ring, port2, fromBell);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Spawning and names
+
+  /** Starts an actor from a module whose default export is a defineActor() result. */
+  async spawn(module: URL | string, options: SpawnOptions = {}): Promise<ActorRef> {
+    this.assertRunning();
+    const url = moduleUrl(module);
+    if (options === null || typeof options !== 'object') throw invalidArgument('options', 'an object', options);
+    const { name, args, placement = 'shared' } = options;
+    if (name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
+      throw invalidArgument('name', 'a non-empty string without "/"', name);
+    }
+    const mailbox = options.mailbox === undefined ? undefined : mailboxOptions(options.mailbox);
+    if (args !== undefined) {
+      try { structuredClone(args); } catch (err) {
+        throw new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `args must be structured-cloneable data: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    if (name !== undefined) {
+      if (this.names.has(name)) throw new TroupeError('ERR_TROUPE_NAME_TAKEN', `an actor named ${JSON.stringify(name)} is already running`);
+      this.names.set(name, null); // reserved while it starts
+    }
+    let host: HostHandle | undefined;
+    try {
+      host = await this.place(placement, options.resourceLimits);
+      host.placing++;
+      const reply = await host.control.call('spawn', [{ url, name, args, mailbox }], this.controlTimeoutMs);
+      const ref = new ActorRef(reply.path, host.thread, reply.id, this);
+      if (name !== undefined) this.names.set(name, ref);
+      return ref;
+    } catch (err) {
+      if (name !== undefined && this.names.get(name) === null) this.names.delete(name);
+      if (host?.dedicated) await this.closeHost(host);
+      throw err;
+    } finally {
+      if (host) host.placing--;
+    }
+  }
+
+  private async place(placement: Placement, resourceLimits: ResourceLimits | undefined): Promise<HostHandle> {
+    if (placement === 'shared') {
+      let best: HostHandle | undefined;
+      let bestLoad = Infinity;
+      for (let t = 1; t <= this.workers; t++) {
+        const h = this.hosts[t];
+        if (!h || !h.alive) continue;
+        const load = h.stats[S_ACTORS]! + h.placing + h.stats[S_QUEUED]! / 64;
+        if (load < bestLoad) { best = h; bestLoad = load; }
+      }
+      if (!best) throw new TroupeError('ERR_TROUPE_WORKER_FAILED', 'no live host worker to place the actor on');
+      return best;
+    }
+    if (placement === 'dedicated') {
+      const pool = this.newPool(1, resourceLimits);
+      return this.startHost(this.nextThread++, pool, true);
+    }
+    if (placement !== null && typeof placement === 'object' && Number.isInteger(placement.worker)) {
+      const h = this.hosts[placement.worker + 1];
+      if (placement.worker < 0 || placement.worker >= this.workers || !h) {
+        throw invalidArgument('placement.worker', `an integer from 0 to ${this.workers - 1}`, placement.worker);
+      }
+      if (!h.alive) throw new TroupeError('ERR_TROUPE_WORKER_FAILED', `worker ${placement.worker} is not running`);
+      return h;
+    }
+    throw invalidArgument('placement', "'shared', 'dedicated' or { worker: k }", placement);
+  }
+
+  /** Starts a stateless pool actor: each message runs as a piscina task on the least-busy worker. */
+  async spawnPool(module: URL | string, options: PoolOptions = {}): Promise<PoolRef> {
+    this.assertRunning();
+    const url = moduleUrl(module);
+    const name = options.name ?? `pool-${this.nextPool++}`;
+    const pool = new PoolRef(this.shared, url, name, options, this.mainStats, this.logLevel,
+      (entry) => this.deadLetters.add(entry));
+    await pool.check();
+    return pool;
+  }
+
+  /** The live actor with this name (or child path, e.g. `/user/orders/audit`), if any. */
+  lookup(name: string): ActorRef | undefined {
+    if (typeof name !== 'string') throw invalidArgument('name', 'a string', name);
+    return this.names.get(name) ?? undefined;
+  }
+
+  /** Stops an actor (after its current message) and its children; resolves when it has stopped. */
+  async stop(ref: ActorRef): Promise<void> {
+    if (!(ref instanceof ActorRef)) throw invalidArgument('ref', 'an ActorRef', ref);
+    const host = this.hosts[ref.thread];
+    if (!host || !host.alive) return;
+    await host.control.call('stop', [ref.id], this.controlTimeoutMs);
+    if (host.dedicated) await this.closeHost(host);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Messages (RefTransport)
+
+  tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): void {
+    this.assertRunning();
+    this.mesh.send(ref.thread, ref.id, 0, 0, K_TELL, msg, transferOf(options));
+    this.mainStats[S_SENT]!++;
+  }
+
+  ask(ref: ActorRef, msg: unknown, options: AskOptions | undefined): Promise<unknown> {
+    if (this.state !== 'running') return Promise.reject(stopped());
+    const { corr, promise } = this.asks.open(ref.path, options);
+    if (corr === 0) return promise;
+    try {
+      this.mesh.send(ref.thread, ref.id, 0, corr, K_ASK, msg, transferOf(options));
+    } catch (err) {
+      this.asks.fail(corr, err);
+      return promise;
+    }
+    this.mainStats[S_SENT]!++;
+    return promise;
+  }
+
+  private deliver(from: number, target: number, sender: number, corr: number, kind: number, value: unknown): void {
+    if (kind === K_REPLY || kind === K_REPLY_ERROR) {
+      this.asks.settle(corr, kind, value);
+      return;
+    }
+    if (kind === K_TELL || kind === K_ASK) {
+      // Nothing lives on main: mail to it (e.g. ctx.reply to a tell from outside) is dead.
+      this.mainStats[S_DEAD_LETTERED]!++;
+      this.deadLetters.add({ reason: 'no-such-actor', target: `@0.${target}`, sender: `@${from}.${sender}`, message: value, time: Date.now() });
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Stats and shutdown
+
+  /** Counts over all threads, read from shared memory (no round trip to the workers). */
+  async stats(): Promise<SystemStats> {
+    return this.statsNow();
+  }
+
+  private statsNow(): SystemStats {
+    const sum = (slot: number) => {
+      let n = this.mainStats[slot]!;
+      for (const h of this.hosts) if (h) n += h.stats[slot]!;
+      return n;
+    };
+    const sent = sum(S_SENT);
+    const processed = sum(S_PROCESSED);
+    const deadLettered = sum(S_DEAD_LETTERED);
+    const queued = sum(S_QUEUED);
+    return {
+      sent, processed, deadLettered, queued, inFlight: sent - processed - deadLettered - queued,
+      failed: sum(S_FAILED), actors: sum(S_ACTORS),
+    };
+  }
+
+  /**
+   * Drains (waits until no mail is queued or in flight, up to `timeoutMs`), then stops every
+   * actor, children before parents, and the workers. Mail still queued then is dead-lettered
+   * (reason `actor-stopped`). Pending asks from main reject with ERR_TROUPE_SYSTEM_STOPPED.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    this.shutdownPromise ??= this.doShutdown(options.timeoutMs ?? 10_000);
+    return this.shutdownPromise;
+  }
+
+  private async doShutdown(timeoutMs: number): Promise<void> {
+    this.state = 'stopping';
+    const deadline = performance.now() + timeoutMs;
+    const live = () => this.hosts.filter((h): h is HostHandle => !!h && h.alive);
+    for (;;) {
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        this.log.warn(this.statsNow(), 'shutdown: mail still queued at the deadline; it is dead-lettered');
+        break;
+      }
+      const idle = await Promise.all(live().map((h) =>
+        h.control.call('idle', [Math.max(1, Math.floor(left))], left + 1000).catch(() => true)));
+      const s = this.statsNow();
+      if (idle.every(Boolean) && s.queued === 0 && s.inFlight === 0 && this.asks.size === 0 && this.mesh.quiet()) break;
+      if (idle.every(Boolean)) await new Promise((r) => setImmediate(r)); // mail in flight between idle hosts
+    }
+    await Promise.all(live().map((h) => h.control.call('stopAll', [], this.controlTimeoutMs).catch((err) =>
+      this.log.error({ err: toWireError(err) }, 'shutdown: stopping actors failed'))));
+    this.state = 'stopped';
+    this.asks.closeAll();
+    await Promise.all(this.hosts.map((h) => (h ? this.closeHost(h) : undefined)));
+    await this.shared.destroy();
+    this.mesh.close();
+    clearInterval(this.keepAlive);
+    this.log.debug('actor system stopped');
+  }
+
+  private async closeHost(h: HostHandle): Promise<void> {
+    if (h.alive) {
+      h.alive = false;
+      h.control.close();
+      // The host says 'closed' on its events port after its last dead letters, so none is lost.
+      await Promise.race([h.closed, new Promise((r) => setTimeout(r, this.controlTimeoutMs).unref())]);
+    }
+    h.events.close();
+    h.control.dispose();
+    if (h.dedicated) await h.pool.destroy();
+  }
+
+  private assertRunning(): void {
+    if (this.state !== 'running') throw stopped();
+  }
+}
+
+function stopped(): TroupeError {
+  return new TroupeError('ERR_TROUPE_SYSTEM_STOPPED', 'the actor system is shutting down or stopped');
+}
+
+function transferOf(options: TellOptions | undefined): readonly Transferable[] | undefined {
+  const t = options?.transfer;
+  if (t !== undefined && !Array.isArray(t)) throw invalidArgument('transfer', 'an array of transferables', t);
+  return t;
+}
+
+function moduleUrl(module: URL | string): string {
+  if (module instanceof URL) return module.href;
+  if (typeof module !== 'string' || module === '') throw invalidArgument('module', 'a URL or an absolute path', module);
+  if (isAbsolute(module)) return pathToFileURL(module).href;
+  try {
+    return new URL(module).href;
+  } catch {
+    throw invalidArgument('module', 'a URL (new URL("./x.actor.js", import.meta.url)) or an absolute path', module);
+  }
+}
+
+/** Starts an actor system: its host workers are up when the promise resolves. */
+export async function createActorSystem(options: SystemOptions = {}): Promise<ActorSystem> {
+  if (options === null || typeof options !== 'object') throw invalidArgument('options', 'an object', options);
+  if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > 64)) {
+    throw invalidArgument('workers', 'an integer from 1 to 64', options.workers);
+  }
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+    throw invalidArgument('name', 'a non-empty string', options.name);
+  }
+  const system = new ActorSystem(options);
+  await system.start();
+  return system;
+}
+
+export type { PoolOptions };
+export { PoolRef };
+void S_ACTORS;

@@ -1,0 +1,118 @@
+/**
+ * What crosses the thread boundary, as types: ring record kinds, and the messages on each host's
+ * events port (ring links, dead letters, names). The control plane's calls are `HostControl`.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { WireError } from '../actors/errors.js';
+import type { MailboxOptions } from '../actors/mailbox.js';
+
+// Ring record kinds (the `kind` word of a record).
+/** A user message, no reply expected. */
+export const K_TELL = 1;
+/** A user message whose reply goes to the sender thread's ask table under `corr`. */
+export const K_ASK = 2;
+/** A reply value for ask `corr` on the target thread. */
+export const K_REPLY = 3;
+/** A failed ask: the payload is a WireError. */
+export const K_REPLY_ERROR = 4;
+/** A system message (stop, watch notices): the actor's system lane, ahead of user mail. */
+export const K_SYSTEM = 5;
+/** Flag: the payload is a u32 sequence number; the message itself came over the link's port. */
+export const F_POSTED = 0x100;
+export const KIND_MASK = 0xff;
+
+/** Thread index of the main thread in the mesh. Host worker k is thread k + 1. */
+export const MAIN_THREAD = 0;
+/** Target id of a thread's own ask table (replies go there). */
+export const ASK_TABLE = 0;
+
+/** A message sent over a link's port instead of its ring (transferables, large payloads). */
+export interface PostedMessage {
+  seq: number;
+  /** The message itself (structured clone, with transferables) ... */
+  value?: unknown;
+  /** ... or its encoding, when it was only too large for the ring. */
+  bytes?: Uint8Array;
+}
+
+/** Main → host: the host now produces into a ring toward `to`. */
+export interface LinkOut { t: 'link-out'; to: number; ring: SharedArrayBuffer; port: MessagePort; doorbell: SharedArrayBuffer }
+/** Main → host: the host now consumes a ring from `from`. */
+export interface LinkIn { t: 'link-in'; from: number; ring: SharedArrayBuffer; port: MessagePort; doorbell: SharedArrayBuffer }
+export type MainToHost = LinkOut | LinkIn;
+
+/** Host → main. */
+export type HostToMain =
+  | { t: 'need-link'; to: number }
+  | { t: 'dead-letter'; entry: DeadLetterWire }
+  | { t: 'name'; name: string; path: string; thread: number; id: number }
+  | { t: 'unname'; name: string; thread: number; id: number }
+  | { t: 'closed' };
+
+/** A dead letter as it crosses threads. `message` is the original, or a description if it could not be encoded. */
+export interface DeadLetterWire {
+  reason: string;
+  target: string;
+  sender: string | null;
+  message: unknown;
+  error?: WireError | undefined;
+  time: number;
+}
+
+/** Per-thread counters in shared memory (Float64Array slots; each thread writes only its own). */
+export const S_SENT = 0;
+export const S_PROCESSED = 1;
+export const S_DEAD_LETTERED = 2;
+export const S_QUEUED = 3;
+export const S_FAILED = 4;
+export const S_ACTORS = 5;
+export const STATS_SLOTS = 8;
+
+/** What a host task is started with. */
+export interface HostStart {
+  thread: number;
+  systemName: string;
+  logLevel: string;
+  doorbell: SharedArrayBuffer;
+  stats: SharedArrayBuffer;
+  control: MessagePort;
+  events: MessagePort;
+  tuning: Tuning;
+}
+
+/** Knobs of the mesh; defaults in system.ts. */
+export interface Tuning {
+  ringBytes: number;
+  /** Payloads above this many bytes go over the port instead of the ring. */
+  largeBytes: number;
+  /** How long a thread keeps polling after its last work before it parks (ms). */
+  spinMs: number;
+  /** Records read from one ring per pump turn. */
+  readBudget: number;
+  /** Messages one actor handles per turn before others get theirs. */
+  throughput: number;
+  /** Longest a host runs actors before it yields to its event loop (ms). */
+  sliceMs: number;
+}
+
+export interface SpawnRequest {
+  url: string;
+  name?: string | undefined;
+  args?: unknown;
+  mailbox?: Partial<MailboxOptions> | undefined;
+}
+
+export interface SpawnReply { id: number; path: string }
+
+export interface HostStats { actors: number; queued: number; busy: boolean }
+
+/** The control plane: what main calls on a host (over comlink, with our own deadlines). */
+export interface HostControl {
+  spawn(req: SpawnRequest): Promise<SpawnReply>;
+  stop(id: number): Promise<boolean>;
+  /** Resolves when the host has nothing queued and no handler running (or after timeoutMs). */
+  idle(timeoutMs: number): Promise<boolean>;
+  /** Stops every actor, children before parents; their leftover mail is dead-lettered. */
+  stopAll(): Promise<void>;
+  stats(): Promise<HostStats>;
+}
