@@ -20,6 +20,19 @@ addExtension({
   read: (a: [string, number, number]) => new ActorRef(a[0], a[1], a[2], decodingFor),
 });
 
+/**
+ * Thrown while encoding a value that only structured clone can carry (a SharedArrayBuffer keeps
+ * its identity only that way): the mesh then sends the message over the link's port, in order.
+ */
+export class NeedsPost extends Error {}
+
+addExtension({
+  Class: SharedArrayBuffer,
+  type: 0x55,
+  write: () => { throw new NeedsPost('SharedArrayBuffer'); },
+  read: () => { throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', 'a SharedArrayBuffer cannot be decoded from bytes'); },
+});
+
 function refuseFunction(): never {
   throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', 'a message cannot hold a function; send plain data');
 }
@@ -46,7 +59,7 @@ export class Codec {
     try {
       return this.packr.pack(value);
     } catch (err) {
-      if (err instanceof TroupeError) throw err;
+      if (err instanceof TroupeError || err instanceof NeedsPost) throw err;
       throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE',
         `message cannot be encoded: ${(err as Error).message}; send plain data`, { cause: err });
     }

@@ -106,7 +106,8 @@ export class Host implements RefTransport {
   // Spawning
 
   private async spawnRoot(req: SpawnRequest): Promise<SpawnReply> {
-    const cell = await this.create(req.url, req.name, req.args, req.mailbox, null);
+    const args = req.argsBytes !== undefined ? this.mesh.codec.decode(req.argsBytes, 0, req.argsBytes.length) : req.args;
+    const cell = await this.create(req.url, req.name, args, req.mailbox, null);
     return { id: cell.id, path: cell.path };
   }
 
@@ -191,9 +192,9 @@ export class Host implements RefTransport {
   reply(cell: Cell, value: unknown): void {
     const thread = cell.curThread;
     if (cell.curCorr !== 0) {
-      this.stats[S_SENT]!++;
       if (thread === this.thread) this.asks.settle(cell.curCorr, K_REPLY, value);
       else this.mesh.send(thread, ASK_TABLE, cell.id, cell.curCorr, K_REPLY, value);
+      this.stats[S_SENT]!++; // counted once it is on its way: a reply that cannot be encoded threw above
       return;
     }
     if (thread >= 0 && cell.curSender !== 0) {
@@ -201,13 +202,22 @@ export class Host implements RefTransport {
       return;
     }
     this.stats[S_SENT]!++;
+    this.stats[S_DEAD_LETTERED]!++;
     this.deadLetter('no-reply-to', cell.path, null, value);
   }
 
   private replyError(thread: number, corr: number, replier: number, err: unknown): void {
+    const wire = toWireError(err);
+    if (thread === this.thread) this.asks.settle(corr, K_REPLY_ERROR, wire);
+    else {
+      try {
+        this.mesh.send(thread, ASK_TABLE, replier, corr, K_REPLY_ERROR, wire);
+      } catch {
+        // Custom fields that cannot be encoded: send the error without them.
+        this.mesh.send(thread, ASK_TABLE, replier, corr, K_REPLY_ERROR, { name: wire.name, message: wire.message, stack: wire.stack, code: wire.code });
+      }
+    }
     this.stats[S_SENT]!++;
-    if (thread === this.thread) this.asks.settle(corr, K_REPLY_ERROR, toWireError(err));
-    else this.mesh.send(thread, ASK_TABLE, replier, corr, K_REPLY_ERROR, toWireError(err));
   }
 
   refFor(thread: number, id: number): ActorRef {
@@ -391,11 +401,10 @@ export class Host implements RefTransport {
     const wire = toWireError(err);
     this.deadLetter('actor-failed', cell.path, this.senderPath(cell.curThread, cell.curSender), msg, wire);
     if (cell.curCorr !== 0) this.replyError(cell.curThread, cell.curCorr, cell.id, err);
-    this.log.warn({ actor: cell.path, err }, 'actor failed; stopping it');
     void this.stopCell(cell).then(() => {
       const note: SystemMessage = { t: 'child-failed', child: cell.path, error: wire };
       if (cell.parent && cell.parent.stopping === null) this.system(cell.parent, note);
-      else if (!cell.parent) this.log.error({ actor: cell.path, error: wire.message }, 'top-level actor failed and was stopped');
+      else if (!cell.parent) this.log.error({ actor: cell.path, err }, 'top-level actor failed and was stopped');
     });
   }
 

@@ -119,6 +119,11 @@ export class RingWriter {
     return true;
   }
 
+  /** Whether `need` bytes are free now (reloads head). */
+  hasSpaceFor(need: number): boolean {
+    return this.hasRoom(need);
+  }
+
   private hasRoom(need: number): boolean {
     if (((this.tail - this.headCache) >>> 0) + need <= this.capacity) return true;
     // Stale head: reload it (the consumer may have freed space since).

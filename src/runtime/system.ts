@@ -16,6 +16,7 @@ import { mailboxOptions, type MailboxOptions } from '../actors/mailbox.js';
 import { createLogger, type LoggerOption } from '../observability/logger.js';
 import { allocateDoorbell } from './doorbell.js';
 import { MeshNode } from './mesh.js';
+import { NeedsPost } from './codec.js';
 import { Ring } from './ring.js';
 import { AskTable } from './ask-table.js';
 import { ControlClient } from './control.js';
@@ -83,6 +84,7 @@ export const DEFAULT_TUNING: Tuning = {
   readBudget: 4096,
   throughput: 64,
   sliceMs: 4,
+  parkMs: 1000,
 };
 
 const HOST_WORKER = new URL('./host-worker.js', import.meta.url);
@@ -229,7 +231,16 @@ export class ActorSystem implements RefTransport {
     handle.onClosed();
     const wrapped = new TroupeError('ERR_TROUPE_WORKER_FAILED', `${handle.label} died: ${err.message}`, { cause: err });
     handle.control.kill(wrapped);
-    if (this.state === 'running') this.log.error({ err, worker: handle.thread - 1 }, 'host worker died; its actors are gone');
+    // The mail in its mailboxes died with its heap: count it as dead letters, with one entry that
+    // says how many, rather than leave it "queued" forever. (Mail still in its rings is in
+    // shared memory and stays there, in flight.)
+    const lost = handle.stats[S_QUEUED]!;
+    handle.stats[S_QUEUED] = 0;
+    handle.stats[S_DEAD_LETTERED]! += lost;
+    handle.stats[S_ACTORS] = 0;
+    this.deadLetters.add({ reason: 'worker-died', target: handle.label, sender: null, message: { lost },
+      error: toWireError(err), time: Date.now() });
+    if (this.state === 'running') this.log.error({ err, worker: handle.thread - 1, lost }, 'host worker died; its actors are gone');
   }
 
   private onHostEvent(handle: HostHandle, m: HostToMain): void {
@@ -291,8 +302,8 @@ export class ActorSystem implements RefTransport {
     }
     const mailbox = options.mailbox === undefined ? undefined : mailboxOptions(options.mailbox);
     if (args !== undefined) {
-      try { structuredClone(args); } catch (err) {
-        throw new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `args must be structured-cloneable data: ${(err as Error).message}`, { cause: err });
+      try { this.encodeArgs(args); } catch (err) {
+        throw new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `args must be plain data (as messages are): ${(err as Error).message}`, { cause: err });
       }
     }
     if (name !== undefined) {
@@ -301,9 +312,9 @@ export class ActorSystem implements RefTransport {
     }
     let host: HostHandle | undefined;
     try {
+      // place() counts the spawn on its host before any await, so concurrent spawns spread out.
       host = await this.place(placement, options.resourceLimits);
-      host.placing++;
-      const reply = await host.control.call('spawn', [{ url, name, args, mailbox }], this.controlTimeoutMs);
+      const reply = await host.control.call('spawn', [{ url, name, mailbox, ...this.encodeArgs(args) }], this.controlTimeoutMs);
       const ref = new ActorRef(reply.path, host.thread, reply.id, this);
       if (name !== undefined) this.names.set(name, ref);
       return ref;
@@ -313,6 +324,17 @@ export class ActorSystem implements RefTransport {
       throw err;
     } finally {
       if (host) host.placing--;
+    }
+  }
+
+  /** Args travel encoded like messages, so refs in them arrive as live refs. */
+  private encodeArgs(args: unknown): { argsBytes?: Uint8Array; args?: unknown } {
+    if (args === undefined) return {};
+    try {
+      return { argsBytes: this.mesh.codec.encode(args).slice() };
+    } catch (err) {
+      if (err instanceof NeedsPost) return { args };
+      throw err;
     }
   }
 
@@ -327,11 +349,14 @@ export class ActorSystem implements RefTransport {
         if (load < bestLoad) { best = h; bestLoad = load; }
       }
       if (!best) throw new TroupeError('ERR_TROUPE_WORKER_FAILED', 'no live host worker to place the actor on');
+      best.placing++;
       return best;
     }
     if (placement === 'dedicated') {
       const pool = this.newPool(1, resourceLimits);
-      return this.startHost(this.nextThread++, pool, true);
+      const h = await this.startHost(this.nextThread++, pool, true);
+      h.placing++;
+      return h;
     }
     if (placement !== null && typeof placement === 'object' && Number.isInteger(placement.worker)) {
       const h = this.hosts[placement.worker + 1];
@@ -339,6 +364,7 @@ export class ActorSystem implements RefTransport {
         throw invalidArgument('placement.worker', `an integer from 0 to ${this.workers - 1}`, placement.worker);
       }
       if (!h.alive) throw new TroupeError('ERR_TROUPE_WORKER_FAILED', `worker ${placement.worker} is not running`);
+      h.placing++;
       return h;
     }
     throw invalidArgument('placement', "'shared', 'dedicated' or { worker: k }", placement);
@@ -452,7 +478,9 @@ export class ActorSystem implements RefTransport {
       const idle = await Promise.all(live().map((h) =>
         h.control.call('idle', [Math.max(1, Math.floor(left))], left + 1000).catch(() => true)));
       const s = this.statsNow();
-      if (idle.every(Boolean) && s.queued === 0 && s.inFlight === 0 && this.asks.size === 0 && this.mesh.quiet()) break;
+      // Mail toward a dead worker stays in flight for good; do not wait for it.
+      const anyDead = this.hosts.some((h) => h && !h.alive);
+      if (idle.every(Boolean) && s.queued === 0 && (s.inFlight === 0 || anyDead) && this.asks.size === 0 && this.mesh.quiet()) break;
       if (idle.every(Boolean)) await new Promise((r) => setImmediate(r)); // mail in flight between idle hosts
     }
     await Promise.all(live().map((h) => h.control.call('stopAll', [], this.controlTimeoutMs).catch((err) =>

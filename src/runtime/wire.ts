@@ -93,11 +93,16 @@ export interface Tuning {
   throughput: number;
   /** Longest a host runs actors before it yields to its event loop (ms). */
   sliceMs: number;
+  /** Longest a parked thread sleeps without a ring (ms): a backstop only; wake-ups are not lost. */
+  parkMs: number;
 }
 
 export interface SpawnRequest {
   url: string;
   name?: string | undefined;
+  /** The args, encoded like a message (so refs inside them work) ... */
+  argsBytes?: Uint8Array | undefined;
+  /** ... or as is, when only structured clone can carry them (a SharedArrayBuffer). */
   args?: unknown;
   mailbox?: Partial<MailboxOptions> | undefined;
 }

@@ -1,0 +1,46 @@
+import { expect } from 'vitest';
+import type { ActorSystem } from 'troupe';
+
+/** URL of a compiled fixture actor module (built by `npm run build` into build/test/fixtures). */
+export function fixture(name: string): URL {
+  return new URL(`../build/test/fixtures/${name}.js`, import.meta.url);
+}
+
+/**
+ * Every message sent is processed, dead-lettered or still queued, and none is in flight.
+ * Call it where the test knows the system is quiet (after an ask barrier, or after shutdown).
+ */
+export async function expectConserved(system: ActorSystem): Promise<void> {
+  const s = await system.stats();
+  expect(s.inFlight, `in flight: ${JSON.stringify(s)}`).toBe(0);
+  expect(s.sent).toBe(s.processed + s.deadLettered + s.queued);
+}
+
+/** Resolves when `n` dead letters matching `reason` have reached the system's store. */
+export function deadLetters(system: ActorSystem, reason: string, n: number): Promise<void> {
+  return new Promise((resolve) => {
+    const have = () => system.deadLetters.counts()[reason] ?? 0;
+    if (have() >= n) return resolve();
+    const off = system.deadLetters.subscribe(() => {
+      if (have() >= n) { off(); resolve(); }
+    });
+  });
+}
+
+/** A shared latch: the test opens it, an actor waits on it. Slot 1 says "the actor is waiting". */
+export function latch(): { sab: SharedArrayBuffer; open(): void; waiting(): Promise<void> } {
+  const sab = new SharedArrayBuffer(8);
+  const a = new Int32Array(sab);
+  return {
+    sab,
+    open() { Atomics.store(a, 0, 1); Atomics.notify(a, 0); },
+    async waiting() {
+      while (Atomics.load(a, 1) === 0) {
+        const r = Atomics.waitAsync(a, 1, 0, 1000);
+        if (r.async) await r.value;
+      }
+    },
+  };
+}
+
+export const quiet = { level: 'silent' } as const;

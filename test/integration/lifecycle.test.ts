@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { createActorSystem, TroupeError } from 'troupe';
+import { expectConserved, fixture, quiet } from '../helpers.js';
+
+describe('spawning, stopping and shutting down', () => {
+  it('fails spawn with a clear code for a missing module, a module without an actor, or a failing init, and stays healthy', async () => {
+    const system = await createActorSystem({ name: 'spawn', workers: 2, logger: quiet });
+    try {
+      await expect(system.spawn(fixture('does-not-exist'))).rejects.toMatchObject({ name: 'TroupeError', code: 'ERR_TROUPE_MODULE_NOT_FOUND' });
+      await expect(system.spawn(fixture('not-an-actor'))).rejects.toMatchObject({ code: 'ERR_TROUPE_NOT_AN_ACTOR' });
+      const initErr = await system.spawn(fixture('bad-init.actor'), { name: 'bad' }).catch((e: unknown) => e);
+      expect(initErr).toMatchObject({ code: 'ERR_TROUPE_INIT_FAILED' });
+      expect((initErr as Error).cause).toMatchObject({ message: 'no database configured' });
+      expect(system.lookup('bad')).toBeUndefined();
+      await expect(system.spawn('./relative.js')).rejects.toMatchObject({ code: 'ERR_TROUPE_INVALID_ARGUMENT' });
+      await expect(system.spawn(fixture('counter.actor'), { placement: { worker: 9 } })).rejects.toMatchObject({ code: 'ERR_TROUPE_INVALID_ARGUMENT' });
+      await expect(system.spawn(fixture('counter.actor'), { args: { f: () => 1 } })).rejects.toMatchObject({ code: 'ERR_TROUPE_INVALID_ARGUMENT' });
+      // Still healthy: the name 'bad' is free again, and both workers serve.
+      for (const worker of [0, 1]) {
+        const c = await system.spawn(fixture('counter.actor'), { name: `ok-${worker}`, placement: { worker } });
+        c.tell({ type: 'inc' });
+        await expect(c.ask({ type: 'get' })).resolves.toBe(1);
+      }
+      await expect(system.spawn(fixture('counter.actor'), { name: 'ok-0' })).rejects.toMatchObject({ code: 'ERR_TROUPE_NAME_TAKEN' });
+      await expectConserved(system);
+    } finally {
+      await system.shutdown();
+    }
+  });
+
+  it('spawns 100,000 actors in one worker, and every one answers', async () => {
+    const system = await createActorSystem({ name: 'many', workers: 1, logger: quiet });
+    try {
+      const parent = await system.spawn(fixture('parent.actor'));
+      await expect(parent.ask({ type: 'spawn-many', count: 100_000 }, { timeoutMs: 60_000 })).resolves.toBe(100_000);
+      expect((await system.stats()).actors).toBe(100_001);
+      const children = await parent.ask<import('troupe').ActorRef[]>({ type: 'children' }, { timeoutMs: 30_000 });
+      expect(new Set(children.map((c) => c.id)).size).toBe(100_000);
+      // A sample across the range answers from main.
+      const sample = await Promise.all(children.filter((_, i) => i % 997 === 0).map((c) => c.ask('hi')));
+      expect(sample.every((r) => r === 'leaf')).toBe(true);
+      await expectConserved(system);
+    } finally {
+      await system.shutdown({ timeoutMs: 30_000 });
+    }
+    expect((await system.stats()).actors).toBe(0);
+  });
+
+  it('stops children before their parent, last started first, and forgets the names', async () => {
+    const system = await createActorSystem({ name: 'stop', workers: 1, logger: quiet });
+    const log = new SharedArrayBuffer(4 * 8);
+    const parent = await system.spawn(fixture('parent.actor'), { name: 'parent' });
+    const paths = await parent.ask({ type: 'spawn-named', names: ['a', 'b', 'c'], log });
+    expect(paths).toEqual(['/user/parent/a', '/user/parent/b', '/user/parent/c']);
+    expect(system.lookup('/user/parent/b')?.path).toBe('/user/parent/b');
+    await system.stop(parent);
+    const order = new Int32Array(log);
+    expect([...order.slice(1, 1 + order[0]!)]).toEqual([3, 2, 1]);
+    expect(system.lookup('parent')).toBeUndefined();
+    expect(system.lookup('/user/parent/b')).toBeUndefined();
+    await expect(parent.ask('hi')).rejects.toMatchObject({ code: 'ERR_TROUPE_ACTOR_NOT_FOUND' });
+    await system.shutdown();
+    await expectConserved(system);
+  });
+
+  it('drains every mailbox on shutdown before stopping, then refuses new work', async () => {
+    const system = await createActorSystem({ name: 'drain', workers: 2, logger: quiet });
+    const stopped = new SharedArrayBuffer(4);
+    const counters = await Promise.all([0, 1].map((worker) => system.spawn(fixture('counter.actor'), { placement: { worker }, mailbox: { capacity: 100_000 } })));
+    const failing = await system.spawn(fixture('failing.actor'), { args: { stopped } });
+    for (let i = 0; i < 50_000; i++) for (const c of counters) c.tell({ type: 'inc' });
+    await system.shutdown();
+    const s = await system.stats();
+    expect(s).toMatchObject({ sent: 100_000, processed: 100_000, deadLettered: 0, queued: 0, inFlight: 0, actors: 0 });
+    expect(new Int32Array(stopped)[0]).toBe(1); // postStop ran
+    expect(() => counters[0]!.tell({ type: 'inc' })).toThrow(TroupeError);
+    await expect(counters[0]!.ask({ type: 'get' })).rejects.toMatchObject({ code: 'ERR_TROUPE_SYSTEM_STOPPED' });
+    await expect(system.spawn(fixture('counter.actor'))).rejects.toMatchObject({ code: 'ERR_TROUPE_SYSTEM_STOPPED' });
+    void failing;
+  });
+
+  it('rejects bad system options with ERR_TROUPE_INVALID_ARGUMENT', async () => {
+    await expect(createActorSystem({ workers: 0 })).rejects.toMatchObject({ code: 'ERR_TROUPE_INVALID_ARGUMENT' });
+    await expect(createActorSystem({ workers: 1.5 })).rejects.toMatchObject({ code: 'ERR_TROUPE_INVALID_ARGUMENT' });
+    await expect(createActorSystem({ name: '' })).rejects.toMatchObject({ code: 'ERR_TROUPE_INVALID_ARGUMENT' });
+  });
+});
