@@ -95,8 +95,7 @@ export class RingWriter {
     const size = RECORD_HEADER_BYTES + ((len + 3) & ~3);
     const pos = this.tail & this.mask;
     const untilEnd = this.capacity - pos;
-    const need = size <= untilEnd ? size : untilEnd + size;
-    if (!this.hasRoom(need)) return false;
+    if (!this.hasRoom(size <= untilEnd ? size : untilEnd + size)) return false;
     let at = pos;
     if (size > untilEnd) {
       // Does not fit before the end: mark the rest as skipped and start at 0.
@@ -117,6 +116,16 @@ export class RingWriter {
     }
     this.tail = (this.tail + size) >>> 0;
     return true;
+  }
+
+  /**
+   * Free bytes a record with this payload needs at the current write position: its size, plus
+   * the bytes skipped before the end when it must wrap. What a blocked producer waits for.
+   */
+  spaceNeeded(len: number): number {
+    const size = RECORD_HEADER_BYTES + ((len + 3) & ~3);
+    const untilEnd = this.capacity - (this.tail & this.mask);
+    return size <= untilEnd ? size : untilEnd + size;
   }
 
   /** Whether `need` bytes are free now (reloads head). */

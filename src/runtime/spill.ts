@@ -40,7 +40,8 @@ export class Spill {
 
   /**
    * Moves records into the ring, oldest first, until it is full or this is empty.
-   * Returns the size a record needs when the ring was full (0 when everything moved).
+   * Returns the free space the next record needs when the ring was full, counting the bytes it
+   * skips if it must wrap (0 when everything moved).
    */
   drainInto(writer: RingWriter): number {
     while (this.length > 0) {
@@ -49,7 +50,7 @@ export class Spill {
       const r = c.r >>> 2;
       const len = c.u32[r]!;
       if (!writer.tryWrite(c.u32[r + 1]!, c.u32[r + 2]!, c.u32[r + 3]!, c.u32[r + 4]!, c.u8, c.r + RECORD_HEADER_BYTES, len)) {
-        return RECORD_HEADER_BYTES + ((len + 3) & ~3);
+        return writer.spaceNeeded(len);
       }
       c.r += RECORD_HEADER_BYTES + ((len + 3) & ~3);
       this.length--;

@@ -76,6 +76,26 @@ describe('ring (one thread)', () => {
     expect(spill.length).toBe(0);
   });
 
+  it('asks for the space a record really needs, wrap skip included (regression: waited for its size only)', () => {
+    const sab = Ring.allocate(256);
+    const w = new RingWriter(sab);
+    const r = new RingReader(sab);
+    w.tryWrite(0, 0, 0, 1, payload(0, 60), 0, 60); // bytes 0..80
+    w.tryWrite(1, 0, 0, 1, payload(1, 96), 0, 96); // bytes 80..196: 60 left before the end
+    w.publish();
+    r.read(() => {}, 1); // frees the first: 140 bytes free, but only 60 of them before the end
+    const spill = new Spill();
+    spill.push(2, 0, 0, 1, payload(2, 64), 64); // an 84-byte record: must wrap, so needs 60 + 84
+    const need = spill.drainInto(w);
+    expect(need).toBe(144);
+    expect(w.spaceNeeded(64)).toBe(144);
+    expect(w.hasSpaceFor(84)).toBe(true); // what the old code waited for: "room", yet the write fails
+    expect(w.hasSpaceFor(need)).toBe(false);
+    r.read(() => {}, 1);
+    expect(w.hasSpaceFor(need)).toBe(true);
+    expect(spill.drainInto(w)).toBe(0);
+  });
+
   it('lets a handler hold a record back; it comes first next time', () => {
     const sab = Ring.allocate(1024);
     const w = new RingWriter(sab);
