@@ -1,0 +1,28 @@
+/**
+ * What the runner knows about a scenario. Core scenarios live in bench/core/, and a later
+ * Savina suite (bench/savina/) plugs in the same way: export a Suite, list it in run.ts.
+ */
+
+import type { SuiteResult } from '../lib/types.js';
+
+export interface SuiteContext {
+  /** --quick: fewer rounds, smaller workloads; for checking the harness, not for quoting. */
+  quick: boolean;
+  warmupRounds: number;
+  rounds: number;
+  /** A full GC of the main thread's heap (no-op if it cannot be exposed). */
+  gc(): void;
+  log(line: string): void;
+}
+
+export interface Suite {
+  /** Short, stable, kebab-case; what --only matches against. */
+  name: string;
+  title: string;
+  run(ctx: SuiteContext): Promise<Omit<SuiteResult, 'name' | 'title' | 'durationMs'>>;
+}
+
+/** The small message of every throughput scenario, troupe and baselines alike. */
+export function incMsg(): { type: 'inc'; by: number; id: number } {
+  return { type: 'inc', by: 1, id: 7 };
+}
