@@ -6,11 +6,11 @@
  */
 
 import { launchCounter } from '../baselines/launch.js';
-import { runInterleaved, type Variant } from '../lib/rounds.js';
+import type { Variant } from '../lib/rounds.js';
 import { timeRoundTrips, type Rtt } from '../lib/round-trips.js';
 import type { RoundsTable } from '../lib/types.js';
 import { toRow } from './outcome.js';
-import type { Suite } from './suite.js';
+import { measure, type Suite } from './suite.js';
 import { troupePingVariant } from './troupe-variants.js';
 
 export const pingpongSuite: Suite = {
@@ -25,14 +25,7 @@ export const pingpongSuite: Suite = {
       { id: 'pm', round: () => timeRoundTrips(k, (seq) => pm.client.request({ type: 'ping', seq })) },
     ];
     try {
-      const outcomes = await runInterleaved(variants, {
-        warmupRounds: ctx.warmupRounds,
-        rounds: ctx.rounds,
-        roundTimeoutMs: 30_000,
-        beforeEach: ctx.gc,
-        log: ctx.log,
-      });
-      await troupe.close(); // before the rows: closing fills in troupe.note
+      const outcomes = await measure(ctx, variants, troupe);
       const table = (id: string, title: string, pick: (m: Rtt) => number, withTarget: boolean): RoundsTable => ({
         kind: 'rounds',
         id,

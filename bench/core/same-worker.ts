@@ -6,9 +6,9 @@
  * in-thread dispatch, judged against an absolute target.
  */
 
-import { runInterleaved, type Variant } from '../lib/rounds.js';
+import type { Variant } from '../lib/rounds.js';
 import { toRow } from './outcome.js';
-import type { Suite } from './suite.js';
+import { measure, type Suite } from './suite.js';
 import { troupeSameWorkerVariant } from './troupe-variants.js';
 
 interface Rate {
@@ -23,14 +23,7 @@ export const sameWorkerSuite: Suite = {
     const troupe = await troupeSameWorkerVariant(n);
     const variants: Variant<Rate>[] = [troupe.variant];
     try {
-      const outcomes = await runInterleaved(variants, {
-        warmupRounds: ctx.warmupRounds,
-        rounds: ctx.rounds,
-        roundTimeoutMs: 30_000,
-        beforeEach: ctx.gc,
-        log: ctx.log,
-      });
-      await troupe.close(); // before the rows: closing fills in troupe.note
+      const outcomes = await measure(ctx, variants, troupe);
       return {
         description:
           `Two actors on worker 0: the first tells the second N = ${n.toLocaleString('en-US')} small ` +

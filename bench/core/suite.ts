@@ -4,6 +4,7 @@
  */
 
 import type { SuiteResult } from '../lib/types.js';
+import { runInterleaved, type Variant, type VariantOutcome } from '../lib/rounds.js';
 
 export interface SuiteContext {
   /** --quick: fewer rounds, smaller workloads; for checking the harness, not for quoting. */
@@ -25,4 +26,20 @@ export interface Suite {
 /** The small message of every throughput scenario, troupe and baselines alike. */
 export function incMsg(): { type: 'inc'; by: number; id: number } {
   return { type: 'inc', by: 1, id: 7 };
+}
+
+/**
+ * Runs a scenario's variants in interleaved rounds with the harness's standard settings, then
+ * closes troupe's side (closing fills in its note, which the rows show).
+ */
+export async function measure<M>(ctx: SuiteContext, variants: Variant<M>[], troupe: { close(): Promise<void> }): Promise<Map<string, VariantOutcome<M>>> {
+  const outcomes = await runInterleaved(variants, {
+    warmupRounds: ctx.warmupRounds,
+    rounds: ctx.rounds,
+    roundTimeoutMs: 30_000,
+    beforeEach: ctx.gc,
+    log: ctx.log,
+  });
+  await troupe.close();
+  return outcomes;
 }

@@ -12,9 +12,9 @@
 
 import { launchCounter } from '../baselines/launch.js';
 import type { IncMsg } from '../baselines/wire.js';
-import { runInterleaved, type Variant } from '../lib/rounds.js';
+import type { Variant } from '../lib/rounds.js';
 import { rate, toRow } from './outcome.js';
-import { incMsg, type Suite } from './suite.js';
+import { measure, incMsg, type Suite } from './suite.js';
 import { troupeThroughputVariant } from './troupe-variants.js';
 
 export const BATCH = 256;
@@ -66,14 +66,7 @@ export const throughputSuite: Suite = {
       },
     ];
     try {
-      const outcomes = await runInterleaved(variants, {
-        warmupRounds: ctx.warmupRounds,
-        rounds: ctx.rounds,
-        roundTimeoutMs: 30_000,
-        beforeEach: ctx.gc,
-        log: ctx.log,
-      });
-      await troupe.close(); // before the rows: closing fills in troupe.note
+      const outcomes = await measure(ctx, variants, troupe);
       const pick = (m: Rate) => m.rate;
       return {
         description:

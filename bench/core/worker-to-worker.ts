@@ -7,9 +7,9 @@
  */
 
 import { launchSourceSink } from '../baselines/launch.js';
-import { runInterleaved, type Variant } from '../lib/rounds.js';
+import type { Variant } from '../lib/rounds.js';
 import { rate, toRow } from './outcome.js';
-import type { Suite } from './suite.js';
+import { measure, type Suite } from './suite.js';
 import { BATCH } from './throughput.js';
 import { troupeWorkerToWorkerVariant } from './troupe-variants.js';
 
@@ -38,14 +38,7 @@ export const workerToWorkerSuite: Suite = {
     });
     const variants: Variant<Rate>[] = [troupe.variant, pmVariant('pm-each', each, 1), pmVariant('pm-batch', batched, BATCH)];
     try {
-      const outcomes = await runInterleaved(variants, {
-        warmupRounds: ctx.warmupRounds,
-        rounds: ctx.rounds,
-        roundTimeoutMs: 30_000,
-        beforeEach: ctx.gc,
-        log: ctx.log,
-      });
-      await troupe.close(); // before the rows: closing fills in troupe.note
+      const outcomes = await measure(ctx, variants, troupe);
       const pick = (m: Rate) => m.rate;
       return {
         description:

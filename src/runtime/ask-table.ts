@@ -89,9 +89,8 @@ export class AskTable {
 
   /** Rejects everything pending (the thread is closing). */
   closeAll(): void {
-    for (const [corr, p] of this.pending) {
+    for (const corr of [...this.pending.keys()]) {
       this.fail(corr, new TroupeError('ERR_TROUPE_SYSTEM_STOPPED', 'the actor system stopped before the reply came'));
-      void p;
     }
   }
 }

@@ -8,6 +8,7 @@ import { loadActor } from './modules.js';
 import { toWireError } from '../actors/errors.js';
 import { createLogger } from '../observability/logger.js';
 import type { ActorContext } from '../actors/define.js';
+import type { Logger } from 'pino';
 import type { HostStart } from './wire.js';
 import type { PoolTask, PoolResult } from './pool-wire.js';
 
@@ -27,19 +28,29 @@ export async function hostTask({ start }: { start: HostStart }): Promise<number>
 }
 
 const poolStates = new Map<string, Promise<unknown>>();
+const poolLoggers = new Map<string, Logger>();
+
+/** One pino child per pool and worker, not one per message. */
+function poolLogger(task: PoolTask): Logger {
+  let log = poolLoggers.get(task.pool);
+  if (log === undefined) {
+    log = createLogger({ level: task.logLevel }).child({ pool: task.pool, threadId });
+    poolLoggers.set(task.pool, log);
+  }
+  return log;
+}
 
 export async function poolTask(task: PoolTask): Promise<PoolResult> {
   try {
     const def = await loadActor(task.url);
-    const log = createLogger({ level: task.logLevel }).child({ pool: task.pool, threadId });
-    let replied = false;
+    const log = poolLogger(task);
     let reply: unknown = undefined;
     const ctx: ActorContext = {
       get self(): never { throw new Error('a pool actor has no self: it is stateless and runs anywhere'); },
       sender: null,
       name: task.pool,
       log,
-      reply(v) { replied = true; reply = v; },
+      reply(v) { reply = v; },
       tell(to, msg, options) { to.tell(msg, options); },
       ask(to, msg, options) { return to.ask(msg, options); },
       spawn() { return Promise.reject(new Error('a pool actor cannot spawn children')); },
@@ -52,15 +63,10 @@ export async function poolTask(task: PoolTask): Promise<PoolResult> {
       poolStates.set(task.pool, state);
     }
     const s = await state;
-    if (task.probe) return { ok: true, replied: false, value: undefined };
-    const result = await def.receive(s, task.msg, ctx);
-    void result;
-    return { ok: true, replied, value: reply };
+    if (task.probe) return { ok: true, value: undefined };
+    await def.receive(s, task.msg, ctx);
+    return { ok: true, value: reply };
   } catch (err) {
     return { ok: false, error: toWireError(err) };
   }
-}
-
-export function dropPoolState(pool: string): void {
-  poolStates.delete(pool);
 }

@@ -33,6 +33,10 @@ type SystemMessage = { t: 'stop' } | { t: 'child-failed'; child: string; error: 
 /** What a control call returns: errors travel as data, since comlink drops their codes. */
 export type ControlResult<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
+function isCloneable(v: unknown): boolean {
+  try { structuredClone(v); return true; } catch { return false; }
+}
+
 export class Host implements RefTransport {
   readonly thread: number;
   readonly log: Logger;
@@ -331,6 +335,7 @@ export class Host implements RefTransport {
     if (this.runHead >= q.length) { q.length = 0; this.runHead = 0; }
     else if (this.runHead > 4096) { q.splice(0, this.runHead); this.runHead = 0; }
     this.flushDeadLetters();
+    // Actors ran (even if each only stopped): count the turn as work so the pump comes back.
     return done || 1;
   }
 
@@ -495,13 +500,11 @@ export class Host implements RefTransport {
     const batch = this.deadBatch;
     if (batch.length === 0) return;
     this.deadBatch = [];
-    for (const entry of batch) {
-      try {
-        this.post({ t: 'dead-letter', entry });
-      } catch {
-        // The message itself cannot be cloned (a function sent within this worker): describe it.
-        this.post({ t: 'dead-letter', entry: { ...entry, message: `[unclonable ${typeof entry.message}]` } });
-      }
+    try {
+      this.post({ t: 'dead-letters', entries: batch });
+    } catch {
+      // A message in it cannot be cloned (a function sent within this worker): describe those.
+      this.post({ t: 'dead-letters', entries: batch.map((e) => (isCloneable(e.message) ? e : { ...e, message: `[unclonable ${typeof e.message}]` })) });
     }
   }
 

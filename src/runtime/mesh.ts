@@ -16,7 +16,7 @@ import type { Transferable } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { Codec, NeedsPost } from './codec.js';
 import { Doorbell, DoorbellRinger } from './doorbell.js';
-import { Ring, RingReader, RingWriter } from './ring.js';
+import { RingReader, RingWriter } from './ring.js';
 import { Spill } from './spill.js';
 import { F_POSTED, KIND_MASK, type PostedMessage, type Tuning } from './wire.js';
 import type { RefTransport } from '../actors/ref.js';
@@ -258,7 +258,7 @@ export class MeshNode {
       link.stash.delete(seq >>> 0);
       value = posted.bytes !== undefined ? this.codec.decode(posted.bytes, 0, posted.bytes.length) : posted.value;
     } else {
-      value = this.codec.decode(bytes, start, len);
+      value = this.codec.decodeShared(bytes, start, len);
     }
     this.deliver(link.from, target, sender, corr, kind & KIND_MASK, value);
     return true;
@@ -380,4 +380,3 @@ export class MeshNode {
   }
 }
 
-export { Ring };

@@ -11,4 +11,4 @@ export interface PoolTask {
   probe?: boolean;
 }
 
-export type PoolResult = { ok: true; replied: boolean; value: unknown } | { ok: false; error: WireError };
+export type PoolResult = { ok: true; value: unknown } | { ok: false; error: WireError };

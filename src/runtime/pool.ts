@@ -5,7 +5,7 @@
  * are structured-cloned, and refs inside them arrive as plain data.
  */
 import type { Piscina } from 'piscina';
-import { TroupeError, fromWireError, invalidArgument } from '../actors/errors.js';
+import { TroupeError, fromWireError, invalidArgument, toWireError } from '../actors/errors.js';
 import type { AskOptions } from '../actors/ref.js';
 import { DEFAULT_ASK_TIMEOUT_MS } from './ask-table.js';
 import type { PoolResult, PoolTask } from './pool-wire.js';
@@ -27,6 +27,7 @@ export class PoolRef {
   readonly name: string;
   readonly size: number;
   private readonly capacity: number;
+  private readonly args: unknown;
   private running = 0;
   private readonly queue: Waiting[] = [];
 
@@ -49,7 +50,6 @@ export class PoolRef {
     this.capacity = capacity;
     this.args = options.args;
   }
-  private readonly args: unknown;
 
   /** Runs the message on some worker; its outcome is dropped (a failure is dead-lettered). */
   tell(msg: unknown): void {
@@ -98,7 +98,7 @@ export class PoolRef {
         (err) => {
           this.stats[S_DEAD_LETTERED]!++;
           this.deadLetter({ reason: 'actor-failed', target: `pool:${this.name}`, sender: null, message: w.msg,
-            error: { name: (err as Error).name, message: (err as Error).message, code: (err as { code?: string }).code }, time: Date.now() });
+            error: toWireError(err), time: Date.now() });
           w.reject?.(err);
         },
       ).finally(() => { this.stats[S_QUEUED]!--; this.running--; this.pump(); });

@@ -70,6 +70,8 @@ export class RingWriter {
   private tail: number;
   /** Last head seen; may be stale (older), which only underestimates free space. */
   private headCache: number;
+  /** The tail last published; only this producer writes tail, so no load is needed. */
+  private published: number;
 
   constructor(sab: SharedArrayBuffer) {
     this.sab = sab;
@@ -79,12 +81,13 @@ export class RingWriter {
     this.capacity = Ring.capacityOf(sab);
     this.mask = this.capacity - 1;
     this.tail = Atomics.load(this.i32, kTail) >>> 0;
+    this.published = this.tail;
     this.headCache = Atomics.load(this.i32, kHead) >>> 0;
   }
 
   /** Bytes written but not yet published. */
   get unpublished(): number {
-    return (this.tail - (Atomics.load(this.i32, kTail) >>> 0)) >>> 0;
+    return (this.tail - this.published) >>> 0;
   }
 
   /**
@@ -150,8 +153,8 @@ export class RingWriter {
    * The store of tail is the release: the consumer sees every byte written before it.
    */
   publish(): boolean {
-    const published = Atomics.load(this.i32, kTail) >>> 0;
-    if (published === this.tail) return false;
+    if (this.published === this.tail) return false;
+    this.published = this.tail;
     Atomics.store(this.i32, kTail, this.tail | 0);
     return true;
   }

@@ -248,8 +248,8 @@ export class ActorSystem implements RefTransport {
       case 'need-link':
         this.link(handle.thread, m.to);
         return;
-      case 'dead-letter':
-        this.deadLetters.add(m.entry);
+      case 'dead-letters':
+        for (const entry of m.entries) this.deadLetters.add(entry);
         return;
       case 'name': {
         const cur = this.names.get(m.name);
@@ -546,6 +546,3 @@ export async function createActorSystem(options: SystemOptions = {}): Promise<Ac
   return system;
 }
 
-export type { PoolOptions };
-export { PoolRef };
-void S_ACTORS;

@@ -44,7 +44,7 @@ export type MainToHost = LinkOut | LinkIn;
 /** Host → main. */
 export type HostToMain =
   | { t: 'need-link'; to: number }
-  | { t: 'dead-letter'; entry: DeadLetterWire }
+  | { t: 'dead-letters'; entries: DeadLetterWire[] }
   | { t: 'name'; name: string; path: string; thread: number; id: number }
   | { t: 'unname'; name: string; thread: number; id: number }
   | { t: 'closed' };
