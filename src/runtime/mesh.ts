@@ -277,21 +277,28 @@ export class MeshNode {
     return n;
   }
 
-  /**
-   * Whether anything would wake us: data in an incoming ring, or room in a ring we are blocked
-   * on. Checked after `doorbell.prepare()`: a consumer may have freed space (and, seeing us
-   * awake, not rung) between our failed write and our announcing sleep.
-   */
+  /** Whether an incoming ring holds records (exact for this instant). */
   private anyInput(): boolean {
     const links = this.inlinks;
     for (let i = 0; i < links.length; i++) {
-      const link = links[i]!;
-      if (link.reader.hasData()) return true;
+      if (links[i]!.reader.hasData()) return true;
     }
+    return false;
+  }
+
+  /**
+   * For each ring we are blocked on: asks its consumer (again) to ring us when it frees space,
+   * and returns true if the space is already there. Called after `doorbell.prepare()`, never
+   * before: a consumer takes the request when it frees *some* space, which may be too little.
+   * A request armed before we announced sleep can thus be taken, with no ring (we looked
+   * awake) and too little space, and nothing would ever wake us. Armed after, the consumer
+   * that takes it sees us asleep and rings. (Regression: 1M tells through a 4 KiB ring hung.)
+   */
+  private armSpaceRequests(): boolean {
     const outs = this.outlinks;
     for (let i = 0; i < outs.length; i++) {
       const link = outs[i];
-      if (link !== undefined && link.blocked && link.writer!.hasSpaceFor(link.need)) return true;
+      if (link !== undefined && link.blocked && link.writer!.waitForSpace(link.need)) return true;
     }
     return false;
   }
@@ -328,30 +335,21 @@ export class MeshNode {
       this.schedule();
       return;
     }
-    this.park(blocked);
+    this.park();
   }
 
-  /**
-   * Parks until a ring. While blocked on a full outgoing ring, the wait is capped at 1 ms: the
-   * consumer rings us when it frees space, and the protocol re-checks for space after announcing
-   * sleep, but a stress run (1M messages through a 4 KiB ring from main) still hung once in a
-   * while with the space taken and no ring; until that is found, a blocked producer polls.
-   */
-  private park(blocked = false): void {
-    if (this.parked) {
-      // A wait is already pending; it ends on the next ring (or its timeout) and schedules us.
-      this.doorbell.prepare();
-      if (this.anyInput() || this.hasWork()) { this.doorbell.wake(); this.schedule(); }
-      else if (blocked) setTimeout(() => this.schedule(), 1);
-      return;
-    }
+  /** Parks until a ring: announce sleep, re-check everything that could wake us, then wait. */
+  private park(): void {
     this.doorbell.prepare();
-    if (this.anyInput() || this.hasWork()) {
+    if (this.anyInput() || this.hasWork() || this.armSpaceRequests()) {
       this.doorbell.wake();
       this.schedule();
       return;
     }
-    const wait = this.doorbell.park(blocked ? Math.min(1, this.tuning.parkMs) : this.tuning.parkMs);
+    // A wait already pending ends on the next ring (the seq it waits on is still current, or
+    // it was rung and is resolving) and schedules us: no second one.
+    if (this.parked) return;
+    const wait = this.doorbell.park(this.tuning.parkMs);
     if (wait === null) {
       this.doorbell.wake();
       this.schedule();
