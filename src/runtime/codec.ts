@@ -81,8 +81,9 @@ export class Codec {
     return this.decode(scratch, 0, length);
   }
 
-  /** Decodes `bytes[start, start + length)` of an unshared buffer. */
+  /** Decodes `bytes[start, start + length)`; shared memory goes through decodeShared. */
   decode(bytes: Uint8Array, start: number, length: number): unknown {
+    if (bytes.buffer instanceof SharedArrayBuffer) return this.decodeShared(bytes, start, length);
     const range = this.range;
     range.start = start;
     range.end = start + length;

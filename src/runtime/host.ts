@@ -24,7 +24,7 @@ import type { ChildSpawnOptions } from '../actors/define.js';
 import { MailboxFullError, TroupeError, invalidArgument, toWireError, type WireError } from '../actors/errors.js';
 import {
   ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED,
-  S_QUEUED, S_SENT, type DeadLetterWire, type HostControl, type HostStart, type HostStats, type HostToMain,
+  S_QUEUED, S_SENT, MAIN_THREAD, type NameNotice, type ReleasedName, type DeadLetterWire, type HostControl, type HostStart, type HostStats, type HostToMain,
   type MainToHost, type SpawnReply, type SpawnRequest, type Tuning,
 } from './wire.js';
 
@@ -32,6 +32,11 @@ type SystemMessage = { t: 'stop' } | { t: 'child-failed'; child: string; error: 
 
 /** What a control call returns: errors travel as data, since comlink drops their codes. */
 export type ControlResult<T> = { ok: true; value: T } | { ok: false; error: WireError };
+
+/** The key main registers a named actor under: its name at the top level, its path below. */
+function registryKey(cell: Cell): string {
+  return cell.parent ? cell.path : cell.name!;
+}
 
 function isCloneable(v: unknown): boolean {
   try { structuredClone(v); return true; } catch { return false; }
@@ -106,6 +111,11 @@ export class Host implements RefTransport {
     this.events.postMessage(m);
   }
 
+  /** Names go to main on the ring, in order with the replies that follow. */
+  private notifyMain(n: NameNotice): void {
+    this.mesh.send(MAIN_THREAD, ASK_TABLE, 0, 0, K_SYSTEM, n);
+  }
+
   // ------------------------------------------------------------------------------------------
   // Spawning
 
@@ -153,7 +163,7 @@ export class Host implements RefTransport {
     }
     this.cells.set(id, cell);
     this.stats[S_ACTORS]!++;
-    if (name !== undefined) this.post({ t: 'name', name: parent ? path : name, path, thread: this.thread, id });
+    if (name !== undefined) this.notifyMain({ t: 'name', name: registryKey(cell), path, thread: this.thread, id });
     return cell;
   }
 
@@ -427,11 +437,18 @@ export class Host implements RefTransport {
   // ------------------------------------------------------------------------------------------
   // Stopping
 
-  private async stopById(id: number): Promise<boolean> {
+  private async stopById(id: number): Promise<ReleasedName[]> {
     const cell = this.cells.get(id);
-    if (!cell) return false;
+    if (!cell) return [];
+    const released: ReleasedName[] = [];
+    const collect = (c: Cell): void => {
+      if (c.name !== undefined) released.push({ name: registryKey(c), id: c.id });
+      for (const child of c.children.values()) collect(child);
+    };
+    collect(cell);
     await this.stopCell(cell);
-    return true;
+    // Main drops these names when this call returns, so a lookup right after stop() misses.
+    return released;
   }
 
   /**
@@ -472,7 +489,7 @@ export class Host implements RefTransport {
     this.cells.delete(cell.id);
     (cell.parent ? cell.parent.children : this.roots).delete(cell.childKey);
     this.stats[S_ACTORS]!--;
-    if (cell.name !== undefined) this.post({ t: 'unname', name: cell.parent ? cell.path : cell.name, thread: this.thread, id: cell.id });
+    if (cell.name !== undefined) this.notifyMain({ t: 'unname', name: registryKey(cell), thread: this.thread, id: cell.id });
     this.flushDeadLetters();
     this.mesh.schedule();
   }

@@ -23,7 +23,7 @@ import { ControlClient } from './control.js';
 import { DeadLetters } from './dead-letters.js';
 import { PoolRef, type PoolOptions } from './pool.js';
 import {
-  K_ASK, K_REPLY, K_REPLY_ERROR, K_TELL, MAIN_THREAD, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
+  K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, type NameNotice, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
   STATS_SLOTS, type HostStart, type HostToMain, type Tuning,
 } from './wire.js';
 
@@ -251,20 +251,25 @@ export class ActorSystem implements RefTransport {
       case 'dead-letters':
         for (const entry of m.entries) this.deadLetters.add(entry);
         return;
-      case 'name': {
-        const cur = this.names.get(m.name);
-        if (cur === undefined || cur === null) this.names.set(m.name, new ActorRef(m.path, m.thread, m.id, this));
-        return;
-      }
-      case 'unname': {
-        const cur = this.names.get(m.name);
-        if (cur && cur.thread === m.thread && cur.id === m.id) this.names.delete(m.name);
-        return;
-      }
       case 'closed':
         handle.onClosed();
         return;
     }
+  }
+
+  private onNameNotice(n: NameNotice): void {
+    const cur = this.names.get(n.name);
+    if (n.t === 'name') {
+      if (cur === undefined || cur === null) this.names.set(n.name, new ActorRef(n.path, n.thread, n.id, this));
+    } else {
+      this.forget(n.name, n.thread, n.id);
+    }
+  }
+
+  /** Drops a name if (and only if) that actor still holds it. */
+  private forget(name: string, thread: number, id: number): void {
+    const cur = this.names.get(name);
+    if (cur && cur.thread === thread && cur.id === id) this.names.delete(name);
   }
 
   /** Allocates the ring from → to (once) and hands each side its end. */
@@ -392,7 +397,8 @@ export class ActorSystem implements RefTransport {
     if (!(ref instanceof ActorRef)) throw invalidArgument('ref', 'an ActorRef', ref);
     const host = this.hosts[ref.thread];
     if (!host || !host.alive) return;
-    await host.control.call('stop', [ref.id], this.controlTimeoutMs);
+    const released = await host.control.call('stop', [ref.id], this.controlTimeoutMs);
+    for (const { name, id } of released) this.forget(name, ref.thread, id);
     if (host.dedicated) await this.closeHost(host);
   }
 
@@ -422,6 +428,10 @@ export class ActorSystem implements RefTransport {
   private deliver(from: number, target: number, sender: number, corr: number, kind: number, value: unknown): void {
     if (kind === K_REPLY || kind === K_REPLY_ERROR) {
       this.asks.settle(corr, kind, value);
+      return;
+    }
+    if (kind === K_SYSTEM) {
+      this.onNameNotice(value as NameNotice);
       return;
     }
     if (kind === K_TELL || kind === K_ASK) {

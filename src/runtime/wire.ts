@@ -41,12 +41,21 @@ export interface LinkOut { t: 'link-out'; to: number; ring: SharedArrayBuffer; p
 export interface LinkIn { t: 'link-in'; from: number; ring: SharedArrayBuffer; port: MessagePort; doorbell: SharedArrayBuffer }
 export type MainToHost = LinkOut | LinkIn;
 
-/** Host → main. */
+/**
+ * Host → main, as a K_SYSTEM record on the host's ring to main: ordered with the replies that
+ * follow it, so a lookup right after a reply sees the names registered before it.
+ */
+export type NameNotice =
+  | { t: 'name'; name: string; path: string; thread: number; id: number }
+  | { t: 'unname'; name: string; thread: number; id: number };
+
+/** A name released by a stop, and the actor that held it. */
+export interface ReleasedName { name: string; id: number }
+
+/** Host → main, on the events port. */
 export type HostToMain =
   | { t: 'need-link'; to: number }
   | { t: 'dead-letters'; entries: DeadLetterWire[] }
-  | { t: 'name'; name: string; path: string; thread: number; id: number }
-  | { t: 'unname'; name: string; thread: number; id: number }
   | { t: 'closed' };
 
 /** A dead letter as it crosses threads. `message` is the original, or a description if it could not be encoded. */
@@ -114,7 +123,8 @@ export interface HostStats { actors: number; queued: number; busy: boolean }
 /** The control plane: what main calls on a host (over comlink, with our own deadlines). */
 export interface HostControl {
   spawn(req: SpawnRequest): Promise<SpawnReply>;
-  stop(id: number): Promise<boolean>;
+  /** Resolves, once the actor and its children have stopped, with the names they held. */
+  stop(id: number): Promise<ReleasedName[]>;
   /** Resolves when the host has nothing queued and no handler running (or after timeoutMs). */
   idle(timeoutMs: number): Promise<boolean>;
   /** Stops every actor, children before parents; their leftover mail is dead-lettered. */
