@@ -2,7 +2,7 @@
  * troupe: an actor runtime for Node.js. This file is the whole public API, listed by hand.
  */
 export { createActorSystem, ActorSystem } from './runtime/system.js';
-export type { SystemOptions, SpawnOptions, Placement, ShutdownOptions, SystemStats } from './runtime/system.js';
+export type { SystemOptions, SpawnOptions, Placement, ShutdownOptions, SystemStats, SystemHealth } from './runtime/system.js';
 export { PoolRef } from './runtime/pool.js';
 export type { PoolOptions } from './runtime/pool.js';
 export { defineActor, isDefinedActor } from './actors/define.js';
@@ -12,6 +12,17 @@ export type { TellOptions, AskOptions } from './actors/ref.js';
 export type { MailboxOptions, OverflowPolicy } from './actors/mailbox.js';
 export { DeadLetters } from './runtime/dead-letters.js';
 export type { DeadLetter, DeadLetterFilter } from './runtime/dead-letters.js';
-export { TroupeError, AskTimeoutError, MailboxFullError, ERROR_CODES, toWireError, fromWireError } from './actors/errors.js';
+export { TroupeError, AskTimeoutError, MailboxFullError, CircuitOpenError, ERROR_CODES, toWireError, fromWireError } from './actors/errors.js';
 export type { ErrorCode, WireError, TroupeErrorOptions } from './actors/errors.js';
 export type { Tuning } from './runtime/wire.js';
+export { classify, tagError, CATEGORIES, SEVERITIES } from './supervision/classify.js';
+export type { ErrorCategory, Severity, Classification } from './supervision/classify.js';
+export { defaultDecider } from './supervision/directive.js';
+export type { Directive, Decider, FailureInfo } from './supervision/directive.js';
+export { DEFAULT_SUPERVISOR } from './supervision/options.js';
+export type { SupervisorSpec, SupervisorOptions, RestartType } from './supervision/options.js';
+export type { Strategy } from './supervision/strategy.js';
+export type { BackoffOptions } from './supervision/backoff.js';
+export type { BreakerOptions, BreakerState } from './supervision/breaker.js';
+export { SupervisionEvents } from './supervision/events.js';
+export type { SupervisionEvent } from './supervision/events.js';

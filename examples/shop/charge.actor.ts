@@ -2,9 +2,10 @@
  * charge — a short-lived child of payment, one per charge, on payment's worker. It validates
  * the card, authorizes the amount, replies with the receipt and stops itself.
  *
- * A card that fails validation makes `receive` throw. That fails this child only: the runtime
- * stops it, dead-letters its message with the error (reason `actor-failed`) and rejects
- * payment's ask with the same error, so payment lives on and tells the customer.
+ * A card that fails validation makes `receive` throw. A validation error is a poison message:
+ * its supervisor (payment) resumes the child past it, dead-letters the message with the error
+ * (reason `actor-failed`) and rejects payment's ask with the same error; payment then stops the
+ * child and tells the customer. It is spawned `restart: 'temporary'`: one charge, never restarted.
  */
 import { defineActor } from 'troupe';
 import { step, type ChargeMsg, type Receipt } from './messages.js';

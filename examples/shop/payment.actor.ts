@@ -19,7 +19,7 @@ export default defineActor({
     const inventory = ctx.sender; // who sent this charge: inventory
     const code = `AUTH-${String(state.nextCode).padStart(4, '0')}`;
     const name = `charge-${msg.order.id}`;
-    const child = await ctx.spawn(new URL('./charge.actor.js', import.meta.url), { name, args: { code } });
+    const child = await ctx.spawn(new URL('./charge.actor.js', import.meta.url), { name, args: { code }, restart: 'temporary' });
     const order = step(msg.order, 'payment', `spawned child "${name}", asked it to charge $${msg.order.amount}`);
     try {
       const receipt = await ctx.ask<Receipt>(child, { type: 'charge', order }, { timeoutMs: 2000 });
@@ -28,6 +28,7 @@ export default defineActor({
       ctx.tell(customer, { type: 'confirmed', order: step(receipt.order, 'payment', `charged $${order.amount}`) });
     } catch (err) {
       const { name: kind, message } = err as Error;
+      ctx.stop(child);
       if (inventory) ctx.tell(inventory, { type: 'release', item: order.item, qty: order.qty });
       const did = `${name} failed (${kind}); told inventory to release ${order.qty} x ${order.item}`;
       ctx.tell(customer, { type: 'rejected', order: step(order, 'payment', did), reason: `payment failed: ${message}` });

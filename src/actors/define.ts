@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { ActorRef, AskOptions, TellOptions } from './ref.js';
 import type { MailboxOptions } from './mailbox.js';
 import { invalidArgument } from './errors.js';
+import { supervisorOptions, type SupervisorSpec, type RestartType } from '../supervision/options.js';
+import type { BreakerOptions } from '../supervision/breaker.js';
 
 /** What a handler sees besides its state and message. One per actor, valid during the call. */
 export interface ActorContext {
@@ -27,8 +29,8 @@ export interface ActorContext {
   /** Asks another actor; await it inside an async receive. */
   ask<R = unknown>(to: ActorRef, msg: unknown, options?: AskOptions): Promise<R>;
   /**
-   * Starts a child on this actor's worker. Children stop before their parent; a child that fails
-   * is stopped and its parent is told (logged at warn with both paths).
+   * Starts a child on this actor's worker, supervised by this actor (see `supervisor`). Children
+   * start in order and stop before their parent, last started first.
    */
   spawn(module: URL | string, options?: ChildSpawnOptions): Promise<ActorRef>;
   /** Stops a child (or, with no argument, this actor) after the current message. */
@@ -40,6 +42,12 @@ export interface ChildSpawnOptions {
   name?: string;
   args?: unknown;
   mailbox?: Partial<MailboxOptions>;
+  /** 'transient' (default), 'permanent' or 'temporary': see SupervisorSpec. */
+  restart?: RestartType;
+  /** Overrides this parent's `supervisor` for this child only. */
+  supervision?: SupervisorSpec;
+  /** A circuit breaker around this child: while open, its mail is dead-lettered `circuit-open`. */
+  circuitBreaker?: Partial<BreakerOptions>;
 }
 
 export interface ActorDefinition<S = any, M = any, A = any> {
@@ -47,12 +55,20 @@ export interface ActorDefinition<S = any, M = any, A = any> {
   init?(args: A, ctx: ActorContext): S | Promise<S>;
   /**
    * Handles one message and returns the new state (returning undefined keeps the state). May be
-   * async: the actor takes its next message only after the promise settles. A throw stops the
-   * actor, dead-letters the message with the error (reason `actor-failed`) and rejects an ask.
+   * async: the actor takes its next message only after the promise settles. A throw goes to the
+   * actor's supervisor, whose directive (resume, restart, stop, escalate) decides what follows;
+   * the message is retried or dead-lettered with the error (reason `actor-failed`), and an ask
+   * for it rejects with that error.
    */
   receive(state: S, msg: M, ctx: ActorContext): S | void | Promise<S | void>;
   /** Called once after the actor stopped taking mail (its children are already stopped). */
   postStop?(state: S, ctx: ActorContext): void | Promise<void>;
+  /** Before a restart, with the old state and the error (then its children stop, and init runs again). */
+  preRestart?(state: S, error: Error, ctx: ActorContext): void | Promise<void>;
+  /** After a restart, with the new state. */
+  postRestart?(state: S, ctx: ActorContext): void | Promise<void>;
+  /** How this actor supervises its children; the defaults are in SupervisorSpec's doc. */
+  supervisor?: SupervisorSpec;
 }
 
 /** The brand that marks a defineActor() result, across module copies (Symbol.for is global). */
@@ -64,10 +80,11 @@ export type DefinedActor<S = any, M = any, A = any> = ActorDefinition<S, M, A> &
 export function defineActor<S = any, M = any, A = any>(definition: ActorDefinition<S, M, A>): DefinedActor<S, M, A> {
   if (definition === null || typeof definition !== 'object') throw invalidArgument('definition', 'an object with receive()', definition);
   if (typeof definition.receive !== 'function') throw invalidArgument('definition.receive', 'a function', definition.receive);
-  for (const hook of ['init', 'postStop'] as const) {
+  for (const hook of ['init', 'postStop', 'preRestart', 'postRestart'] as const) {
     const fn = definition[hook];
     if (fn !== undefined && typeof fn !== 'function') throw invalidArgument(`definition.${hook}`, 'a function', fn);
   }
+  if (definition.supervisor !== undefined) supervisorOptions(definition.supervisor); // throws early on a bad spec
   return Object.freeze({ ...definition, [ACTOR_BRAND]: true as const });
 }
 

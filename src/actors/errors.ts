@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   ERR_TROUPE_CONTROL_TIMEOUT: 'A control call to a worker (spawn, stop, stats) got no answer in time; the worker may be stuck.',
   ERR_TROUPE_WORKER_FAILED: 'The worker thread hosting the actor died (crash, exit, out of memory).',
   ERR_TROUPE_NO_REPLY_TO: 'ctx.reply() was called for a message that has no sender to reply to.',
+  ERR_TROUPE_CIRCUIT_OPEN: "The target's circuit breaker is open after repeated failures; retry after its reset timeout.",
+  ERR_TROUPE_ESCALATED: 'A child needed more restarts than its supervisor allows (maxRestarts within withinMs); see cause.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -59,6 +61,14 @@ export class MailboxFullError extends TroupeError {
   constructor(target: string, capacity: number) {
     super('ERR_TROUPE_MAILBOX_FULL', `mailbox of ${target} is full (capacity ${capacity})`, { details: { target, capacity } });
     this.name = 'MailboxFullError';
+  }
+}
+
+/** The target's circuit breaker is open (or half-open with its probes taken): rejected at once. */
+export class CircuitOpenError extends TroupeError {
+  constructor(target: string) {
+    super('ERR_TROUPE_CIRCUIT_OPEN', `circuit breaker of ${target} is open`, { details: { target } });
+    this.name = 'CircuitOpenError';
   }
 }
 

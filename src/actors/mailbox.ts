@@ -76,6 +76,17 @@ export class Mailbox {
     this.count++;
   }
 
+  /** Puts a message back at the head (a failed message to retry first). Ignores capacity: it was accepted before. */
+  unshift(msg: unknown, senderThread: number, senderId: number, corr: number): void {
+    if (this.count === this.msgs.length) this.grow();
+    this.head = (this.head - 1 + this.msgs.length) % this.msgs.length;
+    this.msgs[this.head] = msg;
+    this.sThread[this.head] = senderThread;
+    this.sId[this.head] = senderId;
+    this.corr[this.head] = corr;
+    this.count++;
+  }
+
   /** Index of the oldest message, to read its fields before `shift()`. Only valid when size > 0. */
   get first(): number {
     return this.head;

@@ -8,6 +8,23 @@ import { Mailbox } from '../actors/mailbox.js';
 import { ActorRef, type AskOptions, type TellOptions } from '../actors/ref.js';
 import { invalidArgument } from '../actors/errors.js';
 import type { Host } from './host.js';
+import type { SupervisorOptions, RestartType } from '../supervision/options.js';
+import type { Backoff } from '../supervision/backoff.js';
+import type { CircuitBreaker } from '../supervision/breaker.js';
+import type { RestartIntensity } from '../supervision/intensity.js';
+
+/** How a cell is supervised: set by its host when it is created. */
+export interface CellSupervision {
+  /** The spawn args, kept to run init() again on restart. */
+  args: unknown;
+  restartType: RestartType;
+  /** How its parent (or the root) supervises it. */
+  policy: SupervisorOptions;
+  backoff: Backoff;
+  breaker: CircuitBreaker | null;
+  /** Restarts allowed for this cell's children (its parent's window), or its own at the top. */
+  intensity: RestartIntensity;
+}
 
 export class Cell {
   readonly id: number;
@@ -27,6 +44,14 @@ export class Cell {
   busy = false;
   stopping: Promise<void> | null = null;
   stopped = false;
+  /** Waiting out a restart backoff: takes no user mail until restarted. */
+  suspended = false;
+  /** Times the message at the head of the mailbox has already failed (a retry after restart). */
+  retries = 0;
+  /** Set right after construction by the host. */
+  sup!: CellSupervision;
+  /** As a supervisor: the restart window shared by its children (made on first child). */
+  childIntensity: RestartIntensity | null = null;
   /** The current message's sender and correlation id (valid while its handler runs). */
   curThread = -1;
   curSender = 0;
@@ -87,6 +112,6 @@ export class Context implements ActorContext {
   }
 
   stop(ref?: ActorRef): void {
-    this.host.requestStop(ref ?? this.cell.ref);
+    this.host.requestStop(ref ?? this.cell.ref, this.cell);
   }
 }

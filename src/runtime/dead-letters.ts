@@ -4,7 +4,7 @@
  *
  * Reasons: `mailbox-full`, `dropped-oldest` (overflow policies), `actor-failed` (the handler
  * threw; `error` says what), `actor-stopped` (mail left when it stopped), `no-such-actor`,
- * `late-reply` (a reply after its ask timed out or was aborted), `no-reply-to` (ctx.reply with
+ * `circuit-open` (the target's breaker is open), `late-reply` (a reply after its ask timed out or was aborted), `no-reply-to` (ctx.reply with
  * no one to answer), `pool-full` (a pool's queue was full), `worker-died` (one entry per dead
  * worker, `message.lost` = how many messages its mailboxes held).
  */
@@ -19,6 +19,10 @@ export interface DeadLetter {
   message: unknown;
   /** The error that made it a dead letter, rebuilt with its name, message and code. */
   error?: Error;
+  /** For `actor-failed`: the error's category and severity, and how many retries it had. */
+  category?: string;
+  severity?: string;
+  retries?: number;
   time: number;
 }
 
@@ -72,6 +76,9 @@ export class DeadLetters {
   add(w: DeadLetterWire): void {
     const d: DeadLetter = { reason: w.reason, target: w.target, sender: w.sender, message: w.message, time: w.time };
     if (w.error) d.error = fromWireError(w.error);
+    if (w.category !== undefined) d.category = w.category;
+    if (w.severity !== undefined) d.severity = w.severity;
+    if (w.retries !== undefined) d.retries = w.retries;
     this.total++;
     this.byReason.set(d.reason, (this.byReason.get(d.reason) ?? 0) + 1);
     this.entries.push(d);

@@ -18,17 +18,26 @@ import { MeshNode } from './mesh.js';
 import { loadActor } from './modules.js';
 import { createLogger } from '../observability/logger.js';
 import { AskTable } from './ask-table.js';
+import { Supervision, type FailedMessage, type SupervisedHost } from './supervise.js';
+import { realClock, type Clock, type Random } from '../supervision/clock.js';
+import { Backoff } from '../supervision/backoff.js';
+import { CircuitBreaker, type BreakerTransition } from '../supervision/breaker.js';
+import { RestartIntensity } from '../supervision/intensity.js';
+import { breakerOptions, restartType, supervisorOptions } from '../supervision/options.js';
+import type { Classification } from '../supervision/classify.js';
+import type { SupervisionEvent } from '../supervision/events.js';
 import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
 import { Mailbox, mailboxOptions } from '../actors/mailbox.js';
 import type { ChildSpawnOptions } from '../actors/define.js';
-import { MailboxFullError, TroupeError, invalidArgument, toWireError, type WireError } from '../actors/errors.js';
+import { CircuitOpenError, MailboxFullError, TroupeError, invalidArgument, toWireError, type WireError } from '../actors/errors.js';
 import {
-  ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED,
+  ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, S_ACTORS, S_DEAD_LETTERED, S_OPEN_BREAKERS, S_PROCESSED,
   S_QUEUED, S_SENT, MAIN_THREAD, type NameNotice, type ReleasedName, type DeadLetterWire, type HostControl, type HostStart, type HostStats, type HostToMain,
   type MainToHost, type SpawnReply, type SpawnRequest, type Tuning,
 } from './wire.js';
 
-type SystemMessage = { t: 'stop' } | { t: 'child-failed'; child: string; error: WireError };
+/** `self`: the actor asked to stop itself (a normal exit, which a permanent child restarts from). */
+type SystemMessage = { t: 'stop'; self?: boolean };
 
 /** What a control call returns: errors travel as data, since comlink drops their codes. */
 export type ControlResult<T> = { ok: true; value: T } | { ok: false; error: WireError };
@@ -42,13 +51,17 @@ function isCloneable(v: unknown): boolean {
   try { structuredClone(v); return true; } catch { return false; }
 }
 
-export class Host implements RefTransport {
+export class Host implements RefTransport, SupervisedHost {
   readonly thread: number;
   readonly log: Logger;
   readonly mesh: MeshNode;
   private readonly systemName: string;
   private readonly tuning: Tuning;
-  private readonly stats: Float64Array;
+  readonly stats: Float64Array;
+  readonly clock: Clock = realClock;
+  private readonly random: Random = Math.random;
+  private readonly supervision = new Supervision(this);
+  private eventBatch: SupervisionEvent[] = [];
   private readonly events: MessagePort;
   private readonly cells = new Map<number, Cell>();
   private readonly roots = new Map<string, Cell>();
@@ -121,7 +134,7 @@ export class Host implements RefTransport {
 
   private async spawnRoot(req: SpawnRequest): Promise<SpawnReply> {
     const args = req.argsBytes !== undefined ? this.mesh.codec.decode(req.argsBytes, 0, req.argsBytes.length) : req.args;
-    const cell = await this.create(req.url, req.name, args, req.mailbox, null);
+    const cell = await this.create(req.url, req.name, args, req.mailbox, null, req);
     return { id: cell.id, path: cell.path };
   }
 
@@ -132,13 +145,18 @@ export class Host implements RefTransport {
       throw invalidArgument('name', 'a non-empty string without "/"', options.name);
     }
     if (parent.stopping) throw new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${parent.path} is stopping; it cannot spawn`);
-    const cell = await this.create(url, options.name, options.args, options.mailbox, parent);
+    const cell = await this.create(url, options.name, options.args, options.mailbox, parent, options);
     return cell.ref;
   }
 
-  private async create(url: string, name: string | undefined, args: unknown, mailbox: SpawnRequest['mailbox'], parent: Cell | null): Promise<Cell> {
+  private async create(url: string, name: string | undefined, args: unknown, mailbox: SpawnRequest['mailbox'], parent: Cell | null,
+    o: Pick<SpawnRequest, 'restart' | 'supervision' | 'circuitBreaker'>): Promise<Cell> {
     const box = new Mailbox(mailboxOptions(mailbox));
+    const restart = restartType(o.restart);
+    const breaker = breakerOptions(o.circuitBreaker);
+    const childPolicy = o.supervision;
     const def = await loadActor(url);
+    const policy = supervisorOptions(parent?.def.supervisor, childPolicy);
     const siblings = parent ? parent.children : this.roots;
     if (name !== undefined && siblings.has(name)) {
       throw new TroupeError('ERR_TROUPE_NAME_TAKEN', `${parent ? parent.path : '/user'} already has a child named ${JSON.stringify(name)}`);
@@ -146,6 +164,14 @@ export class Host implements RefTransport {
     const id = this.nextId++;
     const path = `${parent ? parent.path : '/user'}/${name ?? `$${this.thread}.${id}`}`;
     const cell = new Cell(this, id, path, name, def, box, parent);
+    cell.sup = {
+      args, restartType: restart, policy,
+      backoff: new Backoff(policy.backoff, this.random),
+      breaker: breaker ? new CircuitBreaker(breaker, this.clock, (t) => this.breakerMoved(cell, t)) : null,
+      // Restart intensity is the supervisor's: shared by all children of one parent (OTP).
+      intensity: parent ? (parent.childIntensity ??= new RestartIntensity(policy.maxRestarts, policy.withinMs))
+        : new RestartIntensity(policy.maxRestarts, policy.withinMs),
+    };
     siblings.set(cell.childKey, cell); // reserve the name while init runs
     try {
       if (def.init) {
@@ -242,10 +268,10 @@ export class Host implements RefTransport {
     return new ActorRef(`@${thread}.${id}`, thread, id, this);
   }
 
-  requestStop(ref: ActorRef): void {
+  requestStop(ref: ActorRef, by: Cell | null = null): void {
     if (ref.thread === this.thread) {
       const cell = this.cells.get(ref.id);
-      if (cell) this.system(cell, { t: 'stop' });
+      if (cell) this.system(cell, { t: 'stop', self: cell === by });
     } else {
       this.mesh.send(ref.thread, ref.id, 0, 0, K_SYSTEM, { t: 'stop' });
     }
@@ -283,6 +309,12 @@ export class Host implements RefTransport {
       if (corr !== 0) {
         this.replyError(thread, corr, id, new TroupeError('ERR_TROUPE_ACTOR_NOT_FOUND', `no live actor @${this.thread}.${id}`));
       }
+      return;
+    }
+    if (cell.sup.breaker !== null && !cell.sup.breaker.admit()) {
+      this.stats[S_DEAD_LETTERED]!++;
+      this.deadLetter('circuit-open', cell.path, this.senderPath(thread, sender), msg);
+      if (corr !== 0) this.replyError(thread, corr, id, new CircuitOpenError(cell.path));
       return;
     }
     const box = cell.mailbox;
@@ -360,7 +392,7 @@ export class Host implements RefTransport {
         if (cell.stopping !== null) return n;
         continue;
       }
-      if (box.size === 0 || cell.stopping !== null) return n;
+      if (box.size === 0 || cell.stopping !== null || cell.suspended) return n;
       const i = box.first;
       const msg = box.messageAt(i);
       cell.curThread = box.senderThreadAt(i);
@@ -374,23 +406,35 @@ export class Host implements RefTransport {
         result = cell.def.receive(cell.state, msg, cell.ctx);
       } catch (err) {
         this.current = null;
-        this.fail(cell, msg, err);
+        this.supervision.fail(cell, err, { msg, thread: cell.curThread, sender: cell.curSender, corr: cell.curCorr });
         return n;
       }
       this.current = null;
       if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
         cell.busy = true;
         (result as Promise<unknown>).then(
-          (s) => { this.settled(cell); if (s !== undefined) cell.state = s; stats[S_PROCESSED]!++; stats[S_QUEUED]!--; this.resume(cell); },
-          (err) => { this.settled(cell); this.fail(cell, msg, err); this.resume(cell); },
+          (s) => { this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); this.resume(cell); },
+          (err) => {
+            this.settled(cell);
+            this.supervision.fail(cell, err, { msg, thread: cell.curThread, sender: cell.curSender, corr: cell.curCorr });
+            this.resume(cell);
+          },
         );
         return n;
       }
       if (result !== undefined) cell.state = result;
       stats[S_PROCESSED]!++;
       stats[S_QUEUED]!--;
+      if (cell.retries !== 0 || cell.sup.breaker !== null) this.succeeded(cell, true);
     }
     return n;
+  }
+
+  /** A message was handled: count it (unless counted already), clear its retries, tell the breaker. */
+  private succeeded(cell: Cell, counted = false): void {
+    if (!counted) { this.stats[S_PROCESSED]!++; this.stats[S_QUEUED]!--; }
+    cell.retries = 0;
+    cell.sup.breaker?.success();
   }
 
   private settled(cell: Cell): void {
@@ -402,36 +446,60 @@ export class Host implements RefTransport {
     }
   }
 
-  private resume(cell: Cell): void {
-    if (!cell.scheduled && cell.stopping === null && (cell.mailbox.size > 0 || cell.mailbox.system.length > 0)) this.enqueue(cell);
+  resume(cell: Cell): void {
+    if (!cell.scheduled && !cell.busy && cell.stopping === null && (cell.mailbox.system.length > 0 || (cell.mailbox.size > 0 && !cell.suspended))) {
+      this.enqueue(cell);
+    }
     this.mesh.schedule();
   }
 
-  /** The handler threw: dead-letter the message with its error, answer an ask, stop the actor, tell the parent. */
-  private fail(cell: Cell, msg: unknown, err: unknown): void {
-    const stats = this.stats;
-    stats[S_FAILED]!++;
-    stats[S_DEAD_LETTERED]!++;
-    stats[S_QUEUED]!--;
-    const wire = toWireError(err);
-    this.deadLetter('actor-failed', cell.path, this.senderPath(cell.curThread, cell.curSender), msg, wire);
-    if (cell.curCorr !== 0) this.replyError(cell.curThread, cell.curCorr, cell.id, err);
-    void this.stopCell(cell).then(() => {
-      const note: SystemMessage = { t: 'child-failed', child: cell.path, error: wire };
-      if (cell.parent && cell.parent.stopping === null) this.system(cell.parent, note);
-      else if (!cell.parent) this.log.error({ actor: cell.path, err }, 'top-level actor failed and was stopped');
-    });
+  // ------------------------------------------------------------------------------------------
+  // Supervision (SupervisedHost: see supervise.ts)
+
+  deadLetterFailed(cell: Cell, failed: FailedMessage, error: unknown, c: Classification, retries: number): void {
+    this.stats[S_DEAD_LETTERED]!++;
+    this.stats[S_QUEUED]!--;
+    this.deadLetter('actor-failed', cell.path, this.senderPath(failed.thread, failed.sender), failed.msg, toWireError(error),
+      { category: c.category, severity: c.severity, retries });
+    if (failed.corr !== 0) this.replyError(failed.thread, failed.corr, cell.id, error);
+  }
+
+  requeue(cell: Cell, failed: FailedMessage): void {
+    cell.mailbox.unshift(failed.msg, failed.thread, failed.sender, failed.corr);
+  }
+
+  async reinit(cell: Cell, error: Error): Promise<void> {
+    const def = cell.def;
+    if (def.preRestart) await def.preRestart(cell.state, error, cell.ctx);
+    // Children do not outlive their parent's old state (Akka's default preRestart).
+    for (const child of [...cell.children.values()].reverse()) await this.stopCell(child);
+    this.current = cell;
+    try {
+      const s = def.init ? def.init(cell.sup.args, cell.ctx) : undefined;
+      cell.state = s instanceof Promise ? await s : s;
+    } finally {
+      this.current = null;
+    }
+    if (def.postRestart) await def.postRestart(cell.state, cell.ctx);
+  }
+
+  event(e: SupervisionEvent): void {
+    this.eventBatch.push(e);
+    if (this.eventBatch.length === 1) queueMicrotask(() => this.flushDeadLetters());
+  }
+
+  private breakerMoved(cell: Cell, t: BreakerTransition): void {
+    if (t.from === 'closed') this.stats[S_OPEN_BREAKERS]!++;
+    else if (t.to === 'closed') this.stats[S_OPEN_BREAKERS]!--;
+    this.event({ type: 'breaker', actor: cell.path, from: t.from, to: t.to, resetTimeoutMs: t.resetTimeoutMs, time: Date.now() });
+    this.log[t.to === 'open' ? 'warn' : 'info']({ actor: cell.path, from: t.from, to: t.to, resetTimeoutMs: t.resetTimeoutMs },
+      `circuit breaker ${t.from} -> ${t.to}`);
   }
 
   private handleSystem(cell: Cell, m: SystemMessage): void {
-    switch (m.t) {
-      case 'stop':
-        void this.stopCell(cell);
-        return;
-      case 'child-failed':
-        cell.ctx.log.warn({ child: m.child, error: m.error.message }, 'child failed and was stopped');
-        return;
-    }
+    // A permanent child that stops itself is restarted (OTP); any other stop is final.
+    if (m.self && cell.sup.restartType === 'permanent' && !this.closed) this.supervision.restartAfterNormalStop(cell);
+    else void this.stopCell(cell);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -485,6 +553,11 @@ export class Host implements RefTransport {
       box.shift();
     }
     box.system.length = 0;
+    const breaker = cell.sup.breaker;
+    if (breaker) {
+      if (breaker.state !== 'closed') this.stats[S_OPEN_BREAKERS]!--;
+      breaker.dispose();
+    }
     cell.stopped = true;
     this.cells.delete(cell.id);
     (cell.parent ? cell.parent.children : this.roots).delete(cell.childKey);
@@ -508,12 +581,18 @@ export class Host implements RefTransport {
   }
 
   /** Records a dead letter (the caller counts it). Batched to main once per turn. */
-  deadLetter(reason: string, target: string, sender: string | null, message: unknown, error?: WireError): void {
-    this.deadBatch.push({ reason, target, sender, message, error, time: Date.now() });
+  deadLetter(reason: string, target: string, sender: string | null, message: unknown, error?: WireError,
+    failure?: Pick<DeadLetterWire, 'category' | 'severity' | 'retries'>): void {
+    this.deadBatch.push({ reason, target, sender, message, error, time: Date.now(), ...failure });
     if (this.deadBatch.length === 1) queueMicrotask(() => this.flushDeadLetters());
   }
 
   private flushDeadLetters(): void {
+    if (this.eventBatch.length > 0) {
+      const events = this.eventBatch;
+      this.eventBatch = [];
+      this.post({ t: 'events', events });
+    }
     const batch = this.deadBatch;
     if (batch.length === 0) return;
     this.deadBatch = [];

@@ -13,6 +13,9 @@ import type { Logger } from 'pino';
 import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
 import { TroupeError, invalidArgument, toWireError } from '../actors/errors.js';
 import { mailboxOptions, type MailboxOptions } from '../actors/mailbox.js';
+import { breakerOptions, restartType, supervisorOptions, type RestartType, type SupervisorSpec } from '../supervision/options.js';
+import type { BreakerOptions } from '../supervision/breaker.js';
+import { SupervisionEvents } from '../supervision/events.js';
 import { createLogger, type LoggerOption } from '../observability/logger.js';
 import { allocateDoorbell } from './doorbell.js';
 import { MeshNode } from './mesh.js';
@@ -24,6 +27,7 @@ import { DeadLetters } from './dead-letters.js';
 import { PoolRef, type PoolOptions } from './pool.js';
 import {
   K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, type NameNotice, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
+  S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_RESTARTS,
   STATS_SLOTS, type HostStart, type HostToMain, type Tuning,
 } from './wire.js';
 
@@ -42,6 +46,33 @@ export interface SystemOptions {
   tuning?: Partial<Tuning>;
   /** Deadline for control calls to workers (spawn, stop, ...). Default 10 000 ms. */
   controlTimeoutMs?: number;
+  /** How far back health() looks for restarts, failures and escalations. Default 30 000 ms. */
+  healthWindowMs?: number;
+}
+
+/**
+ * The system's health. `status`:
+ * - 'critical': a host worker is dead, or a failure escalated past the top of the tree (a
+ *   top-level actor and its subtree stopped) within the health window;
+ * - 'degraded': a circuit breaker is open or half-open, or an actor failed or restarted within
+ *   the health window;
+ * - 'healthy': none of these.
+ */
+export interface SystemHealth {
+  status: 'healthy' | 'degraded' | 'critical';
+  actors: number;
+  /** Restarts since start. */
+  restarts: number;
+  /** Breakers open or half-open now. */
+  openBreakers: number;
+  deadLetters: number;
+  processed: number;
+  failed: number;
+  /** processed / (processed + failed), since start; 1 before any message. */
+  successRate: number;
+  workers: { total: number; alive: number };
+  /** Why the status is what it is, in words (empty when healthy). */
+  reasons: string[];
 }
 
 export interface SpawnOptions {
@@ -54,6 +85,12 @@ export interface SpawnOptions {
   placement?: Placement;
   /** With placement 'dedicated': the worker's own limits (heap size, ...). */
   resourceLimits?: ResourceLimits;
+  /** 'transient' (default), 'permanent' or 'temporary' (see SupervisorSpec). */
+  restart?: RestartType;
+  /** How the root supervises this top-level actor (plain data: a `decide` function goes in defineActor). */
+  supervision?: Omit<SupervisorSpec, 'decide'>;
+  /** A circuit breaker around the actor: while open, its mail is dead-lettered `circuit-open`. */
+  circuitBreaker?: Partial<BreakerOptions>;
 }
 
 export interface ShutdownOptions {
@@ -99,6 +136,8 @@ interface HostHandle {
   doorbell: SharedArrayBuffer;
   stats: Float64Array;
   alive: boolean;
+  /** The worker died (as opposed to being closed). */
+  died: boolean;
   dedicated: boolean;
   /** Spawns under way, so concurrent spawns spread out before their actors count. */
   placing: number;
@@ -110,10 +149,13 @@ export class ActorSystem implements RefTransport {
   readonly name: string;
   readonly log: Logger;
   readonly deadLetters: DeadLetters;
+  /** Supervision events (failures, restarts, escalations, breaker transitions, dead workers). */
+  readonly events = new SupervisionEvents();
   /** Host worker count (not counting dedicated workers). */
   readonly workers: number;
   private readonly tuning: Tuning;
   private readonly controlTimeoutMs: number;
+  private readonly healthWindowMs: number;
   private readonly logLevel: string;
   private readonly mesh: MeshNode;
   private readonly mainDoorbell: SharedArrayBuffer;
@@ -136,6 +178,7 @@ export class ActorSystem implements RefTransport {
     this.workers = options.workers ?? availableParallelism();
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.controlTimeoutMs = options.controlTimeoutMs ?? 10_000;
+    this.healthWindowMs = options.healthWindowMs ?? 30_000;
     this.log = createLogger(options.logger).child({ system: this.name });
     this.logLevel = this.log.level;
     this.deadLetters = new DeadLetters(options.deadLetterCapacity ?? 10_000);
@@ -208,7 +251,7 @@ export class ActorSystem implements RefTransport {
     const handle: HostHandle = {
       thread, label: `worker ${thread - 1}`, pool, dedicated,
       control: new ControlClient(control.port1, `worker ${thread - 1}`),
-      events: events.port1, doorbell, stats: new Float64Array(stats), alive: true, placing: 0,
+      events: events.port1, doorbell, stats: new Float64Array(stats), alive: true, died: false, placing: 0,
       closed: new Promise<void>((r) => { onClosed = r; }), onClosed: () => onClosed(),
     };
     this.hosts[thread] = handle;
@@ -228,6 +271,7 @@ export class ActorSystem implements RefTransport {
 
   private hostDied(handle: HostHandle, err: Error): void {
     handle.alive = false;
+    handle.died = true;
     handle.onClosed();
     const wrapped = new TroupeError('ERR_TROUPE_WORKER_FAILED', `${handle.label} died: ${err.message}`, { cause: err });
     handle.control.kill(wrapped);
@@ -240,6 +284,7 @@ export class ActorSystem implements RefTransport {
     handle.stats[S_ACTORS] = 0;
     this.deadLetters.add({ reason: 'worker-died', target: handle.label, sender: null, message: { lost },
       error: toWireError(err), time: Date.now() });
+    this.events.add({ type: 'worker-died', worker: handle.thread - 1, lost, time: Date.now() });
     if (this.state === 'running') this.log.error({ err, worker: handle.thread - 1, lost }, 'host worker died; its actors are gone');
   }
 
@@ -250,6 +295,9 @@ export class ActorSystem implements RefTransport {
         return;
       case 'dead-letters':
         for (const entry of m.entries) this.deadLetters.add(entry);
+        return;
+      case 'events':
+        for (const e of m.events) this.events.add(e);
         return;
       case 'closed':
         handle.onClosed();
@@ -306,6 +354,11 @@ export class ActorSystem implements RefTransport {
       throw invalidArgument('name', 'a non-empty string without "/"', name);
     }
     const mailbox = options.mailbox === undefined ? undefined : mailboxOptions(options.mailbox);
+    const { restart, supervision, circuitBreaker } = options;
+    // Checked here so a bad option throws at the call, not in a worker.
+    restartType(restart);
+    supervisorOptions(supervision);
+    breakerOptions(circuitBreaker);
     if (args !== undefined) {
       try { this.encodeArgs(args); } catch (err) {
         throw new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `args must be plain data (as messages are): ${(err as Error).message}`, { cause: err });
@@ -319,7 +372,8 @@ export class ActorSystem implements RefTransport {
     try {
       // place() counts the spawn on its host before any await, so concurrent spawns spread out.
       host = await this.place(placement, options.resourceLimits);
-      const reply = await host.control.call('spawn', [{ url, name, mailbox, ...this.encodeArgs(args) }], this.controlTimeoutMs);
+      const reply = await host.control.call('spawn', [{ url, name, mailbox, restart, supervision, circuitBreaker, ...this.encodeArgs(args) }],
+        this.controlTimeoutMs);
       const ref = new ActorRef(reply.path, host.thread, reply.id, this);
       if (name !== undefined) this.names.set(name, ref);
       return ref;
@@ -462,6 +516,32 @@ export class ActorSystem implements RefTransport {
     return {
       sent, processed, deadLettered, queued, inFlight: sent - processed - deadLettered - queued,
       failed: sum(S_FAILED), actors: sum(S_ACTORS),
+    };
+  }
+
+  /** The system's health now; the rule for each status is in SystemHealth's doc. */
+  health(): SystemHealth {
+    const hosts = this.hosts.filter((h): h is HostHandle => !!h);
+    const sum = (slot: number) => hosts.reduce((n, h) => n + h.stats[slot]!, this.mainStats[slot]!);
+    const latest = (slot: number) => hosts.reduce((n, h) => Math.max(n, h.stats[slot]!), 0);
+    const since = Date.now() - this.healthWindowMs;
+    const processed = sum(S_PROCESSED);
+    const failed = sum(S_FAILED);
+    const openBreakers = sum(S_OPEN_BREAKERS);
+    const dead = hosts.filter((h) => h.died).length;
+    const critical: string[] = [];
+    const degraded: string[] = [];
+    if (dead > 0) critical.push(`${dead} worker(s) died`);
+    if (latest(S_LAST_ESCALATION_AT) >= since) critical.push('a failure escalated to the top of the tree');
+    if (openBreakers > 0) degraded.push(`${openBreakers} circuit breaker(s) open`);
+    if (latest(S_LAST_RESTART_AT) >= since) degraded.push('an actor restarted recently');
+    else if (latest(S_LAST_FAILURE_AT) >= since) degraded.push('an actor failed recently');
+    return {
+      status: critical.length > 0 ? 'critical' : degraded.length > 0 ? 'degraded' : 'healthy',
+      actors: sum(S_ACTORS), restarts: sum(S_RESTARTS), openBreakers, deadLetters: sum(S_DEAD_LETTERED),
+      processed, failed, successRate: processed + failed === 0 ? 1 : processed / (processed + failed),
+      workers: { total: hosts.length, alive: hosts.filter((h) => h.alive).length },
+      reasons: [...critical, ...degraded],
     };
   }
 

@@ -5,6 +5,9 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { WireError } from '../actors/errors.js';
 import type { MailboxOptions } from '../actors/mailbox.js';
+import type { SupervisionEvent } from '../supervision/events.js';
+import type { SupervisorSpec, RestartType } from '../supervision/options.js';
+import type { BreakerOptions } from '../supervision/breaker.js';
 
 // Ring record kinds (the `kind` word of a record).
 /** A user message, no reply expected. */
@@ -56,6 +59,7 @@ export interface ReleasedName { name: string; id: number }
 export type HostToMain =
   | { t: 'need-link'; to: number }
   | { t: 'dead-letters'; entries: DeadLetterWire[] }
+  | { t: 'events'; events: SupervisionEvent[] }
   | { t: 'closed' };
 
 /** A dead letter as it crosses threads. `message` is the original, or a description if it could not be encoded. */
@@ -66,6 +70,10 @@ export interface DeadLetterWire {
   message: unknown;
   error?: WireError | undefined;
   time: number;
+  /** For `actor-failed`: the error's classification, and how many times the message was retried. */
+  category?: string | undefined;
+  severity?: string | undefined;
+  retries?: number | undefined;
 }
 
 /** Per-thread counters in shared memory (Float64Array slots; each thread writes only its own). */
@@ -75,7 +83,16 @@ export const S_DEAD_LETTERED = 2;
 export const S_QUEUED = 3;
 export const S_FAILED = 4;
 export const S_ACTORS = 5;
-export const STATS_SLOTS = 8;
+export const S_RESTARTS = 6;
+/** Breakers not closed (open or half-open) right now. */
+export const S_OPEN_BREAKERS = 7;
+/** Failures that escalated past the top of the tree (a subtree stopped). */
+export const S_ROOT_ESCALATIONS = 8;
+/** Wall-clock ms (Date.now()) of the last failure, restart, and escalation to the top. */
+export const S_LAST_FAILURE_AT = 9;
+export const S_LAST_RESTART_AT = 10;
+export const S_LAST_ESCALATION_AT = 11;
+export const STATS_SLOTS = 16;
 
 /** What a host task is started with. */
 export interface HostStart {
@@ -114,6 +131,9 @@ export interface SpawnRequest {
   /** ... or as is, when only structured clone can carry them (a SharedArrayBuffer). */
   args?: unknown;
   mailbox?: Partial<MailboxOptions> | undefined;
+  restart?: RestartType | undefined;
+  supervision?: Omit<SupervisorSpec, 'decide'> | undefined;
+  circuitBreaker?: Partial<BreakerOptions> | undefined;
 }
 
 export interface SpawnReply { id: number; path: string }

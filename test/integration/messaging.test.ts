@@ -37,18 +37,19 @@ describe('messaging between main and workers', () => {
     await expectConserved(system);
   });
 
-  it('carries an error thrown in a worker intact to the asker, and stops the failed actor', async () => {
+  it('carries an error thrown in a worker intact to the asker', async () => {
     const f = await system.spawn(fixture('failing.actor'), { placement: { worker: 0 } });
     await expect(f.ask({ type: 'ok', value: 21 })).resolves.toBe(42);
     const err = await f.ask({ type: 'boom', field: 'email' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err).toMatchObject({ name: 'ValidationError', message: 'bad email', code: 'E_VALIDATION', field: 'email' });
     expect((err as Error).stack).toContain('failing.actor');
-    // The failed actor was stopped: the next ask finds no one.
-    await expect(f.ask({ type: 'ok', value: 1 })).rejects.toMatchObject({ code: 'ERR_TROUPE_ACTOR_NOT_FOUND' });
+    // A validation error is a poison message: resumed past, and the actor keeps serving.
+    await expect(f.ask({ type: 'ok', value: 1 })).resolves.toBe(2);
     const failed = system.deadLetters.list({ reason: 'actor-failed' }).at(-1)!;
     expect(failed.message).toEqual({ type: 'boom', field: 'email' });
     expect(failed.error).toMatchObject({ name: 'ValidationError', message: 'bad email' });
+    expect(failed).toMatchObject({ category: 'validation', severity: 'warn', retries: 0 });
     await expectConserved(system);
   });
 

@@ -1,0 +1,162 @@
+/**
+ * Supervision inside a host: what happens when an actor's handler fails. The decider picks a
+ * directive; this module applies it with the parent's strategy, restart intensity and backoff,
+ * retries or dead-letters the failed message, and reports every step as an event.
+ *
+ * Escalation goes up the tree: the child stops and its parent fails with the error, and the
+ * parent's own supervisor decides. Past the top (a top-level actor) it is logged, counted for
+ * health, and that subtree stops; the process never does.
+ */
+import { TroupeError, toWireError } from '../actors/errors.js';
+import { classify, type Classification } from '../supervision/classify.js';
+import type { Directive } from '../supervision/directive.js';
+import { toRestart } from '../supervision/strategy.js';
+import type { Clock } from '../supervision/clock.js';
+import type { SupervisionEvent } from '../supervision/events.js';
+import type { Cell } from './cell.js';
+import { S_FAILED, S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_RESTARTS, S_ROOT_ESCALATIONS } from './wire.js';
+import type { Logger } from 'pino';
+
+/** The message whose handler failed, as it sat in the mailbox. */
+export interface FailedMessage { msg: unknown; thread: number; sender: number; corr: number }
+
+/** What supervision needs from its host. */
+export interface SupervisedHost {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly stats: Float64Array;
+  stopCell(cell: Cell): Promise<void>;
+  /** Runs preRestart, stops its children, init() again, postRestart. Throws if init throws. */
+  reinit(cell: Cell, error: Error): Promise<void>;
+  /** Puts the failed message back at the head of the mailbox (it stays counted as queued). */
+  requeue(cell: Cell, failed: FailedMessage): void;
+  /** Dead-letters the failed message with its error, and rejects its ask. */
+  deadLetterFailed(cell: Cell, failed: FailedMessage, error: unknown, c: Classification, retries: number): void;
+  /** Lets the cell take mail again. */
+  resume(cell: Cell): void;
+  event(e: SupervisionEvent): void;
+}
+
+export class Supervision {
+  constructor(private readonly host: SupervisedHost) {}
+
+  /** A handler (or, with `failed` null, a child escalating into this cell) failed. */
+  fail(cell: Cell, err: unknown, failed: FailedMessage | null): void {
+    const host = this.host;
+    const error = err instanceof Error ? err : new Error(String(err));
+    const c = classify(err);
+    const stats = host.stats;
+    stats[S_FAILED]!++;
+    stats[S_LAST_FAILURE_AT] = Date.now();
+    cell.sup.breaker?.failure();
+    let directive = this.decide(cell, error, c);
+    if (directive === 'restart' && cell.sup.restartType === 'temporary') directive = 'stop';
+    host.event({ type: 'failure', actor: cell.path, directive, category: c.category, severity: c.severity,
+      error: toWireError(error), retries: cell.retries, time: Date.now() });
+    host.log[c.severity]({ actor: cell.path, directive, category: c.category, err: error }, `actor failed: ${directive}`);
+    if (cell.stopping !== null) {
+      if (failed) host.deadLetterFailed(cell, failed, error, c, cell.retries);
+      return;
+    }
+    switch (directive) {
+      case 'resume':
+        if (failed) host.deadLetterFailed(cell, failed, error, c, cell.retries);
+        cell.retries = 0;
+        host.resume(cell);
+        return;
+      case 'stop':
+        if (failed) host.deadLetterFailed(cell, failed, error, c, cell.retries);
+        this.stop(cell, `stopped by its supervisor after ${c.category} error: ${error.message}`);
+        return;
+      case 'escalate':
+        if (failed) host.deadLetterFailed(cell, failed, error, c, cell.retries);
+        this.escalate(cell, error, 'the decider escalated');
+        return;
+      case 'restart':
+        if (failed) {
+          if (cell.retries < cell.sup.policy.maxRetries) {
+            cell.retries++;
+            host.requeue(cell, failed);
+          } else {
+            host.deadLetterFailed(cell, failed, error, c, cell.retries);
+            cell.retries = 0;
+          }
+        }
+        this.restart(cell, error);
+        return;
+    }
+  }
+
+  /** A permanent child stopped itself normally: OTP restarts it. */
+  restartAfterNormalStop(cell: Cell): void {
+    this.restart(cell, new Error('stopped normally; a permanent child is restarted'));
+  }
+
+  private decide(cell: Cell, error: Error, c: Classification): Directive {
+    try {
+      const d = cell.sup.policy.decide({ ...c, error, actor: cell.path, retries: cell.retries });
+      if (d === 'resume' || d === 'restart' || d === 'stop' || d === 'escalate') return d;
+      this.host.log.error({ actor: cell.path, directive: d }, 'decide() returned no directive; escalating');
+    } catch (err) {
+      this.host.log.error({ actor: cell.path, err }, 'decide() threw; escalating');
+    }
+    return 'escalate';
+  }
+
+  private restart(cell: Cell, error: Error): void {
+    const host = this.host;
+    if (!cell.sup.intensity.tryRestart(host.clock.now())) {
+      const { maxRestarts, withinMs } = cell.sup.policy;
+      this.escalate(cell, new TroupeError('ERR_TROUPE_ESCALATED',
+        `${cell.path} needed more than ${maxRestarts} restarts within ${withinMs} ms`, { cause: error }), 'restart intensity exceeded');
+      return;
+    }
+    const parent = cell.parent;
+    const siblings = parent ? [...parent.children.values()] : [cell];
+    const targets = toRestart(parent ? cell.sup.policy.strategy : 'one-for-one', siblings, cell)
+      .filter((t) => t.stopping === null);
+    const delayMs = cell.sup.backoff.next(host.clock.now());
+    for (const t of targets) t.suspended = true;
+    host.stats[S_RESTARTS]! += targets.length;
+    host.stats[S_LAST_RESTART_AT] = Date.now();
+    host.event({ type: 'restart', actor: cell.path, attempt: cell.sup.backoff.attempt, delayMs,
+      siblings: targets.filter((t) => t !== cell).map((t) => t.path), time: Date.now() });
+    host.clock.setTimeout(() => void this.restartNow(targets, error), delayMs);
+  }
+
+  /** Restarts in start order; messages that came meanwhile waited in the mailboxes. */
+  private async restartNow(targets: Cell[], error: Error): Promise<void> {
+    for (const t of targets) {
+      if (t.stopping !== null) continue;
+      try {
+        await this.host.reinit(t, error);
+      } catch (err) {
+        this.host.log.error({ actor: t.path, err }, 'restart failed: init threw; stopping');
+        this.stop(t, `restart failed: ${(err as Error)?.message ?? String(err)}`);
+        continue;
+      }
+      t.suspended = false;
+      this.host.resume(t);
+    }
+  }
+
+  private stop(cell: Cell, reason: string): void {
+    this.host.event({ type: 'stop', actor: cell.path, reason, time: Date.now() });
+    void this.host.stopCell(cell);
+  }
+
+  /** The cell stops; its parent fails with the error. Past the top: logged, counted, subtree stopped. */
+  private escalate(cell: Cell, error: Error, reason: string): void {
+    const host = this.host;
+    const parent = cell.parent;
+    host.event({ type: 'escalate', actor: cell.path, to: parent ? parent.path : '/user', reason, time: Date.now() });
+    const stopped = host.stopCell(cell);
+    if (parent) {
+      void stopped.then(() => { if (parent.stopping === null) this.fail(parent, error, null); });
+      return;
+    }
+    host.stats[S_ROOT_ESCALATIONS]!++;
+    host.stats[S_LAST_ESCALATION_AT] = Date.now();
+    host.log.error({ actor: cell.path, err: error }, `failure escalated to the top (${reason}); ${cell.path} and its children stopped`);
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Supervision events: every decision and breaker transition, as data. Hosts send them to main,
+ * where `system.events` keeps the recent ones and calls subscribers; each is also a pino line
+ * with the actor's path.
+ */
+import type { BreakerState } from './breaker.js';
+import type { ErrorCategory, Severity } from './classify.js';
+import type { Directive } from './directive.js';
+import type { WireError } from '../actors/errors.js';
+
+export type SupervisionEvent =
+  | { type: 'failure'; actor: string; directive: Directive; category: ErrorCategory; severity: Severity; error: WireError; retries: number; time: number }
+  | { type: 'restart'; actor: string; attempt: number; delayMs: number; siblings: string[]; time: number }
+  | { type: 'escalate'; actor: string; to: string; reason: string; time: number }
+  | { type: 'stop'; actor: string; reason: string; time: number }
+  | { type: 'breaker'; actor: string; from: BreakerState; to: BreakerState; resetTimeoutMs: number; time: number }
+  | { type: 'worker-died'; worker: number; lost: number; time: number };
+
+export class SupervisionEvents {
+  private readonly recentEvents: SupervisionEvent[] = [];
+  private readonly listeners = new Set<(e: SupervisionEvent) => void>();
+
+  constructor(private readonly capacity = 1000) {}
+
+  /** Calls `fn` for every event from now on; returns the unsubscribe function. */
+  subscribe(fn: (e: SupervisionEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => { this.listeners.delete(fn); };
+  }
+
+  /** The most recent events (up to 1000), oldest first, optionally of one type. */
+  list(type?: SupervisionEvent['type']): SupervisionEvent[] {
+    return type === undefined ? [...this.recentEvents] : this.recentEvents.filter((e) => e.type === type);
+  }
+
+  /** @internal */
+  add(e: SupervisionEvent): void {
+    this.recentEvents.push(e);
+    if (this.recentEvents.length > this.capacity) this.recentEvents.splice(0, this.recentEvents.length - this.capacity);
+    for (const fn of this.listeners) {
+      try { fn(e); } catch { /* a listener's bug must not stop the next event */ }
+    }
+  }
+}
