@@ -35,9 +35,10 @@ const ORDERS: Array<Omit<Order, 'trail'>> = [
 const STOCK = { lamp: 3, chair: 2, desk: 3 };
 
 console.log(`troupe shop demo (main is thread ${threadId})`);
-// troupe logs each failed actor at warn, with its stack. Here the two failures are the point of
-// the demo and are printed below from the dead letters, so its own log shows errors only.
-const system = await createActorSystem({ name: 'shop', workers: 2, logger: { level: 'error' } });
+// troupe logs each failure (at its severity, with the stack) and each breaker transition. Here
+// the failures are the point of the demo and are printed below from the dead letters and the
+// supervision events, so its own log shows only what would end the process.
+const system = await createActorSystem({ name: 'shop', workers: 2, logger: { level: 'fatal' }, healthWindowMs: 200 });
 
 await system.spawn(here('./inventory.actor.js'), { name: 'inventory', args: { stock: STOCK }, placement: { worker: 1 } });
 await system.spawn(here('./payment.actor.js'), { name: 'payment', placement: { worker: 0 } });
@@ -103,8 +104,59 @@ console.log(
 if (!balanced) process.exitCode = 1;
 
 unsubscribe();
+await supervisionDemo();
+
 await system.shutdown();
 console.log('shut down');
+
+/**
+ * Part two: an agent that fails now and then (restarted each time), and a dependency that goes
+ * down for a while (its circuit breaker opens, fails fast, probes, and closes), with the
+ * supervision events and health as they change.
+ */
+async function supervisionDemo(): Promise<void> {
+  console.log('\nsupervision: a flaky auditor and a bank that goes down for a while');
+  const fast = { maxRestarts: 10, maxRetries: 0, backoff: { minMs: 10, maxMs: 10, jitter: 0 } };
+  const off = system.events.subscribe((e) => {
+    if (e.type === 'failure') console.log(`  event: ${e.actor} failed (${e.category}) -> ${e.directive}`);
+    else if (e.type === 'restart') console.log(`  event: ${e.actor} restarts (attempt ${e.attempt}, after ${e.delayMs} ms)`);
+    else if (e.type === 'breaker') console.log(`  event: breaker of ${e.actor}: ${e.from} -> ${e.to}`);
+  });
+  const auditor = await system.spawn(here('./auditor.actor.js'), {
+    name: 'auditor', args: { seen: new SharedArrayBuffer(4) }, placement: { worker: 0 }, supervision: fast,
+  });
+  for (let order = 1; order <= 6; order++) {
+    const result = await auditor.ask<string>({ type: 'audit', order }, { timeoutMs: 1000 }).catch((e: Error) => `failed: ${e.message}`);
+    console.log(`audit of order ${order}: ${result}`);
+  }
+
+  const down = new Int32Array(new SharedArrayBuffer(4));
+  const bank = await system.spawn(here('./bank.actor.js'), {
+    name: 'bank', args: { down: down.buffer }, placement: { worker: 1 }, supervision: fast,
+    circuitBreaker: { failureThreshold: 3, windowMs: 60_000, resetTimeoutMs: 100, halfOpenProbes: 1 },
+  });
+  const authorize = (amount: number) => bank.ask<string>({ type: 'authorize', amount }, { timeoutMs: 1000 })
+    .catch((e: Error) => `${e.name}: ${e.message}`);
+  console.log(`bank: ${await authorize(10)}`);
+  Atomics.store(down, 0, 1);
+  console.log('bank goes down');
+  for (const amount of [20, 30, 40]) console.log(`bank: ${await authorize(amount)}`);
+  const h = system.health();
+  console.log(`health: ${h.status} (${h.reasons.join('; ')})`);
+  console.log(`bank: ${await authorize(50)}`);
+  Atomics.store(down, 0, 0);
+  console.log('bank is back; the breaker lets a probe through after its reset timeout');
+  await new Promise<void>((resolve) => {
+    const stop = system.events.subscribe((e) => { if (e.type === 'breaker' && e.to === 'half-open') { stop(); resolve(); } });
+  });
+  console.log(`bank: ${await authorize(60)}`);
+  // health() looks back healthWindowMs (200 ms here) for failures and restarts.
+  await new Promise((r) => setTimeout(r, 250));
+  const after = system.health();
+  console.log(`health: ${after.status}; restarts ${after.restarts}, failed ${after.failed}, open breakers ${after.openBreakers}`);
+  console.log(`dead letters by reason: ${JSON.stringify(system.deadLetters.counts())}`);
+  off();
+}
 
 /** Resolves when nothing is queued, running or in flight, seen twice in a row with the same count sent. */
 async function quiet(timeoutMs: number): Promise<void> {

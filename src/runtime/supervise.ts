@@ -48,11 +48,11 @@ export class Supervision {
     const stats = host.stats;
     stats[S_FAILED]!++;
     stats[S_LAST_FAILURE_AT] = Date.now();
-    cell.sup.breaker?.failure();
     let directive = this.decide(cell, error, c);
     if (directive === 'restart' && cell.sup.restartType === 'temporary') directive = 'stop';
     host.event({ type: 'failure', actor: cell.path, directive, category: c.category, severity: c.severity,
       error: toWireError(error), retries: cell.retries, time: Date.now() });
+    cell.sup.breaker?.failure();
     host.log[c.severity]({ actor: cell.path, directive, category: c.category, err: error }, `actor failed: ${directive}`);
     if (cell.stopping !== null) {
       if (failed) host.deadLetterFailed(cell, failed, error, c, cell.retries);
