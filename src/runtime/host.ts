@@ -31,7 +31,7 @@ import { Mailbox, mailboxOptions } from '../actors/mailbox.js';
 import type { ChildSpawnOptions } from '../actors/define.js';
 import { CircuitOpenError, MailboxFullError, TroupeError, invalidArgument, toWireError, type WireError } from '../actors/errors.js';
 import {
-  ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, S_ACTORS, S_DEAD_LETTERED, S_OPEN_BREAKERS, S_PROCESSED,
+  ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, S_ACTORS, S_DEAD_LETTERED, S_OPEN_BREAKERS, S_PROCESSED, S_TURNS,
   S_QUEUED, S_SENT, MAIN_THREAD, type NameNotice, type ReleasedName, type DeadLetterWire, type HostControl, type HostStart, type HostStats, type HostToMain,
   type MainToHost, type SpawnReply, type SpawnRequest, type Tuning,
 } from './wire.js';
@@ -331,7 +331,7 @@ export class Host implements RefTransport, SupervisedHost {
     }
     box.push(msg, thread, sender, corr);
     this.stats[S_QUEUED]!++;
-    if (!cell.scheduled && !cell.busy && cell.stopping === null) this.enqueue(cell);
+    if (this.runnable(cell)) this.enqueue(cell);
   }
 
   private dropped(cell: Cell, msg: unknown, thread: number, sender: number, corr: number, reason: string): void {
@@ -367,13 +367,15 @@ export class Host implements RefTransport, SupervisedHost {
       const cell = q[this.runHead++]!;
       cell.scheduled = false;
       done += this.runCell(cell);
-      if (!cell.scheduled && !cell.busy && cell.stopping === null && (cell.mailbox.size > 0 || cell.mailbox.system.length > 0)) {
+      turns++;
+      if (this.runnable(cell)) {
         cell.scheduled = true;
         q.push(cell);
       }
       // Check the clock every few actors, not every one.
-      if ((++turns & 15) === 0 && performance.now() > deadline) break;
+      if ((turns & 15) === 0 && performance.now() > deadline) break;
     }
+    this.stats[S_TURNS]! += turns;
     if (this.runHead >= q.length) { q.length = 0; this.runHead = 0; }
     else if (this.runHead > 4096) { q.splice(0, this.runHead); this.runHead = 0; }
     this.flushDeadLetters();
@@ -447,10 +449,18 @@ export class Host implements RefTransport, SupervisedHost {
   }
 
   resume(cell: Cell): void {
-    if (!cell.scheduled && !cell.busy && cell.stopping === null && (cell.mailbox.system.length > 0 || (cell.mailbox.size > 0 && !cell.suspended))) {
-      this.enqueue(cell);
-    }
+    if (this.runnable(cell)) this.enqueue(cell);
     this.mesh.schedule();
+  }
+
+  /**
+   * Whether the cell should be in the run queue: not there already, no handler running, and
+   * system mail, or user mail it may take (not stopping, not waiting out a restart backoff).
+   */
+  private runnable(cell: Cell): boolean {
+    if (cell.scheduled || cell.busy) return false;
+    if (cell.mailbox.system.length > 0) return true;
+    return cell.mailbox.size > 0 && cell.stopping === null && !cell.suspended;
   }
 
   // ------------------------------------------------------------------------------------------

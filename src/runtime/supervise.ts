@@ -127,6 +127,8 @@ export class Supervision {
   /** Restarts in start order; messages that came meanwhile waited in the mailboxes. */
   private async restartNow(targets: Cell[], error: Error): Promise<void> {
     for (const t of targets) {
+      // A sibling in the middle of an async handler finishes it first.
+      if (t.busy) await new Promise<void>((resolve) => t.idleWaiters.push(resolve));
       if (t.stopping !== null) continue;
       try {
         await this.host.reinit(t, error);

@@ -27,7 +27,7 @@ import { DeadLetters } from './dead-letters.js';
 import { PoolRef, type PoolOptions } from './pool.js';
 import {
   K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, type NameNotice, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
-  S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_RESTARTS,
+  S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_RESTARTS, S_TURNS,
   STATS_SLOTS, type HostStart, type HostToMain, type Tuning,
 } from './wire.js';
 
@@ -112,6 +112,8 @@ export interface SystemStats {
   /** Handlers that threw. */
   failed: number;
   actors: number;
+  /** Turns the schedulers gave actors, over all hosts (each up to `throughput` messages). */
+  turns: number;
 }
 
 export const DEFAULT_TUNING: Tuning = {
@@ -515,7 +517,7 @@ export class ActorSystem implements RefTransport {
     const queued = sum(S_QUEUED);
     return {
       sent, processed, deadLettered, queued, inFlight: sent - processed - deadLettered - queued,
-      failed: sum(S_FAILED), actors: sum(S_ACTORS),
+      failed: sum(S_FAILED), actors: sum(S_ACTORS), turns: sum(S_TURNS),
     };
   }
 

@@ -92,6 +92,8 @@ export const S_ROOT_ESCALATIONS = 8;
 export const S_LAST_FAILURE_AT = 9;
 export const S_LAST_RESTART_AT = 10;
 export const S_LAST_ESCALATION_AT = 11;
+/** Turns actors were given by the scheduler (a busy-looping host shows here). */
+export const S_TURNS = 12;
 export const STATS_SLOTS = 16;
 
 /** What a host task is started with. */

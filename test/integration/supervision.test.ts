@@ -86,6 +86,20 @@ describe('supervision', () => {
     await expectConserved(system);
   });
 
+  it('does not spin while a restart waits out its backoff (regression: the host busy-looped)', async () => {
+    const { sup, kids } = await tree({ ...fast, backoff: { minMs: 300, maxMs: 300, jitter: 0 } }, [{ name: 'idle' }]);
+    const w = kids.idle!;
+    w.tell({ type: 'fail' });
+    await nextEvent(system, (e) => e.type === 'restart' && e.actor === w.path);
+    const before = (await system.stats()).turns;
+    for (let i = 0; i < 10; i++) w.tell({ type: 'inc' }); // mail that must wait for the restart
+    await expect(w.ask({ type: 'count' })).resolves.toBe(10);
+    // Spinning gave the waiting actor a turn again and again (hundreds of thousands in 300 ms);
+    // waiting gives it a handful.
+    expect((await system.stats()).turns - before).toBeLessThan(1000);
+    await system.stop(sup);
+  });
+
   it('resumes past a poison message: dead-lettered once with its error, the state and other messages untouched', async () => {
     const { sup, kids, log } = await tree(fast, [{ name: 'v' }]);
     const v = kids.v!;
