@@ -12,6 +12,8 @@ import {
   type SuiteResult,
   type Target,
 } from './lib/types.js';
+import { savinaSanitize } from './lib/stats.js';
+import { renderBarChart } from './lib/svg-chart.js';
 
 /** The outcome of one target: `met` is undefined when a row it needs has no value. */
 export interface TargetVerdict {
@@ -55,7 +57,7 @@ function toPrecision3(v: number): string {
 
 /** A value in a table's unit: rates with SI suffixes, times with 3 significant digits. */
 export function formatValue(v: number, unit: string): string {
-  return unit === 'msg/s' ? formatSi(v) : toPrecision3(v);
+  return unit === 'msg/s' || unit === 'B' ? formatSi(v) : toPrecision3(v);
 }
 
 /** A round target value: 5 M, 0.2, 10 k — no padding zeros. */
@@ -166,24 +168,36 @@ function renderTargetSummary(r: BenchResults): string[] {
 
 function renderRoundsTable(t: RoundsTable): string[] {
   const better = t.better === 'higher' ? 'higher is better' : 'lower is better';
+  const savina = t.savinaRule === true;
   const head = [
     'Implementation',
     `${t.unit}, median`,
     'min – max',
+    ...(savina ? ['Savina ±20 % (kept)'] : []),
     ...t.baselines.map((b) => `× ${rowLabel(t, b)}`),
     ...(t.targets.length > 0 ? ['Target', 'Met'] : []),
   ];
-  const align = head.map((_, i) => (i === 0 || i >= 3 + t.baselines.length ? '---' : '---:'));
-  const out = [`### ${t.title}`, '', `${t.unit}, ${better}.`, '', `| ${head.join(' | ')} |`, `|${align.join('|')}|`];
+  const numeric = 3 + (savina ? 1 : 0) + t.baselines.length;
+  const align = head.map((_, i) => (i === 0 || i >= numeric ? '---' : '---:'));
+  const ratioNote =
+    t.baselines.length === 0
+      ? ''
+      : ` Ratio columns: this row's median ÷ that row's median${t.better === 'lower' ? ' (above 1× = slower than it)' : ' (above 1× = faster than it)'}.`;
+  const savinaNote = savina ? ' Savina ±20 %: the median of the rounds within ±20 % of the median, and how many rounds that kept (Savina\'s harness rule).' : '';
+  const out = [`### ${t.title}`, '', `${t.unit}, ${better}.${ratioNote}${savinaNote}`, '', `| ${head.join(' | ')} |`, `|${align.join('|')}|`];
   const errors: string[] = [];
   for (const row of t.rows) {
-    const cells: string[] = [escapeCell(row.label)];
+    const cells: string[] = [escapeCell(row.label) + (row.version === undefined ? '' : ` <sub>${escapeCell(row.version)}</sub>`)];
     if (row.value === undefined) {
-      cells.push('—', '—', ...t.baselines.map(() => '—'));
+      cells.push('—', '—', ...(savina ? ['—'] : []), ...t.baselines.map(() => '—'));
       errors.push(`- ${escapeCell(row.label)}: ${escapeCell(row.error ?? 'no value')}`);
     } else {
       const v = row.value;
       cells.push(formatValue(v.median, t.unit), `${formatValue(v.min, t.unit)} – ${formatValue(v.max, t.unit)}`);
+      if (savina) {
+        const k = savinaSanitize(v.samples);
+        cells.push(`${formatValue(k.median, t.unit)} (${k.kept}/${k.total})`);
+      }
       for (const b of t.baselines) {
         const base = t.rows.find((r) => r.id === b)?.value;
         cells.push(b === row.id ? '1×' : base === undefined ? '—' : formatRatio(v.median / base.median));
@@ -199,9 +213,26 @@ function renderRoundsTable(t: RoundsTable): string[] {
     out.push(`| ${cells.join(' | ')} |`);
   }
   out.push('');
+  if (t.chart === true) out.push(`![${escapeCell(t.title.replace(/[[\]]/g, ''))}](${chartFile(t)})`, '');
   const notes = t.rows.filter((r: RoundsRow) => r.note !== undefined).map((r) => `- ${escapeCell(r.label)}: ${escapeCell(r.note!)}`);
   if (errors.length > 0) out.push('Not measured:', '', ...errors, '');
   if (notes.length > 0) out.push('Notes:', '', ...notes, '');
+  return out;
+}
+
+/** Where a table's chart goes, relative to bench/ (RESULTS.md links it from there). */
+export function chartFile(t: RoundsTable): string {
+  return `charts/${t.id.replace(/[^a-z0-9-]/gi, '_')}.svg`;
+}
+
+/** Every chart of the results: path relative to bench/, and the SVG text. */
+export function renderCharts(results: BenchResults): { file: string; svg: string }[] {
+  const out: { file: string; svg: string }[] = [];
+  for (const s of results.suites) {
+    for (const t of s.tables) {
+      if (t.kind === 'rounds' && t.chart === true) out.push({ file: chartFile(t), svg: renderBarChart(t, (v) => `${formatValue(v, t.unit)} ${t.unit}`) });
+    }
+  }
   return out;
 }
 
@@ -244,6 +275,12 @@ const METHOD = [
   '  `bench/baselines/`; troupe actors are in `bench/actors/`. The message is a fresh `{type:\'inc\', by:1, id:7}`',
   '  per send for every implementation.',
   '- Micro-benchmarks use tinybench; each timed call does a fixed number of operations, costs are per operation.',
+  '- Savina suites (`savina-*`): the parameters and PseudoRandom generator of Savina (Imam & Sarkar 2014) and Skynet.',
+  '  Every round\'s result is checked (a wrong answer fails the implementation instead of being timed). troupe\'s time is',
+  '  taken inside the worker running its driver actor, from before the benchmark\'s actors are created until the last one',
+  '  reports; the peers\' on the main thread around the same work (a fresh actor system per round, created untimed).',
+  '  In-process libraries (nact, xstate, comedy) run the same handlers (`bench/peers/portable.ts`) through their own API.',
+  '  Besides the plain median, each row shows Savina\'s sanitised median (rounds outside ±20 % of the median dropped).',
   '',
 ];
 

@@ -1,12 +1,13 @@
 /**
- * The bench runner: `npm run bench [-- --quick] [-- --only <name>[,<name>...]] [-- --no-write]`.
+ * The bench runner: `npm run bench [-- --quick] [--only <name>[,...]] [--peers <id>[,...]] [--json <file>] [--no-write]`
+ * (also `troupe bench ...`).
  *
- * Runs the suites in order, prints each table as it completes, then writes
- * bench/results.json (every round's value) and bench/RESULTS.md (rendered from it).
- * `--only micro` matches every suite named `micro-*`.
+ * Runs the suites in order, prints each table as it completes (with a progress bar on a
+ * terminal), then writes bench/results.json (every round's value), bench/RESULTS.md (rendered
+ * from it) and bench/charts/*.svg. `--only savina` matches every suite named `savina-*`.
  */
 
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
@@ -20,37 +21,68 @@ import { cpuSnapshot, machineInfo, otherCpuCores } from './lib/machine.js';
 import { RESULTS_SCHEMA, type BenchResults, type SuiteResult } from './lib/types.js';
 import { codecMicroSuite } from './micro/codec.js';
 import { ringMicroSuite } from './micro/ring.js';
-import { BUSY_OTHER_CORES, renderReport } from './report.js';
+import { BUSY_OTHER_CORES, renderCharts, renderReport } from './report.js';
+import { Progress } from './lib/progress.js';
+import { memorySuite } from './savina/memory.js';
+import { PEER_IDS } from './savina/peers.js';
+import { SAVINA_SUITES } from './savina/suite.js';
 
-/** Every suite, in run order. A Savina suite would be appended here. */
-const SUITES: Suite[] = [throughputSuite, pingpongSuite, sameWorkerSuite, workerToWorkerSuite, codecMicroSuite, ringMicroSuite];
+/** Every suite, in run order. */
+const SUITES: Suite[] = [
+  throughputSuite, pingpongSuite, sameWorkerSuite, workerToWorkerSuite, codecMicroSuite, ringMicroSuite,
+  ...SAVINA_SUITES, memorySuite,
+];
 
 /** A 1-minute load average above this at the start means something else is running: say so. */
 const BUSY_LOAD = 0.5;
 
-const USAGE = `usage: node build/bench/run.js [--quick] [--only <name>[,<name>...]] [--no-write]
-suites: ${SUITES.map((s) => s.name).join(', ')}`;
+export const USAGE = `usage: npm run bench -- [options]    (or: troupe bench [options])
+  --quick               smaller workloads and fewer rounds (a few minutes; checks the harness, not for quoting)
+  --only <name>[,...]   run only these suites (a prefix matches: --only savina runs every savina-* suite)
+  --peers <id>[,...]    run only these peers beside troupe (default: all)
+  --json <file>         also write the results JSON to <file>
+  --no-write            leave bench/RESULTS.md, bench/results.json and bench/charts/ alone
+suites: ${SUITES.map((s) => s.name).join(', ')}
+peers:  ${PEER_IDS.join(', ')}`;
 
 interface Args {
   quick: boolean;
   only: string[] | null;
+  peers: string[] | null;
+  json: string | null;
   write: boolean;
 }
 
+function listValue(argv: string[], i: number, flag: string): [string[], number] {
+  const a = argv[i]!;
+  const value = a === flag ? argv[i + 1] : a.slice(flag.length + 1);
+  if (value === undefined || value === '' || value.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
+  return [value.split(',').filter((s) => s !== ''), a === flag ? i + 1 : i];
+}
+
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, only: null, write: true };
+  const args: Args = { quick: false, only: null, peers: null, json: null, write: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') args.quick = true;
     else if (a === '--no-write') args.write = false;
     else if (a === '--only' || a.startsWith('--only=')) {
-      const value = a === '--only' ? argv[++i] : a.slice('--only='.length);
-      if (value === undefined || value === '') throw new Error('--only needs a suite name');
-      args.only = [...(args.only ?? []), ...value.split(',').filter((s) => s !== '')];
+      const [v, j] = listValue(argv, i, '--only');
+      args.only = [...(args.only ?? []), ...v];
+      i = j;
+    } else if (a === '--peers' || a.startsWith('--peers=')) {
+      const [v, j] = listValue(argv, i, '--peers');
+      for (const p of v) if (!PEER_IDS.includes(p)) throw new Error(`no peer "${p}"\n${USAGE}`);
+      args.peers = [...(args.peers ?? []), ...v];
+      i = j;
+    } else if (a === '--json' || a.startsWith('--json=')) {
+      const [v, j] = listValue(argv, i, '--json');
+      args.json = v.join(',');
+      i = j;
     } else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
+    } else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
   return args;
 }
@@ -79,26 +111,26 @@ function exposeGc(): () => void {
   return () => {};
 }
 
-function printTables(s: SuiteResult): void {
-  if (s.error !== undefined) console.log(`  suite failed: ${s.error}`);
+function printTables(s: SuiteResult, log: (line: string) => void): void {
+  if (s.error !== undefined) log(`  suite failed: ${s.error}`);
   for (const t of s.tables) {
     if (t.kind === 'micro') {
       for (const r of t.rows) {
-        console.log(`  ${r.name.padEnd(48)} ${r.meanNs === undefined ? r.error : `${r.meanNs.toFixed(1)} ns/op`}`);
+        log(`  ${r.name.padEnd(48)} ${r.meanNs === undefined ? r.error : `${r.meanNs.toFixed(1)} ns/op`}`);
       }
       continue;
     }
-    console.log(`  ${t.title} (${t.unit}, median [min – max]):`);
+    log(`  ${t.title} (${t.unit}, median [min – max]):`);
     for (const r of t.rows) {
       const v = r.value;
       const text = v === undefined ? `— ${r.error ?? ''}` : `${fmt(v.median)} [${fmt(v.min)} – ${fmt(v.max)}]`;
-      console.log(`    ${r.label.replace(/`/g, '').padEnd(32)} ${text}`);
+      log(`    ${r.label.replace(/`/g, '').padEnd(40)} ${text}`);
     }
   }
 }
 
 function fmt(v: number): string {
-  return v >= 1e4 ? `${(v / 1e6).toFixed(3)} M` : v.toFixed(2);
+  return v >= 1e5 ? `${(v / 1e6).toFixed(3)} M` : v.toFixed(2);
 }
 
 async function main(): Promise<void> {
@@ -106,13 +138,17 @@ async function main(): Promise<void> {
   const suites = selectSuites(args.only);
   const startedAt = new Date();
   const t0 = performance.now();
+  const progress = new Progress();
   const ctx: SuiteContext = {
     quick: args.quick,
     warmupRounds: args.quick ? 1 : 2,
     rounds: args.quick ? 3 : 11,
     gc: exposeGc(),
-    log: (line) => console.log(line),
+    log: (line) => progress.log(line),
+    peers: args.peers,
+    onRound: (done, total, variant) => progress.update({ done, total, variant }),
   };
+  const log = (line: string) => progress.log(line);
   const machine = machineInfo();
   const loadStart = os.loadavg();
   const cpuStart = cpuSnapshot();
@@ -122,8 +158,9 @@ async function main(): Promise<void> {
   }
 
   const results: SuiteResult[] = [];
-  for (const suite of suites) {
-    console.log(`\n${suite.title} [${suite.name}]`);
+  for (const [index, suite] of suites.entries()) {
+    log(`\n${suite.title} [${suite.name}]`);
+    progress.update({ suite: suite.name, suiteIndex: index, suites: suites.length, done: 0, total: 0, variant: '' });
     const s0 = performance.now();
     let result: SuiteResult;
     try {
@@ -140,10 +177,11 @@ async function main(): Promise<void> {
         error: err instanceof Error ? (err.stack ?? err.message) : String(err),
       };
     }
-    printTables(result);
-    console.log(`  (${(result.durationMs / 1000).toFixed(1)} s)`);
+    printTables(result, log);
+    log(`  (${(result.durationMs / 1000).toFixed(1)} s)`);
     results.push(result);
   }
+  progress.stop();
 
   const report: BenchResults = {
     schema: RESULTS_SCHEMA,
@@ -153,6 +191,7 @@ async function main(): Promise<void> {
     run: {
       quick: args.quick,
       only: args.only,
+      peers: args.peers,
       warmupRounds: ctx.warmupRounds,
       rounds: ctx.rounds,
       loadAvgStart: loadStart,
@@ -164,7 +203,14 @@ async function main(): Promise<void> {
     const dir = new URL('../../bench/', import.meta.url);
     writeFileSync(new URL('results.json', dir), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(new URL('RESULTS.md', dir), renderReport(report));
-    console.log(`\nwrote ${fileURLToPath(new URL('RESULTS.md', dir))} and results.json`);
+    const charts = renderCharts(report);
+    mkdirSync(new URL('charts/', dir), { recursive: true });
+    for (const c of charts) writeFileSync(new URL(c.file, dir), c.svg);
+    console.log(`\nwrote ${fileURLToPath(new URL('RESULTS.md', dir))}, results.json and ${charts.length} charts`);
+  }
+  if (args.json !== null) {
+    writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`wrote ${args.json}`);
   }
   console.log(`total ${(report.durationMs / 1000).toFixed(1)} s`);
   const other = report.run.otherCpuCores;

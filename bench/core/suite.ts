@@ -14,6 +14,10 @@ export interface SuiteContext {
   /** A full GC of the main thread's heap (no-op if it cannot be exposed). */
   gc(): void;
   log(line: string): void;
+  /** --peers: the peer ids to run (troupe always runs), or null for all. */
+  peers: string[] | null;
+  /** Progress of the current suite's rounds (drawn as a bar on a terminal). */
+  onRound?: (done: number, total: number, variant: string) => void;
 }
 
 export interface Suite {
@@ -39,6 +43,7 @@ export async function measure<M>(ctx: SuiteContext, variants: Variant<M>[], trou
     roundTimeoutMs: 30_000,
     beforeEach: ctx.gc,
     log: ctx.log,
+    onRound: ctx.onRound,
   });
   await troupe.close();
   return outcomes;

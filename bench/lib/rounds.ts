@@ -21,6 +21,8 @@ export interface RoundsOptions {
   /** Called before every round of every variant (a full GC, so one variant's garbage is not billed to the next). */
   beforeEach?: () => void;
   log?: (line: string) => void;
+  /** Called before each round of each variant: rounds done so far (warm-up included), their total, the variant about to run. */
+  onRound?: (done: number, total: number, variant: string) => void;
 }
 
 export interface VariantOutcome<M> {
@@ -58,12 +60,17 @@ export async function runInterleaved<M>(
     outcomes.set(v.id, v.unavailable === undefined ? { samples: [] } : { samples: [], error: v.unavailable });
   }
   const total = opts.warmupRounds + opts.rounds;
+  let done = 0;
   for (let r = 0; r < total; r++) {
     const warm = r < opts.warmupRounds;
     for (let i = 0; i < variants.length; i++) {
       const v = variants[(r + i) % variants.length]!;
       const out = outcomes.get(v.id)!;
-      if (out.error !== undefined) continue;
+      if (out.error !== undefined) {
+        done++;
+        continue;
+      }
+      opts.onRound?.(done++, total * variants.length, v.id);
       opts.beforeEach?.();
       try {
         const m = await withTimeout(v.round(), opts.roundTimeoutMs);

@@ -44,3 +44,18 @@ export function latencyStats(values: Float64Array): { p50: number; p99: number; 
   for (const v of s) sum += v;
   return { p50: percentileSorted(s, 0.5), p99: percentileSorted(s, 0.99), mean: sum / s.length };
 }
+
+/** What Savina's harness keeps of a set of rounds: those within ±tolerance of the median. */
+export interface Sanitized {
+  kept: number;
+  total: number;
+  /** Median of the kept values (NaN with none). */
+  median: number;
+}
+
+/** Savina's "sanitize" (BenchmarkRunner): drop values outside ±`tolerance` (default 20 %) of the median. */
+export function savinaSanitize(samples: number[], tolerance = 0.2): Sanitized {
+  const m = median(samples);
+  const kept = samples.filter((v) => v >= m * (1 - tolerance) && v <= m * (1 + tolerance));
+  return { kept: kept.length, total: samples.length, median: median(kept) };
+}

@@ -36,6 +36,8 @@ export interface RunConfig {
   quick: boolean;
   /** Suite-name filters given with --only, or null for all suites. */
   only: string[] | null;
+  /** Peer ids given with --peers, or null for all (absent in older results). */
+  peers?: string[] | null;
   warmupRounds: number;
   rounds: number;
   /** os.loadavg() (1, 5, 15 min) when the run started: work just before it. */
@@ -84,6 +86,10 @@ export interface RoundsTable {
   baselines: string[];
   rows: RoundsRow[];
   targets: Target[];
+  /** Draw an SVG bar chart of the medians (bench/charts/<id>.svg), embedded under the table. */
+  chart?: boolean;
+  /** Add Savina's sanitised median: rounds outside ±20 % of the median dropped, as its harness does. */
+  savinaRule?: boolean;
 }
 
 export interface RoundsRow {
@@ -95,6 +101,8 @@ export interface RoundsRow {
   /** Why there is no value (scenario failed, timed out, troupe not built, ...). */
   error?: string;
   note?: string;
+  /** The peer's package and version (e.g. "nact@7.6.2"). */
+  version?: string;
 }
 
 /**

@@ -1,0 +1,48 @@
+/**
+ * Skynet (atemerev/skynet): an actor for `size` leaves spawns `div` children for size/div each,
+ * down to single leaves, which answer their ordinal; each level sums its children's answers,
+ * answers its parent and stops.
+ */
+
+import { defineActor, type ActorRef } from 'troupe';
+import type { Done } from './messages.js';
+
+interface Args {
+  num: number;
+  size: number;
+  div: number;
+  parent: ActorRef;
+}
+interface State extends Args {
+  got: number;
+  sum: number;
+}
+type Msg = { t: 'start' } | Done;
+
+const SELF = new URL(import.meta.url);
+const START: Msg = { t: 'start' };
+
+export default defineActor<State, Msg, Args>({
+  init: (a) => ({ ...a, got: 0, sum: 0 }),
+  receive(s, msg, ctx) {
+    if (msg.t === 'start') {
+      if (s.size === 1) {
+        ctx.tell(s.parent, { t: 'done', v: s.num } satisfies Done);
+        ctx.stop();
+        return s;
+      }
+      const size = s.size / s.div;
+      for (let i = 0; i < s.div; i++) {
+        const args: Args = { num: s.num + i * size, size, div: s.div, parent: ctx.self };
+        void ctx.spawn(SELF, { args }).then((child) => ctx.tell(child, START));
+      }
+      return s;
+    }
+    s.sum += msg.v;
+    if (++s.got === s.div) {
+      ctx.tell(s.parent, { t: 'done', v: s.sum } satisfies Done);
+      ctx.stop();
+    }
+    return s;
+  },
+});
