@@ -48,6 +48,8 @@ export interface ChildSpawnOptions {
   supervision?: SupervisorSpec;
   /** A circuit breaker around this child: while open, its mail is dead-lettered `circuit-open`. */
   circuitBreaker?: Partial<BreakerOptions>;
+  /** How long stopping it waits for a running handler before going on without it. Default 5 000 ms. */
+  shutdownMs?: number;
 }
 
 export interface ActorDefinition<S = any, M = any, A = any> {

@@ -38,10 +38,13 @@ export function mailboxOptions(given: Partial<MailboxOptions> | undefined): Mail
 export class Mailbox {
   readonly capacity: number;
   readonly overflow: OverflowPolicy;
-  private msgs: unknown[];
-  private sThread: Int32Array;
-  private sId: Uint32Array;
-  private corr: Uint32Array;
+  // Parallel circular buffers, power-of-two sized (index & mask); empty until the first message,
+  // so an idle actor costs no buffers.
+  private msgs: unknown[] = EMPTY;
+  private sThread: Int32Array = EMPTY_I32;
+  private sId: Uint32Array = EMPTY_U32;
+  private corr: Uint32Array = EMPTY_U32;
+  private mask = -1;
   private head = 0;
   private count = 0;
   /** The system lane: rare, so a plain array. */
@@ -50,11 +53,6 @@ export class Mailbox {
   constructor(options: MailboxOptions) {
     this.capacity = options.capacity;
     this.overflow = options.overflow;
-    const initial = Math.min(16, options.capacity);
-    this.msgs = new Array(initial);
-    this.sThread = new Int32Array(initial);
-    this.sId = new Uint32Array(initial);
-    this.corr = new Uint32Array(initial);
   }
 
   get size(): number {
@@ -68,7 +66,7 @@ export class Mailbox {
   /** Appends a user message. The caller has checked `isFull` and applied the overflow policy. */
   push(msg: unknown, senderThread: number, senderId: number, corr: number): void {
     if (this.count === this.msgs.length) this.grow();
-    const at = (this.head + this.count) % this.msgs.length;
+    const at = (this.head + this.count) & this.mask;
     this.msgs[at] = msg;
     this.sThread[at] = senderThread;
     this.sId[at] = senderId;
@@ -79,7 +77,7 @@ export class Mailbox {
   /** Puts a message back at the head (a failed message to retry first). Ignores capacity: it was accepted before. */
   unshift(msg: unknown, senderThread: number, senderId: number, corr: number): void {
     if (this.count === this.msgs.length) this.grow();
-    this.head = (this.head - 1 + this.msgs.length) % this.msgs.length;
+    this.head = (this.head - 1) & this.mask;
     this.msgs[this.head] = msg;
     this.sThread[this.head] = senderThread;
     this.sId[this.head] = senderId;
@@ -99,28 +97,35 @@ export class Mailbox {
   /** Removes the oldest message (read it first through `first`). */
   shift(): void {
     this.msgs[this.head] = undefined; // let it be collected
-    this.head = (this.head + 1) % this.msgs.length;
+    this.head = (this.head + 1) & this.mask;
     this.count--;
   }
 
+  /** Doubles the buffers (8 slots at first), moving the contents to the front with block copies. */
   private grow(): void {
     const old = this.msgs.length;
-    const size = Math.min(Math.max(old * 2, 16), Math.max(this.capacity, 16));
-    const msgs = new Array(size);
-    const sThread = new Int32Array(size);
-    const sId = new Uint32Array(size);
-    const corr = new Uint32Array(size);
-    for (let i = 0; i < this.count; i++) {
-      const from = (this.head + i) % old;
-      msgs[i] = this.msgs[from];
-      sThread[i] = this.sThread[from]!;
-      sId[i] = this.sId[from]!;
-      corr[i] = this.corr[from]!;
-    }
+    const size = old === 0 ? 8 : old * 2;
+    const tail = old - this.head; // slots from head to the end of the old buffers
+    const n = this.count;
+    const msgs = new Array<unknown>(size);
+    for (let i = 0; i < n; i++) msgs[i] = this.msgs[(this.head + i) & this.mask];
+    this.sThread = regrow(new Int32Array(size), this.sThread, this.head, tail, n);
+    this.sId = regrow(new Uint32Array(size), this.sId, this.head, tail, n);
+    this.corr = regrow(new Uint32Array(size), this.corr, this.head, tail, n);
     this.msgs = msgs;
-    this.sThread = sThread;
-    this.sId = sId;
-    this.corr = corr;
+    this.mask = size - 1;
     this.head = 0;
   }
+}
+
+const EMPTY: unknown[] = [];
+const EMPTY_I32 = new Int32Array(0);
+const EMPTY_U32 = new Uint32Array(0);
+
+/** Copies a full circular buffer (`n` = its length, starting at `head`) to the front of `to`. */
+function regrow<T extends Int32Array | Uint32Array>(to: T, from: T, head: number, tail: number, n: number): T {
+  if (n === 0) return to;
+  to.set(from.subarray(head, head + Math.min(tail, n)), 0);
+  if (n > tail) to.set(from.subarray(0, n - tail), tail);
+  return to;
 }

@@ -18,6 +18,8 @@ export interface CellSupervision {
   /** The spawn args, kept to run init() again on restart. */
   args: unknown;
   restartType: RestartType;
+  /** How long a stop waits for a running handler before it gives up on it. */
+  shutdownMs: number;
   /** How its parent (or the root) supervises it. */
   policy: SupervisorOptions;
   backoff: Backoff;
@@ -46,6 +48,10 @@ export class Cell {
   stopped = false;
   /** Waiting out a restart backoff: takes no user mail until restarted. */
   suspended = false;
+  /** The message an async handler is working on (for a stop that gives up on it). */
+  busyWith: unknown = undefined;
+  /** A stop gave up waiting for the running handler: ignore its outcome. */
+  abandoned = false;
   /** Times the message at the head of the mailbox has already failed (a retry after restart). */
   retries = 0;
   /** Set right after construction by the host. */

@@ -4,7 +4,8 @@
  *
  * Reasons: `mailbox-full`, `dropped-oldest` (overflow policies), `actor-failed` (the handler
  * threw; `error` says what), `actor-stopped` (mail left when it stopped), `no-such-actor`,
- * `circuit-open` (the target's breaker is open), `late-reply` (a reply after its ask timed out or was aborted), `no-reply-to` (ctx.reply with
+ * `circuit-open` (the target's breaker is open), `stop-timeout` (its handler outlived a stop's
+ * shutdownMs), `late-reply` (a reply after its ask timed out or was aborted), `no-reply-to` (ctx.reply with
  * no one to answer), `pool-full` (a pool's queue was full), `worker-died` (one entry per dead
  * worker, `message.lost` = how many messages its mailboxes held).
  */

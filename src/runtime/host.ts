@@ -23,7 +23,7 @@ import { realClock, type Clock, type Random } from '../supervision/clock.js';
 import { Backoff } from '../supervision/backoff.js';
 import { CircuitBreaker, type BreakerTransition } from '../supervision/breaker.js';
 import { RestartIntensity } from '../supervision/intensity.js';
-import { breakerOptions, restartType, supervisorOptions } from '../supervision/options.js';
+import { breakerOptions, restartType, shutdownMs, supervisorOptions } from '../supervision/options.js';
 import type { Classification } from '../supervision/classify.js';
 import type { SupervisionEvent } from '../supervision/events.js';
 import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
@@ -150,7 +150,7 @@ export class Host implements RefTransport, SupervisedHost {
   }
 
   private async create(url: string, name: string | undefined, args: unknown, mailbox: SpawnRequest['mailbox'], parent: Cell | null,
-    o: Pick<SpawnRequest, 'restart' | 'supervision' | 'circuitBreaker'>): Promise<Cell> {
+    o: Pick<SpawnRequest, 'restart' | 'supervision' | 'circuitBreaker' | 'shutdownMs'>): Promise<Cell> {
     const box = new Mailbox(mailboxOptions(mailbox));
     const restart = restartType(o.restart);
     const breaker = breakerOptions(o.circuitBreaker);
@@ -165,7 +165,7 @@ export class Host implements RefTransport, SupervisedHost {
     const path = `${parent ? parent.path : '/user'}/${name ?? `$${this.thread}.${id}`}`;
     const cell = new Cell(this, id, path, name, def, box, parent);
     cell.sup = {
-      args, restartType: restart, policy,
+      args, restartType: restart, policy, shutdownMs: shutdownMs(o.shutdownMs),
       backoff: new Backoff(policy.backoff, this.random),
       breaker: breaker ? new CircuitBreaker(breaker, this.clock, (t) => this.breakerMoved(cell, t)) : null,
       // Restart intensity is the supervisor's: shared by all children of one parent (OTP).
@@ -414,9 +414,14 @@ export class Host implements RefTransport, SupervisedHost {
       this.current = null;
       if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
         cell.busy = true;
+        cell.busyWith = msg;
         (result as Promise<unknown>).then(
-          (s) => { this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); this.resume(cell); },
+          (s) => {
+            if (cell.abandoned) return; // a stop gave up waiting for this handler and counted its message
+            this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); this.resume(cell);
+          },
           (err) => {
+            if (cell.abandoned) return;
             this.settled(cell);
             this.supervision.fail(cell, err, { msg, thread: cell.curThread, sender: cell.curSender, corr: cell.curCorr });
             this.resume(cell);
@@ -539,7 +544,7 @@ export class Host implements RefTransport, SupervisedHost {
   }
 
   private async doStop(cell: Cell): Promise<void> {
-    if (cell.busy) await new Promise<void>((resolve) => cell.idleWaiters.push(resolve));
+    if (cell.busy && !(await this.waitIdle(cell, cell.sup.shutdownMs))) this.abandon(cell);
     const children = [...cell.children.values()].reverse();
     for (const child of children) await this.stopCell(child);
     if (cell.def.postStop) {
@@ -575,6 +580,32 @@ export class Host implements RefTransport, SupervisedHost {
     if (cell.name !== undefined) this.notifyMain({ t: 'unname', name: registryKey(cell), thread: this.thread, id: cell.id });
     this.flushDeadLetters();
     this.mesh.schedule();
+  }
+
+  /** Waits up to `ms` for the cell's running handler; false if it is still running then. */
+  private waitIdle(cell: Cell, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(() => resolve(false), ms);
+      cell.idleWaiters.push(() => { this.clock.clearTimeout(timer); resolve(true); });
+    });
+  }
+
+  /**
+   * Forces a stop past a handler that did not finish within shutdownMs (OTP: stop, wait, then
+   * kill): its message is dead-lettered `stop-timeout` and its ask rejected; if the handler ever
+   * settles, its outcome is ignored. (A handler stuck in a loop needs the worker watchdog.)
+   */
+  private abandon(cell: Cell): void {
+    cell.abandoned = true;
+    cell.busy = false;
+    this.stats[S_DEAD_LETTERED]!++;
+    this.stats[S_QUEUED]!--;
+    this.deadLetter('stop-timeout', cell.path, this.senderPath(cell.curThread, cell.curSender), cell.busyWith);
+    if (cell.curCorr !== 0) {
+      this.replyError(cell.curThread, cell.curCorr, cell.id,
+        new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${cell.path} was stopped while handling this message (after ${cell.sup.shutdownMs} ms)`));
+    }
+    this.log.warn({ actor: cell.path, shutdownMs: cell.sup.shutdownMs }, 'handler still running at stop; stopped without it');
   }
 
   private async stopAll(): Promise<void> {

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
 import { TroupeError, invalidArgument, toWireError } from '../actors/errors.js';
 import { mailboxOptions, type MailboxOptions } from '../actors/mailbox.js';
-import { breakerOptions, restartType, supervisorOptions, type RestartType, type SupervisorSpec } from '../supervision/options.js';
+import { breakerOptions, restartType, shutdownMs, supervisorOptions, type RestartType, type SupervisorSpec } from '../supervision/options.js';
 import type { BreakerOptions } from '../supervision/breaker.js';
 import { SupervisionEvents } from '../supervision/events.js';
 import { createLogger, type LoggerOption } from '../observability/logger.js';
@@ -91,6 +91,8 @@ export interface SpawnOptions {
   supervision?: Omit<SupervisorSpec, 'decide'>;
   /** A circuit breaker around the actor: while open, its mail is dead-lettered `circuit-open`. */
   circuitBreaker?: Partial<BreakerOptions>;
+  /** How long stopping it waits for a running handler before going on without it. Default 5 000 ms. */
+  shutdownMs?: number;
 }
 
 export interface ShutdownOptions {
@@ -356,9 +358,10 @@ export class ActorSystem implements RefTransport {
       throw invalidArgument('name', 'a non-empty string without "/"', name);
     }
     const mailbox = options.mailbox === undefined ? undefined : mailboxOptions(options.mailbox);
-    const { restart, supervision, circuitBreaker } = options;
+    const { restart, supervision, circuitBreaker, shutdownMs: stopWaitMs } = options;
     // Checked here so a bad option throws at the call, not in a worker.
     restartType(restart);
+    shutdownMs(stopWaitMs);
     supervisorOptions(supervision);
     breakerOptions(circuitBreaker);
     if (args !== undefined) {
@@ -374,7 +377,7 @@ export class ActorSystem implements RefTransport {
     try {
       // place() counts the spawn on its host before any await, so concurrent spawns spread out.
       host = await this.place(placement, options.resourceLimits);
-      const reply = await host.control.call('spawn', [{ url, name, mailbox, restart, supervision, circuitBreaker, ...this.encodeArgs(args) }],
+      const reply = await host.control.call('spawn', [{ url, name, mailbox, restart, supervision, circuitBreaker, shutdownMs: stopWaitMs, ...this.encodeArgs(args) }],
         this.controlTimeoutMs);
       const ref = new ActorRef(reply.path, host.thread, reply.id, this);
       if (name !== undefined) this.names.set(name, ref);

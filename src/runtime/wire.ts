@@ -136,6 +136,7 @@ export interface SpawnRequest {
   restart?: RestartType | undefined;
   supervision?: Omit<SupervisorSpec, 'decide'> | undefined;
   circuitBreaker?: Partial<BreakerOptions> | undefined;
+  shutdownMs?: number | undefined;
 }
 
 export interface SpawnReply { id: number; path: string }

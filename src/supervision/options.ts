@@ -75,6 +75,13 @@ export function breakerOptions(spec: Partial<BreakerOptions> | undefined): Break
   return o;
 }
 
+/** How long a stop waits for a running handler: default 5 000 ms. */
+export function shutdownMs(v: unknown): number {
+  if (v === undefined) return 5000;
+  positive('shutdownMs', v as number);
+  return v as number;
+}
+
 export function restartType(v: unknown): RestartType {
   if (v === undefined) return 'transient';
   if (!RESTART_TYPES.includes(v as RestartType)) throw invalidArgument('restart', RESTART_TYPES.join(', '), v);

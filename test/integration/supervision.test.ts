@@ -136,6 +136,24 @@ describe('supervision', () => {
   });
 });
 
+describe('stopping', () => {
+  it('waits shutdownMs for a running handler, then stops without it; its message is dead-lettered', async () => {
+    const system = await createActorSystem({ name: 'stopwait', workers: 1, logger: quiet });
+    try {
+      const w = await system.spawn(fixture('worker.actor'), { shutdownMs: 50 });
+      const hung = w.ask({ type: 'hang' }, { timeoutMs: 10_000 });
+      const timedOut = deadLetters(system, 'stop-timeout', 1);
+      await system.stop(w);
+      await expect(hung).rejects.toMatchObject({ code: 'ERR_TROUPE_ACTOR_STOPPED' });
+      await timedOut;
+      expect(system.deadLetters.list({ reason: 'stop-timeout' })[0]!.message).toEqual({ type: 'hang' });
+      await expectConserved(system);
+    } finally {
+      await system.shutdown();
+    }
+  });
+});
+
 describe('circuit breaker', () => {
   it('opens at the threshold, fails asks fast while open, and a half-open probe closes or reopens it', async () => {
     const system = await createActorSystem({ name: 'breaker', workers: 1, logger: quiet, healthWindowMs: 1 });
