@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActorSystem, type ActorRef, type ActorSystem, type SupervisionEvent, type SupervisorSpec } from 'troupe';
-import { deadLetters, expectConserved, fixture, quiet } from '../helpers.js';
+import { deadLetters, expectConserved, fixture, latch, quiet } from '../helpers.js';
 
 /** Backoff of 1 ms, no jitter, no message retries: counts come out exact. */
 const fast: SupervisorSpec = { maxRestarts: 3, withinMs: 60_000, maxRetries: 0, backoff: { minMs: 1, maxMs: 1, jitter: 0 } };
@@ -141,12 +141,14 @@ describe('stopping', () => {
     const system = await createActorSystem({ name: 'stopwait', workers: 1, logger: quiet });
     try {
       const w = await system.spawn(fixture('worker.actor'), { shutdownMs: 50 });
-      const hung = w.ask({ type: 'hang' }, { timeoutMs: 10_000 });
+      const started = latch();
+      const hung = w.ask({ type: 'hang', started: started.sab }, { timeoutMs: 10_000 });
+      await started.waiting(); // the stop must find the handler running (it travels on another channel)
       const timedOut = deadLetters(system, 'stop-timeout', 1);
       await system.stop(w);
       await expect(hung).rejects.toMatchObject({ code: 'ERR_TROUPE_ACTOR_STOPPED' });
       await timedOut;
-      expect(system.deadLetters.list({ reason: 'stop-timeout' })[0]!.message).toEqual({ type: 'hang' });
+      expect(system.deadLetters.list({ reason: 'stop-timeout' })[0]!.message).toMatchObject({ type: 'hang' });
       await expectConserved(system);
     } finally {
       await system.shutdown();
