@@ -10,8 +10,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { pingpongSuite } from './core/pingpong.js';
 import { sameWorkerSuite } from './core/same-worker.js';
 import type { Suite, SuiteContext } from './core/suite.js';
@@ -26,6 +24,7 @@ import { Progress } from './lib/progress.js';
 import { memorySuite } from './savina/memory.js';
 import { PEER_IDS } from './savina/peers.js';
 import { SAVINA_SUITES } from './savina/suite.js';
+import { exposeGc } from './lib/gc.js';
 
 /** Every suite, in run order. */
 const SUITES: Suite[] = [
@@ -99,17 +98,6 @@ function selectSuites(only: string[] | null): Suite[] {
   return SUITES.filter((s) => only.some((f) => selects(f, s.name)));
 }
 
-/** A full GC between rounds needs --expose-gc; `npm run bench` passes no flags, so set it here. */
-function exposeGc(): () => void {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as unknown;
-    if (typeof gc === 'function') return gc as () => void;
-  } catch {
-    // fall through: rounds then run without a forced GC
-  }
-  return () => {};
-}
 
 function printTables(s: SuiteResult, log: (line: string) => void): void {
   if (s.error !== undefined) log(`  suite failed: ${s.error}`);

@@ -33,6 +33,11 @@ export interface ActorContext {
    * start in order and stop before their parent, last started first.
    */
   spawn(module: URL | string, options?: ChildSpawnOptions): Promise<ActorRef>;
+  /**
+   * Watches another actor, on any worker: when it stops, for any reason, this actor's
+   * `terminated(state, ref, ctx)` hook runs once. Watching an actor already gone runs it at once.
+   */
+  watch(ref: ActorRef): void;
   /** Stops a child (or, with no argument, this actor) after the current message. */
   stop(ref?: ActorRef): void;
 }
@@ -69,6 +74,8 @@ export interface ActorDefinition<S = any, M = any, A = any> {
   preRestart?(state: S, error: Error, ctx: ActorContext): void | Promise<void>;
   /** After a restart, with the new state. */
   postRestart?(state: S, ctx: ActorContext): void | Promise<void>;
+  /** A watched actor (ctx.watch) stopped. May return the new state, or a promise of it. */
+  terminated?(state: S, ref: ActorRef, ctx: ActorContext): S | void | Promise<S | void>;
   /** How this actor supervises its children; the defaults are in SupervisorSpec's doc. */
   supervisor?: SupervisorSpec;
 }
@@ -82,7 +89,7 @@ export type DefinedActor<S = any, M = any, A = any> = ActorDefinition<S, M, A> &
 export function defineActor<S = any, M = any, A = any>(definition: ActorDefinition<S, M, A>): DefinedActor<S, M, A> {
   if (definition === null || typeof definition !== 'object') throw invalidArgument('definition', 'an object with receive()', definition);
   if (typeof definition.receive !== 'function') throw invalidArgument('definition.receive', 'a function', definition.receive);
-  for (const hook of ['init', 'postStop', 'preRestart', 'postRestart'] as const) {
+  for (const hook of ['init', 'postStop', 'preRestart', 'postRestart', 'terminated'] as const) {
     const fn = definition[hook];
     if (fn !== undefined && typeof fn !== 'function') throw invalidArgument(`definition.${hook}`, 'a function', fn);
   }

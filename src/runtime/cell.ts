@@ -56,6 +56,10 @@ export class Cell {
   retries = 0;
   /** Set right after construction by the host. */
   sup!: CellSupervision;
+  /** What this actor watches (`thread.id`), until the notice comes. */
+  watching: Set<string> | null = null;
+  /** Who watches this actor: (thread, id) pairs, flattened. */
+  watchers: number[] | null = null;
   /** As a supervisor: the restart window shared by its children (made on first child). */
   childIntensity: RestartIntensity | null = null;
   /** The current message's sender and correlation id (valid while its handler runs). */
@@ -115,6 +119,11 @@ export class Context implements ActorContext {
 
   spawn(module: URL | string, options: ChildSpawnOptions = {}): Promise<ActorRef> {
     return this.host.spawnChild(this.cell, module, options);
+  }
+
+  watch(ref: ActorRef): void {
+    if (!(ref instanceof ActorRef)) throw invalidArgument('ref', 'an ActorRef', ref);
+    this.host.watch(this.cell, ref);
   }
 
   stop(ref?: ActorRef): void {

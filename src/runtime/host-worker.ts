@@ -55,6 +55,7 @@ export async function poolTask(task: PoolTask): Promise<PoolResult> {
       ask(to, msg, options) { return to.ask(msg, options); },
       spawn() { return Promise.reject(new Error('a pool actor cannot spawn children')); },
       stop() { /* nothing to stop: each message is its own task */ },
+      watch() { throw new Error('a pool actor cannot watch: it keeps nothing between messages'); },
     };
     let state = poolStates.get(task.pool);
     if (state === undefined) {

@@ -37,7 +37,12 @@ import {
 } from './wire.js';
 
 /** `self`: the actor asked to stop itself (a normal exit, which a permanent child restarts from). */
-type SystemMessage = { t: 'stop'; self?: boolean };
+type SystemMessage =
+  | { t: 'stop'; self?: boolean }
+  /** Actor (thread, id) watches this one (known to it as `path`). */
+  | { t: 'watch'; thread: number; id: number; path: string }
+  /** A watched actor stopped. */
+  | { t: 'terminated'; path: string; thread: number; id: number };
 
 /** What a control call returns: errors travel as data, since comlink drops their codes. */
 export type ControlResult<T> = { ok: true; value: T } | { ok: false; error: WireError };
@@ -292,7 +297,10 @@ export class Host implements RefTransport, SupervisedHost {
         return;
       case K_SYSTEM: {
         const cell = this.cells.get(target);
-        if (cell) this.system(cell, value as SystemMessage);
+        const m = value as SystemMessage;
+        if (cell) this.system(cell, m);
+        // Watching an actor that is already gone: the notice comes at once.
+        else if (m.t === 'watch') this.sendTerminated(m.thread, m.id, m.path, this.thread, target);
         return;
       }
       default:
@@ -512,9 +520,81 @@ export class Host implements RefTransport, SupervisedHost {
   }
 
   private handleSystem(cell: Cell, m: SystemMessage): void {
-    // A permanent child that stops itself is restarted (OTP); any other stop is final.
-    if (m.self && cell.sup.restartType === 'permanent' && !this.closed) this.supervision.restartAfterNormalStop(cell);
-    else void this.stopCell(cell);
+    switch (m.t) {
+      case 'stop':
+        // A permanent child that stops itself is restarted (OTP); any other stop is final.
+        if (m.self && cell.sup.restartType === 'permanent' && !this.closed) this.supervision.restartAfterNormalStop(cell);
+        else void this.stopCell(cell);
+        return;
+      case 'watch':
+        this.addWatcher(cell, m.thread, m.id);
+        return;
+      case 'terminated':
+        if (cell.watching?.delete(`${m.thread}.${m.id}`)) this.terminated(cell, new ActorRef(m.path, m.thread, m.id, this));
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Watch
+
+  /** `watcher` watches `ref`: it gets one `terminated` notice when `ref` stops, for any reason. */
+  watch(watcher: Cell, ref: ActorRef): void {
+    // The watcher keeps what it watches: a second watch of the same actor sends nothing, and
+    // exactly one notice is taken per watch (a watch that crossed the actor's stop on the way
+    // could otherwise bring a notice from the stop and another from "already gone").
+    const key = `${ref.thread}.${ref.id}`;
+    const watching = (watcher.watching ??= new Set());
+    if (watching.has(key)) return;
+    watching.add(key);
+    if (ref.thread !== this.thread) {
+      this.mesh.send(ref.thread, ref.id, 0, 0, K_SYSTEM, { t: 'watch', thread: this.thread, id: watcher.id, path: ref.path });
+      return;
+    }
+    const target = this.cells.get(ref.id);
+    if (target && !target.stopped) this.addWatcher(target, this.thread, watcher.id);
+    else this.sendTerminated(this.thread, watcher.id, ref.path, ref.thread, ref.id);
+  }
+
+  private addWatcher(cell: Cell, thread: number, id: number): void {
+    const w = (cell.watchers ??= []);
+    for (let i = 0; i < w.length; i += 2) if (w[i] === thread && w[i + 1] === id) return; // once per watcher
+    w.push(thread, id);
+  }
+
+  private sendTerminated(toThread: number, toId: number, path: string, thread: number, id: number): void {
+    const notice: SystemMessage = { t: 'terminated', path, thread, id };
+    if (toThread !== this.thread) {
+      this.mesh.send(toThread, toId, 0, 0, K_SYSTEM, notice);
+      return;
+    }
+    const watcher = this.cells.get(toId);
+    if (watcher) this.system(watcher, notice);
+  }
+
+  /** Runs the watcher's `terminated` hook like a handler: its errors go to its supervisor. */
+  private terminated(cell: Cell, ref: ActorRef): void {
+    const hook = cell.def.terminated;
+    if (!hook || cell.stopping !== null) return;
+    this.current = cell;
+    let result: unknown;
+    try {
+      result = hook(cell.state, ref, cell.ctx);
+    } catch (err) {
+      this.current = null;
+      this.supervision.fail(cell, err, null);
+      return;
+    }
+    this.current = null;
+    if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
+      cell.busy = true;
+      (result as Promise<unknown>).then(
+        (s) => { if (cell.abandoned) return; this.settled(cell); if (s !== undefined) cell.state = s; this.resume(cell); },
+        (err) => { if (cell.abandoned) return; this.settled(cell); this.supervision.fail(cell, err, null); this.resume(cell); },
+      );
+    } else if (result !== undefined) {
+      cell.state = result;
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -575,6 +655,8 @@ export class Host implements RefTransport, SupervisedHost {
     }
     cell.stopped = true;
     this.cells.delete(cell.id);
+    const watchers = cell.watchers;
+    if (watchers) for (let i = 0; i < watchers.length; i += 2) this.sendTerminated(watchers[i]!, watchers[i + 1]!, cell.path, this.thread, cell.id);
     (cell.parent ? cell.parent.children : this.roots).delete(cell.childKey);
     this.stats[S_ACTORS]!--;
     if (cell.name !== undefined) this.notifyMain({ t: 'unname', name: registryKey(cell), thread: this.thread, id: cell.id });

@@ -136,6 +136,32 @@ describe('supervision', () => {
   });
 });
 
+describe('watch', () => {
+  it('tells a watcher once per stop, across workers, whatever the reason, and at once for an actor already gone', async () => {
+    const system = await createActorSystem({ name: 'watch', workers: 2, logger: quiet });
+    try {
+      const count = new SharedArrayBuffer(4);
+      const watcher = await system.spawn(fixture('watcher.actor'), { name: 'watcher', args: { count }, placement: { worker: 0 } });
+      const remote = await system.spawn(fixture('worker.actor'), { name: 'remote', placement: { worker: 1 } });
+      const local = await system.spawn(fixture('worker.actor'), { name: 'local', placement: { worker: 0 } });
+      const gone = await system.spawn(fixture('worker.actor'), { name: 'gone', placement: { worker: 1 } });
+      await system.stop(gone);
+      for (const ref of [remote, remote, local, gone]) await watcher.ask({ type: 'watch', ref }); // remote twice: one notice
+      await system.stop(remote); // stopped from outside, on the other worker
+      local.tell({ type: 'fail', category: 'configuration' }); // stopped by its supervisor
+      const c = new Int32Array(count);
+      while (Atomics.load(c, 0) < 3) {
+        const r = Atomics.waitAsync(c, 0, Atomics.load(c, 0), 1000);
+        if (r.async) await r.value;
+      }
+      const seen = await watcher.ask<string[]>({ type: 'seen' });
+      expect([...seen].sort()).toEqual(['/user/gone', '/user/local', '/user/remote']);
+    } finally {
+      await system.shutdown();
+    }
+  });
+});
+
 describe('stopping', () => {
   it('waits shutdownMs for a running handler, then stops without it; its message is dead-lettered', async () => {
     const system = await createActorSystem({ name: 'stopwait', workers: 1, logger: quiet });

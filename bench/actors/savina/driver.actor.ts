@@ -4,23 +4,12 @@
  * time and the result (main checks the answer). `memory` weighs idle actors on this worker.
  */
 
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { defineActor, type ActorRef } from 'troupe';
 import { openLatch } from './latch.js';
 import type { MeasureMemory, MemoryReply, RunBench, RunReply } from './messages.js';
 import { IDLE_ACTOR, STARTERS } from './networks.js';
+import { exposeGc } from '../../lib/gc.js';
 
-function exposeGc(): () => void {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as unknown;
-    if (typeof gc === 'function') return gc as () => void;
-  } catch {
-    // fall through
-  }
-  return () => {};
-}
 
 const SPAWN_CHUNK = 10_000;
 
