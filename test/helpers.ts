@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { ActorSystem } from 'troupe';
+import type { ActorSystem, SupervisionEvent } from 'troupe';
 
 /** URL of a compiled fixture actor module (built by `npm run build` into build/test/fixtures). */
 export function fixture(name: string): URL {
@@ -44,3 +44,24 @@ export function latch(): { sab: SharedArrayBuffer; open(): void; waiting(): Prom
 }
 
 export const quiet = { level: 'silent' } as const;
+
+/** Resolves with the next supervision event of `type` (that `match` accepts). */
+export function nextEvent<T extends SupervisionEvent['type']>(system: ActorSystem, type: T,
+  match: (e: Extract<SupervisionEvent, { type: T }>) => boolean = () => true): Promise<Extract<SupervisionEvent, { type: T }>> {
+  return new Promise((resolve) => {
+    const off = system.events.subscribe((e) => {
+      if (e.type === type && match(e as Extract<SupervisionEvent, { type: T }>)) { off(); resolve(e as Extract<SupervisionEvent, { type: T }>); }
+    });
+  });
+}
+
+/** Waits until the shared counter (slot 0) reaches `n` (an actor bumps it with Atomics.notify). */
+export async function counterAt(sab: SharedArrayBuffer, n: number): Promise<void> {
+  const a = new Int32Array(sab);
+  for (;;) {
+    const v = Atomics.load(a, 0);
+    if (v >= n) return;
+    const r = Atomics.waitAsync(a, 0, v, 1000);
+    if (r.async) await r.value;
+  }
+}

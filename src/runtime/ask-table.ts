@@ -5,9 +5,12 @@
  */
 import { AskTimeoutError, TroupeError, fromWireError, invalidArgument, type WireError } from '../actors/errors.js';
 import type { AskOptions } from '../actors/ref.js';
-import { K_REPLY, S_DEAD_LETTERED, S_PROCESSED } from './wire.js';
+import { K_REPLY, S_DEAD_LETTERED, S_NEXT_CORR, S_PROCESSED } from './wire.js';
 
 export const DEFAULT_ASK_TIMEOUT_MS = 5000;
+/** Correlation ids reserved in shared memory at a time (see S_NEXT_CORR). */
+const CORR_BLOCK = 4096;
+const MAX_CORR = 0xfffffffe;
 
 interface Pending {
   resolve(v: unknown): void;
@@ -19,12 +22,19 @@ interface Pending {
 
 export class AskTable {
   private readonly pending = new Map<number, Pending>();
-  private next = 1;
+  private next: number;
+  /** Ids below this are reserved in S_NEXT_CORR: a replacement thread starts there, so a late
+   * reply to its predecessor's ask never settles one of its own. */
+  private reserved: number;
 
   constructor(
     private readonly stats: Float64Array,
     private readonly deadLetter: (reason: string, corr: number, value: unknown) => void,
-  ) {}
+  ) {
+    const start = stats[S_NEXT_CORR]!;
+    this.next = start >= 1 && start < MAX_CORR - CORR_BLOCK ? start : 1;
+    this.reserved = this.next;
+  }
 
   get size(): number {
     return this.pending.size;
@@ -39,7 +49,11 @@ export class AskTable {
     }
     if (signal?.aborted) return { corr: 0, promise: Promise.reject(aborted(target, signal)) };
     let corr = this.next;
-    this.next = this.next >= 0xfffffffe ? 1 : this.next + 1;
+    this.next = this.next >= MAX_CORR ? 1 : this.next + 1;
+    if (this.next >= this.reserved || this.next === 1) {
+      this.reserved = Math.min(MAX_CORR, this.next + CORR_BLOCK);
+      this.stats[S_NEXT_CORR] = this.reserved;
+    }
     while (this.pending.has(corr)) corr++;
     const promise = new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -56,8 +56,8 @@ export class Cell {
   retries = 0;
   /** Set right after construction by the host. */
   sup!: CellSupervision;
-  /** What this actor watches (`thread.id`), until the notice comes. */
-  watching: Set<string> | null = null;
+  /** What this actor watches (`thread.id` → path), until the notice comes. */
+  watching: Map<string, string> | null = null;
   /** Who watches this actor: (thread, id) pairs, flattened. */
   watchers: number[] | null = null;
   /** As a supervisor: the restart window shared by its children (made on first child). */

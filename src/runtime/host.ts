@@ -32,6 +32,7 @@ import type { ChildSpawnOptions } from '../actors/define.js';
 import { CircuitOpenError, MailboxFullError, TroupeError, invalidArgument, toWireError, type WireError } from '../actors/errors.js';
 import {
   ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, S_ACTORS, S_DEAD_LETTERED, S_OPEN_BREAKERS, S_PROCESSED, S_TURNS,
+  S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_HEARTBEAT, S_NEXT_ID,
   S_QUEUED, S_SENT, MAIN_THREAD, type NameNotice, type ReleasedName, type DeadLetterWire, type HostControl, type HostStart, type HostStats, type HostToMain,
   type MainToHost, type SpawnReply, type SpawnRequest, type Tuning,
 } from './wire.js';
@@ -79,6 +80,9 @@ export class Host implements RefTransport, SupervisedHost {
   private readonly idleWaiters: (() => void)[] = [];
   private deadBatch: DeadLetterWire[] = [];
   private closed = false;
+  /** A replacement host: records for actors not re-created yet (see HostStart.restoring). */
+  private held: Map<number, [number, number, number, number, number, unknown][]> | null = null;
+  private readonly heartbeat: ReturnType<typeof setInterval> | null;
   private closeResolve!: () => void;
   readonly done: Promise<void>;
 
@@ -89,6 +93,8 @@ export class Host implements RefTransport, SupervisedHost {
     this.stats = new Float64Array(start.stats);
     this.events = start.events;
     this.log = createLogger({ level: start.logLevel }).child({ system: start.systemName, worker: start.thread - 1, threadId });
+    // A replacement host goes on from its predecessor's ids: an old ref never names a new actor.
+    this.nextId = Math.max(1, this.stats[S_NEXT_ID]!);
     this.asks = new AskTable(this.stats, (reason, corr, value) => this.deadLetter(reason, `ask #${corr}`, null, value));
     this.mesh = new MeshNode({
       thread: start.thread,
@@ -96,25 +102,42 @@ export class Host implements RefTransport, SupervisedHost {
       tuning: start.tuning,
       transport: this,
       deliver: (from, target, sender, corr, kind, value) => this.deliver(from, target, sender, corr, kind, value),
+      lost: (from, target, sender, corr, kind) => this.lostWithConsumer(from, target, sender, corr, kind),
+      stats: this.stats,
       requestLink: (to) => this.post({ t: 'need-link', to }),
       work: () => this.runActors(),
       hasWork: () => this.runHead < this.runQueue.length,
     });
     this.done = new Promise((resolve) => { this.closeResolve = resolve; });
-    this.events.on('message', (m: MainToHost) => {
-      if (m.t === 'link-out') this.mesh.attachOut(m.to, m.ring, m.port, m.doorbell);
-      else if (m.t === 'link-in') this.mesh.attachIn(m.from, m.ring, m.port, m.doorbell);
-    });
+    if (start.restoring.length > 0) this.held = new Map(start.restoring.map((id) => [id, []]));
+    for (const link of start.links) this.onMain(link);
+    this.events.on('message', (m: MainToHost) => this.onMain(m));
+    // The watchdog on main reads this; a handler that blocks the thread stops it.
+    const beat = () => { this.stats[S_HEARTBEAT] = performance.timeOrigin + performance.now(); };
+    beat();
+    this.heartbeat = start.heartbeatMs > 0 ? setInterval(beat, start.heartbeatMs) : null;
+    this.heartbeat?.unref();
     const control: HostControl & { close(): void } = {
       spawn: (req) => this.guard(() => this.spawnRoot(req)) as never,
       stop: (id) => this.guard(() => this.stopById(id)) as never,
       idle: (ms) => this.guard(() => this.idle(ms)) as never,
       stopAll: () => this.guard(() => this.stopAll()) as never,
       stats: () => this.guard(async () => this.hostStats()) as never,
+      restored: () => this.guard(async () => this.restored()) as never,
       close: () => this.close(),
     };
     Comlink.expose(control, nodeEndpoint(start.control));
     this.mesh.schedule();
+  }
+
+  private onMain(m: MainToHost): void {
+    switch (m.t) {
+      case 'link-out': this.mesh.attachOut(m.to, m.ring, m.port, m.doorbell); return;
+      case 'link-in': this.mesh.attachIn(m.from, m.ring, m.port, m.doorbell, m.replaced); return;
+      case 'relink-out': this.mesh.relinkOut(m.peer, m.port); return;
+      case 'relink-in': this.mesh.relinkIn(m.peer, m.port); return;
+      case 'peer-replaced': this.peerReplaced(m.thread, new Set(m.restarted)); return;
+    }
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<ControlResult<T>> {
@@ -155,7 +178,7 @@ export class Host implements RefTransport, SupervisedHost {
   }
 
   private async create(url: string, name: string | undefined, args: unknown, mailbox: SpawnRequest['mailbox'], parent: Cell | null,
-    o: Pick<SpawnRequest, 'restart' | 'supervision' | 'circuitBreaker' | 'shutdownMs'>): Promise<Cell> {
+    o: Pick<SpawnRequest, 'restart' | 'supervision' | 'circuitBreaker' | 'shutdownMs' | 'id'>): Promise<Cell> {
     const box = new Mailbox(mailboxOptions(mailbox));
     const restart = restartType(o.restart);
     const breaker = breakerOptions(o.circuitBreaker);
@@ -166,7 +189,9 @@ export class Host implements RefTransport, SupervisedHost {
     if (name !== undefined && siblings.has(name)) {
       throw new TroupeError('ERR_TROUPE_NAME_TAKEN', `${parent ? parent.path : '/user'} already has a child named ${JSON.stringify(name)}`);
     }
-    const id = this.nextId++;
+    const id = o.id ?? this.nextId++;
+    if (id >= this.nextId) this.nextId = id + 1;
+    this.stats[S_NEXT_ID] = this.nextId;
     const path = `${parent ? parent.path : '/user'}/${name ?? `$${this.thread}.${id}`}`;
     const cell = new Cell(this, id, path, name, def, box, parent);
     cell.sup = {
@@ -181,11 +206,15 @@ export class Host implements RefTransport, SupervisedHost {
     try {
       if (def.init) {
         this.current = cell;
+        this.stats[S_CUR_ACTOR] = id; // an init that takes the worker down is blamed on its actor
+        this.stats[S_CUR_FROM] = -1; // (no message was running)
         try {
           const s = def.init(args, cell.ctx);
+          this.stats[S_CUR_ACTOR] = 0;
           cell.state = s instanceof Promise ? await s : s;
         } finally {
           this.current = null;
+          this.stats[S_CUR_ACTOR] = 0;
         }
       }
     } catch (err) {
@@ -195,6 +224,7 @@ export class Host implements RefTransport, SupervisedHost {
     this.cells.set(id, cell);
     this.stats[S_ACTORS]!++;
     if (name !== undefined) this.notifyMain({ t: 'name', name: registryKey(cell), path, thread: this.thread, id });
+    if (o.id !== undefined) this.release(id);
     return cell;
   }
 
@@ -286,6 +316,7 @@ export class Host implements RefTransport, SupervisedHost {
   // Receiving
 
   private deliver(from: number, target: number, sender: number, corr: number, kind: number, value: unknown): void {
+    if (this.held !== null && kind !== K_REPLY && kind !== K_REPLY_ERROR && this.hold(from, target, sender, corr, kind, value)) return;
     switch (kind) {
       case K_TELL:
       case K_ASK:
@@ -306,6 +337,32 @@ export class Host implements RefTransport, SupervisedHost {
       default:
         this.log.error({ kind, from }, 'unknown record kind; dropped');
     }
+  }
+
+  /** Mail for an actor main is about to re-create waits for it (counted as queued). */
+  private hold(from: number, target: number, sender: number, corr: number, kind: number, value: unknown): boolean {
+    const waiting = this.held!.get(target);
+    if (waiting === undefined || this.cells.has(target)) return false;
+    waiting.push([from, target, sender, corr, kind, value]);
+    if (kind !== K_SYSTEM) this.stats[S_QUEUED]!++;
+    return true;
+  }
+
+  /** Delivers what waited for actor `id`, now that it exists (or, with it gone, dead-letters it). */
+  private release(id: number): void {
+    const waiting = this.held?.get(id);
+    if (waiting === undefined) return;
+    this.held!.delete(id);
+    if (this.held!.size === 0) this.held = null;
+    for (const [from, target, sender, corr, kind, value] of waiting) {
+      if (kind !== K_SYSTEM) this.stats[S_QUEUED]!--;
+      this.deliver(from, target, sender, corr, kind, value);
+    }
+  }
+
+  private restored(): void {
+    for (const id of [...(this.held?.keys() ?? [])]) this.release(id);
+    this.held = null;
   }
 
   /** A user message arrives at actor `id`: into its mailbox, or dead letters. */
@@ -391,7 +448,15 @@ export class Host implements RefTransport, SupervisedHost {
     return done || 1;
   }
 
+  /** Runs one actor's turn; while its handlers run, the watchdog knows whose message is running. */
   private runCell(cell: Cell): number {
+    this.stats[S_CUR_ACTOR] = cell.id;
+    const n = this.runTurn(cell);
+    this.stats[S_CUR_ACTOR] = 0;
+    return n;
+  }
+
+  private runTurn(cell: Cell): number {
     const box = cell.mailbox;
     const budget = this.tuning.throughput;
     const stats = this.stats;
@@ -408,6 +473,8 @@ export class Host implements RefTransport, SupervisedHost {
       cell.curThread = box.senderThreadAt(i);
       cell.curSender = box.senderIdAt(i);
       cell.curCorr = box.corrAt(i);
+      stats[S_CUR_FROM] = cell.curThread * 0x100000000 + cell.curSender;
+      stats[S_CUR_CORR] = cell.curCorr;
       box.shift();
       n++;
       let result: unknown;
@@ -544,9 +611,9 @@ export class Host implements RefTransport, SupervisedHost {
     // exactly one notice is taken per watch (a watch that crossed the actor's stop on the way
     // could otherwise bring a notice from the stop and another from "already gone").
     const key = `${ref.thread}.${ref.id}`;
-    const watching = (watcher.watching ??= new Set());
+    const watching = (watcher.watching ??= new Map());
     if (watching.has(key)) return;
-    watching.add(key);
+    watching.set(key, ref.path);
     if (ref.thread !== this.thread) {
       this.mesh.send(ref.thread, ref.id, 0, 0, K_SYSTEM, { t: 'watch', thread: this.thread, id: watcher.id, path: ref.path });
       return;
@@ -554,6 +621,27 @@ export class Host implements RefTransport, SupervisedHost {
     const target = this.cells.get(ref.id);
     if (target && !target.stopped) this.addWatcher(target, this.thread, watcher.id);
     else this.sendTerminated(this.thread, watcher.id, ref.path, ref.thread, ref.id);
+  }
+
+  /**
+   * Worker `thread` died and was replaced: what our actors watched there either lives again under
+   * the same id (watch it anew: its watcher list died with it) or is gone (the notice, now).
+   */
+  private peerReplaced(thread: number, restarted: Set<number>): void {
+    const prefix = `${thread}.`;
+    for (const cell of this.cells.values()) {
+      const watching = cell.watching;
+      if (watching === null || cell.stopped) continue;
+      for (const [key, path] of [...watching]) {
+        if (!key.startsWith(prefix)) continue;
+        const id = Number(key.slice(prefix.length));
+        if (restarted.has(id)) {
+          this.mesh.send(thread, id, 0, 0, K_SYSTEM, { t: 'watch', thread: this.thread, id: cell.id, path });
+        } else {
+          this.system(cell, { t: 'terminated', path, thread, id });
+        }
+      }
+    }
   }
 
   private addWatcher(cell: Cell, thread: number, id: number): void {
@@ -660,6 +748,7 @@ export class Host implements RefTransport, SupervisedHost {
     (cell.parent ? cell.parent.children : this.roots).delete(cell.childKey);
     this.stats[S_ACTORS]!--;
     if (cell.name !== undefined) this.notifyMain({ t: 'unname', name: registryKey(cell), thread: this.thread, id: cell.id });
+    if (cell.parent === null && !this.closed) this.notifyMain({ t: 'exit', thread: this.thread, id: cell.id });
     this.flushDeadLetters();
     this.mesh.schedule();
   }
@@ -697,6 +786,21 @@ export class Host implements RefTransport, SupervisedHost {
 
   // ------------------------------------------------------------------------------------------
   // Dead letters, idleness, stats
+
+  /**
+   * A message whose port part went to this ring's previous consumer, a worker that died: it
+   * cannot be delivered. Counted and dead-lettered `worker-died`; an ask is rejected.
+   */
+  private lostWithConsumer(from: number, target: number, sender: number, corr: number, kind: number): void {
+    if (kind === K_SYSTEM) return;
+    this.stats[S_DEAD_LETTERED]!++;
+    const what = kind === K_REPLY || kind === K_REPLY_ERROR ? `ask #${corr}` : `@${this.thread}.${target}`;
+    this.deadLetter('worker-died', what, this.senderPath(from, sender),
+      '[lost: sent over the port of a worker that died before it read it]');
+    if ((kind === K_ASK) && corr !== 0) {
+      this.replyError(from, corr, target, new TroupeError('ERR_TROUPE_WORKER_FAILED', `the worker of @${this.thread}.${target} died before it read this message`));
+    }
+  }
 
   private senderPath(thread: number, sender: number): string | null {
     if (thread < 0 || sender === 0) return null;
@@ -762,6 +866,7 @@ export class Host implements RefTransport, SupervisedHost {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
     this.asks.closeAll();
     this.flushDeadLetters();
     this.mesh.close();

@@ -18,11 +18,13 @@ import { Codec, NeedsPost } from './codec.js';
 import { Doorbell, DoorbellRinger } from './doorbell.js';
 import { RingReader, RingWriter } from './ring.js';
 import { Spill } from './spill.js';
-import { F_POSTED, KIND_MASK, type PostedMessage, type Tuning } from './wire.js';
+import { F_POSTED, KIND_MASK, K_SYSTEM, S_OUTSTANDING, type PortFrom, type PostedMessage, type Tuning } from './wire.js';
 import type { RefTransport } from '../actors/ref.js';
 
 /** Gets each record, decoded. `value` is the message (or reply, or system message). */
 export type Deliver = (from: number, target: number, sender: number, corr: number, kind: number, value: unknown) => void;
+/** A marker whose port message died with the ring's previous consumer: the message is lost. */
+export type Lost = (from: number, target: number, sender: number, corr: number, kind: number) => void;
 
 
 class Outlink {
@@ -49,7 +51,14 @@ class Inlink {
   /** The producer's doorbell: rung when we free space it asked for. */
   readonly producer: DoorbellRinger;
   readonly onRecord: (target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, start: number, len: number) => boolean;
-  constructor(readonly from: number, ring: SharedArrayBuffer, readonly port: MessagePort, producerDoorbell: SharedArrayBuffer, node: MeshNode) {
+  /** Ports the producer's messages come on (a replaced producer adds one; the old one closes itself). */
+  readonly ports: MessagePort[] = [];
+  /**
+   * Port messages with a lower sequence number went to the ring's previous consumer, which died:
+   * their markers are read as lost. -1: not known yet (the producer says it on the new port).
+   */
+  lostBelow = 0;
+  constructor(readonly from: number, ring: SharedArrayBuffer, producerDoorbell: SharedArrayBuffer, node: MeshNode) {
     this.reader = new RingReader(ring);
     this.producer = new DoorbellRinger(producerDoorbell);
     this.onRecord = (target, sender, corr, kind, bytes, start, len) => node.takeRecord(this, target, sender, corr, kind, bytes, start, len);
@@ -62,6 +71,10 @@ export interface MeshOptions {
   tuning: Tuning;
   transport: RefTransport | null;
   deliver: Deliver;
+  /** Called instead of `deliver` for a message that died with a replaced consumer (default: dropped). */
+  lost?: Lost;
+  /** The thread's counters: S_OUTSTANDING counts user records sent and not yet published. */
+  stats: Float64Array;
   /** Asks whoever allocates rings (main) for a link toward `to`. */
   requestLink(to: number): void;
   /** The owner's own work for one turn (a host runs its actors); returns how much it did. */
@@ -76,6 +89,8 @@ export class MeshNode {
   readonly doorbell: Doorbell;
   private readonly tuning: Tuning;
   private readonly deliver: Deliver;
+  private readonly lost: Lost;
+  private readonly stats: Float64Array;
   private readonly requestLink: (to: number) => void;
   private readonly work: () => number;
   private readonly hasWork: () => boolean;
@@ -96,6 +111,8 @@ export class MeshNode {
     this.codec = new Codec(o.transport);
     this.doorbell = new Doorbell(o.doorbell);
     this.deliver = o.deliver;
+    this.lost = o.lost ?? (() => {});
+    this.stats = o.stats;
     this.requestLink = o.requestLink;
     this.work = o.work ?? (() => 0);
     this.hasWork = o.hasWork ?? (() => false);
@@ -107,7 +124,10 @@ export class MeshNode {
   /** Attaches the producer side of a ring toward `to`, then moves anything waiting into it. */
   attachOut(to: number, ring: SharedArrayBuffer, port: MessagePort, consumerDoorbell: SharedArrayBuffer): void {
     const link = this.outlink(to);
-    link.writer = new RingWriter(ring);
+    link.writer = new RingWriter(ring, K_SYSTEM);
+    // A fresh ring starts at 0, after any messages posted before it existed; a replaced producer's
+    // ring holds its predecessor's last number.
+    link.postSeq = link.writer.postSeqAtLeast(link.postSeq);
     link.port = port;
     link.ringer = new DoorbellRinger(consumerDoorbell);
     port.unref();
@@ -118,15 +138,52 @@ export class MeshNode {
     this.schedule();
   }
 
-  /** Attaches the consumer side of a ring from `from`. */
-  attachIn(from: number, ring: SharedArrayBuffer, port: MessagePort, producerDoorbell: SharedArrayBuffer): void {
-    const link = new Inlink(from, ring, port, producerDoorbell, this);
-    port.on('message', (m: PostedMessage) => {
-      link.stash.set(m.seq, m);
+  /**
+   * Attaches the consumer side of a ring from `from`. `replaced`: this thread replaces the ring's
+   * previous consumer, which died; it reads on from the head that one stored.
+   */
+  attachIn(from: number, ring: SharedArrayBuffer, port: MessagePort, producerDoorbell: SharedArrayBuffer, replaced = false): void {
+    const link = new Inlink(from, ring, producerDoorbell, this);
+    if (replaced) link.lostBelow = -1;
+    this.listen(link, port);
+    this.inlinks.push(link);
+    this.schedule();
+  }
+
+  private listen(link: Inlink, port: MessagePort): void {
+    port.on('message', (m: PostedMessage | PortFrom) => {
+      if (m.seq === 0) link.lostBelow = (m as PortFrom).from;
+      else link.stash.set(m.seq, m as PostedMessage);
       this.schedule();
     });
+    port.on('close', () => {
+      const i = link.ports.indexOf(port);
+      if (i >= 0) link.ports.splice(i, 1);
+    });
     port.unref();
-    this.inlinks.push(link);
+    link.ports.push(port);
+  }
+
+  /**
+   * The consumer at the other end of our link toward `to` died and was replaced: port messages
+   * go to the new one from now on, and the first says which sequence number they start at
+   * (whatever went on the old port died with the old consumer).
+   */
+  relinkOut(to: number, port: MessagePort): void {
+    const link = this.outlink(to);
+    link.port?.close();
+    link.port = port;
+    port.unref();
+    const from: PortFrom = { seq: 0, from: link.postSeq + 1 };
+    port.postMessage(from);
+    this.schedule();
+  }
+
+  /** The producer at the other end of our link from `from` was replaced: its port messages come on `port` too. */
+  relinkIn(from: number, port: MessagePort): void {
+    const link = this.inlinks.find((l) => l.from === from);
+    if (link === undefined) { port.close(); return; }
+    this.listen(link, port);
     this.schedule();
   }
 
@@ -170,7 +227,7 @@ export class MeshNode {
 
   private post(to: number, target: number, sender: number, corr: number, kind: number, msg: PostedMessage, transfer: Transferable[]): void {
     const link = this.outlink(to);
-    msg.seq = ++link.postSeq;
+    msg.seq = link.writer !== null ? (link.postSeq = link.writer.nextPostSeq()) : ++link.postSeq;
     // The port message goes first; the marker that orders it among ring records follows.
     if (link.port) link.port.postMessage(msg, transfer);
     else link.unposted.push({ msg, transfer });
@@ -180,6 +237,7 @@ export class MeshNode {
   }
 
   private write(link: Outlink, target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, len: number): void {
+    if ((kind & KIND_MASK) !== K_SYSTEM) this.stats[S_OUTSTANDING]!++;
     const w = link.writer;
     if (w !== null && link.spill.length === 0 && w.tryWrite(target, sender, corr, kind, bytes, 0, len)) {
       this.markDirty(link);
@@ -221,7 +279,11 @@ export class MeshNode {
   }
 
   private publishLink(link: Outlink): void {
-    if (link.writer!.publish()) link.ringer!.ring();
+    const w = link.writer!;
+    if (w.publish()) {
+      this.stats[S_OUTSTANDING]! -= w.takeCounted();
+      link.ringer!.ring();
+    }
   }
 
   /** Moves spilled records into the ring; returns true if the spill is now empty. */
@@ -253,8 +315,16 @@ export class MeshNode {
     if ((kind & F_POSTED) !== 0) {
       const seq = bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24);
       const posted = link.stash.get(seq >>> 0);
-      // Its port message has not arrived yet: stop here, keep order, and resume when it does.
-      if (posted === undefined) return false;
+      if (posted === undefined) {
+        // It went to the ring's previous consumer, which died: lost.
+        if (link.lostBelow > 0 && (seq >>> 0) < link.lostBelow) {
+          this.lost(link.from, target, sender, corr, kind & KIND_MASK);
+          return true;
+        }
+        // Its port message has not arrived yet (or we do not know yet whether it died): stop
+        // here, keep order, and resume when it does.
+        return false;
+      }
       link.stash.delete(seq >>> 0);
       value = posted.bytes !== undefined ? this.codec.decode(posted.bytes, 0, posted.bytes.length) : posted.value;
     } else {
@@ -275,6 +345,17 @@ export class MeshNode {
       if (link.reader.takeSpaceRequest()) link.producer.ring();
     }
     return n;
+  }
+
+  /**
+   * Reads now everything thread `from` has published to us (it died: nothing more comes from it
+   * until its replacement starts, so what it said before dying is taken before we clean up).
+   */
+  drainFrom(from: number): void {
+    const link = this.inlinks.find((l) => l.from === from);
+    if (link === undefined) return;
+    while (link.reader.read(link.onRecord, this.tuning.readBudget) > 0) { /* until empty or waiting on a port message */ }
+    if (link.reader.takeSpaceRequest()) link.producer.ring();
   }
 
   /** Whether an incoming ring holds records (exact for this instant). */
@@ -372,7 +453,7 @@ export class MeshNode {
   /** Stops the pump and closes the ports. */
   close(): void {
     this.running = false;
-    for (const link of this.inlinks) link.port.close();
+    for (const link of this.inlinks) for (const port of link.ports) port.close();
     for (const link of this.outlinks) link?.port?.close();
     this.doorbell.ringSelf();
   }

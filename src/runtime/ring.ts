@@ -10,6 +10,8 @@
  *   0    head   u32  bytes consumed so far (monotonic, wraps at 2^32)    written by the consumer
  *   64   tail   u32  bytes published so far (monotonic, wraps at 2^32)   written by the producer
  *   128  wantSpace   1 while the producer holds spilled records and wants to hear when space frees
+ *   160  postSeq     the last sequence number the producer gave a message sent over the link's port
+ *                    (in the ring so that a replacement producer goes on from it)
  *   192  data   `capacity` bytes (a power of two)
  * head, tail and wantSpace sit on separate 64-byte cache lines so the two sides never share one.
  *
@@ -26,6 +28,7 @@
 const kHead = 0;
 const kTail = 16;
 const kWantSpace = 32;
+const kPostSeq = 40;
 const HEADER_BYTES = 192;
 
 /** Bytes of a record header before its payload. */
@@ -72,8 +75,11 @@ export class RingWriter {
   private headCache: number;
   /** The tail last published; only this producer writes tail, so no load is needed. */
   private published: number;
+  /** Records written since the last publish whose kind (low byte) is not `uncountedKind`. */
+  private counted = 0;
 
-  constructor(sab: SharedArrayBuffer) {
+  /** `uncountedKind`: records of this kind are not counted by `takeCounted` (e.g. system records). */
+  constructor(sab: SharedArrayBuffer, private readonly uncountedKind = -1) {
     this.sab = sab;
     this.i32 = new Int32Array(sab);
     this.u32 = new Uint32Array(sab);
@@ -113,6 +119,7 @@ export class RingWriter {
     u32[w + 2] = sender;
     u32[w + 3] = corr;
     u32[w + 4] = kind;
+    if ((kind & 0xff) !== this.uncountedKind) this.counted++;
     if (len > 0) {
       // A whole view is copied without making a subarray; a slice of a bigger buffer needs one.
       this.u8.set(start === 0 && len === src!.length ? src! : src!.subarray(start, start + len), at + RECORD_HEADER_BYTES);
@@ -129,6 +136,28 @@ export class RingWriter {
     const size = RECORD_HEADER_BYTES + ((len + 3) & ~3);
     const untilEnd = this.capacity - (this.tail & this.mask);
     return size <= untilEnd ? size : untilEnd + size;
+  }
+
+  /** Counted records written since the last call (call it right after `publish`). */
+  takeCounted(): number {
+    const n = this.counted;
+    this.counted = 0;
+    return n;
+  }
+
+  /** Raises the header's last port-message number to at least `n`; returns it. */
+  postSeqAtLeast(n: number): number {
+    const cur = Atomics.load(this.i32, kPostSeq) >>> 0;
+    if (cur >= n) return cur;
+    Atomics.store(this.i32, kPostSeq, n | 0);
+    return n;
+  }
+
+  /** The next sequence number for a message sent over the link's port (kept in the ring's header). */
+  nextPostSeq(): number {
+    const seq = ((Atomics.load(this.i32, kPostSeq) >>> 0) + 1) >>> 0;
+    Atomics.store(this.i32, kPostSeq, seq | 0);
+    return seq;
   }
 
   /** Whether `need` bytes are free now (reloads head). */

@@ -14,6 +14,7 @@ import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '
 import { TroupeError, invalidArgument, toWireError } from '../actors/errors.js';
 import { mailboxOptions, type MailboxOptions } from '../actors/mailbox.js';
 import { breakerOptions, restartType, shutdownMs, supervisorOptions, type RestartType, type SupervisorSpec } from '../supervision/options.js';
+import { RestartIntensity } from '../supervision/intensity.js';
 import type { BreakerOptions } from '../supervision/breaker.js';
 import { SupervisionEvents } from '../supervision/events.js';
 import { createLogger, type LoggerOption } from '../observability/logger.js';
@@ -26,9 +27,10 @@ import { ControlClient } from './control.js';
 import { DeadLetters } from './dead-letters.js';
 import { PoolRef, type PoolOptions } from './pool.js';
 import {
-  K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, type NameNotice, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
-  S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_RESTARTS, S_TURNS,
-  STATS_SLOTS, type HostStart, type HostToMain, type Tuning,
+  ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, type NameNotice, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
+  S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_RESTARTS, S_TURNS, S_ROOT_ESCALATIONS,
+  S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_HEARTBEAT, S_OUTSTANDING,
+  STATS_SLOTS, type HostStart, type HostToMain, type LinkIn, type LinkOut, type SpawnRequest, type Tuning,
 } from './wire.js';
 
 export type Placement = 'shared' | 'dedicated' | { worker: number };
@@ -46,16 +48,25 @@ export interface SystemOptions {
   tuning?: Partial<Tuning>;
   /** Deadline for control calls to workers (spawn, stop, ...). Default 10 000 ms. */
   controlTimeoutMs?: number;
-  /** How far back health() looks for restarts, failures and escalations. Default 30 000 ms. */
+  /** How far back health() looks for restarts, failures, escalations and replaced workers. Default 30 000 ms. */
   healthWindowMs?: number;
+  /**
+   * The watchdog: a handler (or anything else on a host worker) that blocks its thread longer
+   * than this is a runaway; its worker is terminated and replaced, and the message is
+   * dead-lettered `timeout`. Default 30 000 ms; `false` turns the watchdog off.
+   */
+  maxHandlerMs?: number | false;
+  /** How long terminating a runaway worker may take before its actors escalate (stuck in native code). Default 5 000 ms. */
+  terminateTimeoutMs?: number;
 }
 
 /**
  * The system's health. `status`:
- * - 'critical': a host worker is dead, or a failure escalated past the top of the tree (a
- *   top-level actor and its subtree stopped) within the health window;
- * - 'degraded': a circuit breaker is open or half-open, or an actor failed or restarted within
- *   the health window;
+ * - 'critical': a host worker is dead and not (yet) replaced, or stuck (it could not be
+ *   terminated), or a failure escalated past the top of the tree (a top-level actor and its
+ *   subtree stopped) within the health window;
+ * - 'degraded': a circuit breaker is open or half-open, or an actor failed or restarted, or a
+ *   worker died and was replaced, within the health window;
  * - 'healthy': none of these.
  */
 export interface SystemHealth {
@@ -131,8 +142,29 @@ export const DEFAULT_TUNING: Tuning = {
 const HOST_WORKER = new URL('./host-worker.js', import.meta.url);
 const queueOptions = Piscina.queueOptionsSymbol;
 
+/** How main re-creates a top-level actor when its worker dies. */
+interface SpawnRecord {
+  id: number;
+  path: string;
+  name: string | undefined;
+  req: SpawnRequest;
+  restart: RestartType;
+  /** Its restart intensity under the root: worker deaths count against it. */
+  intensity: RestartIntensity;
+}
+
 interface HostHandle {
   thread: number;
+  /** The piscina worker's threadId (the watchdog terminates it). */
+  workerThreadId: number;
+  /** Its top-level actors, by id (the spawn log a replacement restarts them from). */
+  actors: Map<number, SpawnRecord>;
+  /** The watchdog found it blocked and is terminating it. */
+  runaway: boolean;
+  /** Terminating it did not finish within terminateTimeoutMs. */
+  stuck: boolean;
+  /** Resolves once a replacement host has re-created its predecessor's actors (at once for others). */
+  restored: Promise<void>;
   label: string;
   pool: Piscina;
   control: ControlClient;
@@ -166,7 +198,15 @@ export class ActorSystem implements RefTransport {
   private readonly mainStats: Float64Array;
   private readonly asks: AskTable;
   private readonly hosts: (HostHandle | undefined)[] = [];
-  private readonly links = new Set<number>();
+  /** Every ring by `from * 65536 + to`: a replacement host takes over its predecessor's. */
+  private readonly links = new Map<number, SharedArrayBuffer>();
+  private readonly maxHandlerMs: number;
+  private readonly heartbeatMs: number;
+  private readonly terminateTimeoutMs: number;
+  private readonly watchdog: ReturnType<typeof setInterval> | null;
+  /** When workers died and were replaced (for health), pruned to the health window. */
+  private readonly replacedAt: number[] = [];
+  private readonly threadIdOf = new Map<number, number>();
   private readonly names = new Map<string, ActorRef | null>();
   private readonly shared: Piscina;
   private readonly hostedOn = new Set<number>();
@@ -183,6 +223,9 @@ export class ActorSystem implements RefTransport {
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.controlTimeoutMs = options.controlTimeoutMs ?? 10_000;
     this.healthWindowMs = options.healthWindowMs ?? 30_000;
+    this.maxHandlerMs = options.maxHandlerMs === false ? 0 : options.maxHandlerMs ?? 30_000;
+    this.heartbeatMs = this.maxHandlerMs > 0 ? Math.min(1000, Math.max(10, Math.floor(this.maxHandlerMs / 4))) : 0;
+    this.terminateTimeoutMs = options.terminateTimeoutMs ?? 5000;
     this.log = createLogger(options.logger).child({ system: this.name });
     this.logLevel = this.log.level;
     this.deadLetters = new DeadLetters(options.deadLetterCapacity ?? 10_000);
@@ -196,12 +239,15 @@ export class ActorSystem implements RefTransport {
       tuning: this.tuning,
       transport: this,
       deliver: (from, target, sender, corr, kind, value) => this.deliver(from, target, sender, corr, kind, value),
+      stats: this.mainStats,
       requestLink: (to) => this.link(MAIN_THREAD, to),
     });
     this.nextThread = this.workers + 1;
     this.shared = this.newPool(this.workers, undefined);
     // A running system keeps the process alive (a pending Atomics.waitAsync does not).
     this.keepAlive = setInterval(() => {}, 1 << 30);
+    this.watchdog = this.heartbeatMs > 0 ? setInterval(() => this.checkHeartbeats(), this.heartbeatMs) : null;
+    this.watchdog?.unref();
   }
 
   /** @internal starts the host workers; createActorSystem() awaits it. */
@@ -232,12 +278,16 @@ export class ActorSystem implements RefTransport {
         if (q?.host !== undefined) {
           // A host task goes to a worker that has none.
           for (const w of workers) {
-            if (!this.hostedOn.has(w.id)) { this.hostedOn.add(w.id); return w; }
+            if (!this.hostedOn.has(w.id) && !w.terminating) {
+              this.hostedOn.add(w.id);
+              this.threadIdOf.set(q.host, w.id);
+              return w;
+            }
           }
           return null;
         }
         let best = null;
-        for (const w of workers) if (best === null || w.currentUsage < best.currentUsage) best = w;
+        for (const w of workers) if (!w.terminating && (best === null || w.currentUsage < best.currentUsage)) best = w;
         return best;
       },
     });
@@ -246,50 +296,256 @@ export class ActorSystem implements RefTransport {
     return pool;
   }
 
-  private async startHost(thread: number, pool: Piscina, dedicated: boolean): Promise<HostHandle> {
+  /** Starts a host on thread `thread`; `previous`: the dead host it replaces (its rings, doorbell and counters). */
+  private async startHost(thread: number, pool: Piscina, dedicated: boolean, previous?: HostHandle, restoring: number[] = []): Promise<HostHandle> {
     const control = new MessageChannel();
     const events = new MessageChannel();
-    const doorbell = allocateDoorbell();
-    const stats = new SharedArrayBuffer(STATS_SLOTS * 8);
+    const doorbell = previous ? previous.doorbell : allocateDoorbell();
+    const stats = previous ? previous.stats.buffer as SharedArrayBuffer : new SharedArrayBuffer(STATS_SLOTS * 8);
     let onClosed!: () => void;
     const handle: HostHandle = {
-      thread, label: `worker ${thread - 1}`, pool, dedicated,
+      thread, label: `worker ${thread - 1}`, pool, dedicated, workerThreadId: -1, actors: new Map(), runaway: false, stuck: false,
+      restored: Promise.resolve(),
       control: new ControlClient(control.port1, `worker ${thread - 1}`),
       events: events.port1, doorbell, stats: new Float64Array(stats), alive: true, died: false, placing: 0,
       closed: new Promise<void>((r) => { onClosed = r; }), onClosed: () => onClosed(),
     };
     this.hosts[thread] = handle;
     events.port1.on('message', (m: HostToMain) => this.onHostEvent(handle, m));
+    const links = previous ? this.takeOverLinks(thread) : [];
     const start: HostStart = {
       thread, systemName: this.name, logLevel: this.logLevel, doorbell, stats,
-      control: control.port2, events: events.port2, tuning: this.tuning,
+      control: control.port2, events: events.port2, tuning: this.tuning, links, heartbeatMs: this.heartbeatMs, restoring,
     };
     const task = { start, [queueOptions]: { host: thread } };
-    pool.run(task, { name: 'hostTask', transferList: [control.port2, events.port2] }).then(
+    pool.run(task, { name: 'hostTask', transferList: [control.port2, events.port2, ...links.map((l) => l.port)] }).then(
       (workerThreadId: number) => { this.hostedOn.delete(workerThreadId); handle.onClosed(); },
       (err: Error) => this.hostDied(handle, err),
     );
     await handle.control.call('stats', [], this.controlTimeoutMs);
+    handle.workerThreadId = this.threadIdOf.get(thread) ?? -1;
     return handle;
   }
 
+  /**
+   * The links of a dead thread, for its replacement: the same rings (it reads on from the heads
+   * its predecessor stored, and writes on from the tails it published) with new ports, and each
+   * live peer is told to use its new port.
+   */
+  private takeOverLinks(thread: number): (LinkIn | LinkOut)[] {
+    const links: (LinkIn | LinkOut)[] = [];
+    for (const [key, ring] of this.links) {
+      const from = Math.floor(key / 65536);
+      const to = key % 65536;
+      if (from !== thread && to !== thread) continue;
+      const peer = from === thread ? to : from;
+      const peerHost = peer === MAIN_THREAD ? null : this.hosts[peer];
+      const { port1, port2 } = new MessageChannel();
+      const peerBell = peerHost ? peerHost.doorbell : this.mainDoorbell;
+      const relink = from === thread ? 'relink-in' : 'relink-out';
+      if (from === thread) links.push({ t: 'link-out', to, ring, port: port1, doorbell: peerBell });
+      else links.push({ t: 'link-in', from, ring, port: port1, doorbell: peerBell, replaced: true });
+      if (peerHost === null) {
+        if (relink === 'relink-in') this.mesh.relinkIn(thread, port2);
+        else this.mesh.relinkOut(thread, port2);
+      } else if (peerHost && peerHost.alive) {
+        peerHost.events.postMessage({ t: relink, peer: thread, port: port2 }, [port2]);
+      } else {
+        port2.close(); // a dead peer: its own replacement relinks with us
+      }
+    }
+    return links;
+  }
+
+  /**
+   * A host worker died (it threw, exited, ran out of memory, or the watchdog terminated it).
+   * Whatever was in its heap is gone: the message whose handler was running (dead-lettered
+   * `timeout` after the watchdog, else `worker-died`, and its ask rejected), the mail in its
+   * mailboxes, and what it had sent but not yet published (dead-lettered `worker-died`, with a
+   * count). Mail still in its rings is not lost: a replacement host on the same thread index
+   * reads on from there, after its top-level actors restart under the same ids.
+   */
   private hostDied(handle: HostHandle, err: Error): void {
+    if (handle.died && !handle.stuck) return;
+    const wasStuck = handle.stuck;
     handle.alive = false;
     handle.died = true;
+    handle.stuck = false;
     handle.onClosed();
-    const wrapped = new TroupeError('ERR_TROUPE_WORKER_FAILED', `${handle.label} died: ${err.message}`, { cause: err });
+    this.hostedOn.delete(handle.workerThreadId);
+    const reason = handle.runaway ? 'timeout' : 'worker-died';
+    const wrapped = handle.runaway
+      ? new TroupeError('ERR_TROUPE_HANDLER_TIMEOUT', `${handle.label} was blocked for more than ${this.maxHandlerMs} ms (maxHandlerMs) and was terminated`, { cause: err })
+      : new TroupeError('ERR_TROUPE_WORKER_FAILED', `${handle.label} died: ${err.message}`, { cause: err });
     handle.control.kill(wrapped);
-    // The mail in its mailboxes died with its heap: count it as dead letters, with one entry that
-    // says how many, rather than leave it "queued" forever. (Mail still in its rings is in
-    // shared memory and stays there, in flight.)
-    const lost = handle.stats[S_QUEUED]!;
-    handle.stats[S_QUEUED] = 0;
-    handle.stats[S_DEAD_LETTERED]! += lost;
-    handle.stats[S_ACTORS] = 0;
-    this.deadLetters.add({ reason: 'worker-died', target: handle.label, sender: null, message: { lost },
-      error: toWireError(err), time: Date.now() });
-    this.events.add({ type: 'worker-died', worker: handle.thread - 1, lost, time: Date.now() });
-    if (this.state === 'running') this.log.error({ err, worker: handle.thread - 1, lost }, 'host worker died; its actors are gone');
+    // Names, replies and exits it sent before it died come first: after this, what comes from
+    // its thread comes from its replacement.
+    this.mesh.drainFrom(handle.thread);
+    const running = this.state === 'running';
+    const stats = handle.stats;
+    const now = Date.now();
+    let queued = stats[S_QUEUED]!;
+    const culpritId = stats[S_CUR_ACTOR]!;
+    const culprit = culpritId === 0 ? undefined : handle.actors.get(culpritId)?.path ?? `@${handle.thread}.${culpritId}`;
+    const from = stats[S_CUR_FROM]!;
+    if (culpritId !== 0 && from >= 0 && queued > 0) {
+      // The message whose handler was running when the worker went down.
+      queued--;
+      stats[S_DEAD_LETTERED]!++;
+      const senderThread = Math.floor(from / 0x100000000);
+      const sender = from % 0x100000000;
+      this.deadLetters.add({ reason, target: culprit!, sender: sender === 0 ? null : `@${senderThread}.${sender}`,
+        message: '[lost with the worker: its handler was running]', error: toWireError(wrapped), time: now });
+      this.rejectAsk(senderThread, stats[S_CUR_CORR]!, culpritId, wrapped);
+    }
+    const lost = queued + stats[S_OUTSTANDING]!;
+    stats[S_DEAD_LETTERED]! += lost;
+    for (const slot of [S_QUEUED, S_OUTSTANDING, S_ACTORS, S_OPEN_BREAKERS, S_CUR_ACTOR, S_HEARTBEAT]) stats[slot] = 0;
+    if (lost > 0) {
+      this.deadLetters.add({ reason: 'worker-died', target: handle.label, sender: null, message: { lost },
+        error: toWireError(wrapped), time: now });
+    }
+    // Which of its top-level actors restart (permanent and transient ones, within their restart
+    // intensity); the rest, and every child actor, are gone.
+    const restart: SpawnRecord[] = [];
+    if (running && !wasStuck) {
+      for (const rec of handle.actors.values()) {
+        if (rec.restart === 'temporary') {
+          this.events.add({ type: 'stop', actor: rec.path, reason: `${handle.label} died; a temporary actor is not restarted`, time: now });
+        } else if (!rec.intensity.tryRestart(performance.now())) {
+          this.escalateToRoot(rec, `${handle.label} died and ${rec.path} had no restarts left (maxRestarts)`);
+        } else {
+          restart.push(rec);
+        }
+      }
+    }
+    handle.actors.clear();
+    const keep = new Set(restart.map((r) => r.id));
+    for (const [name, ref] of this.names) {
+      if (ref && ref.thread === handle.thread && !keep.has(ref.id)) this.names.delete(name);
+    }
+    this.replacedAt.push(Date.now());
+    this.events.add({ type: 'worker-died', worker: handle.thread - 1, lost: lost + (culpritId !== 0 && from >= 0 ? 1 : 0), reason,
+      ...(culprit ? { actor: culprit } : {}), error: toWireError(err), time: now });
+    if (!running) return;
+    this.log.error({ err, worker: handle.thread - 1, lost, actor: culprit, reason }, `host worker died; ${restart.length} actor(s) restart on a replacement`);
+    if (handle.dedicated && restart.length === 0) {
+      void handle.pool.destroy();
+      return;
+    }
+    void this.replace(handle, restart);
+  }
+
+  /** Rejects ask `corr` of thread `thread` (the message it asked about is lost). */
+  private rejectAsk(thread: number, corr: number, replier: number, err: TroupeError): void {
+    if (corr === 0) return;
+    if (thread === MAIN_THREAD) {
+      this.asks.fail(corr, err);
+      return;
+    }
+    const host = this.hosts[thread];
+    if (!host || !host.alive) return;
+    // A reply like any other: counted as sent here, as processed where it lands.
+    this.mesh.send(thread, ASK_TABLE, replier, corr, K_REPLY_ERROR, toWireError(err));
+    this.mainStats[S_SENT]!++;
+  }
+
+  private escalateToRoot(rec: SpawnRecord, reason: string): void {
+    const now = Date.now();
+    this.events.add({ type: 'escalate', actor: rec.path, to: '/user', reason, time: now });
+    this.mainStats[S_ROOT_ESCALATIONS]!++;
+    this.mainStats[S_LAST_ESCALATION_AT] = now;
+    this.log.error({ actor: rec.path }, `failure escalated to the top (${reason}); it stays stopped`);
+  }
+
+  /** Starts a host on the dead one's thread index, rings and counters, and restarts its actors there. */
+  private async replace(dead: HostHandle, restart: SpawnRecord[]): Promise<void> {
+    let host: HostHandle;
+    let restored!: () => void;
+    const done = new Promise<void>((resolve) => { restored = resolve; });
+    try {
+      const starting = this.startHost(dead.thread, dead.pool, dead.dedicated, dead, restart.map((r) => r.id));
+      // A stop or spawn on this thread waits until the actors are back (startHost set hosts[thread]).
+      this.hosts[dead.thread]!.restored = done;
+      host = await starting;
+    } catch (err) {
+      restored();
+      this.log.error({ err, worker: dead.thread - 1 }, 'could not replace a dead host worker; its actors stay stopped');
+      for (const rec of restart) this.escalateToRoot(rec, `${dead.label} could not be replaced`);
+      this.hosts[dead.thread] = dead;
+      return;
+    }
+    const restarted: number[] = [];
+    try {
+      for (const rec of restart) {
+        try {
+          await host.control.call('spawn', [{ ...rec.req, id: rec.id }], this.controlTimeoutMs);
+          host.actors.set(rec.id, rec);
+          restarted.push(rec.id);
+        } catch (err) {
+          this.log.error({ err, actor: rec.path }, 'restart on the replacement worker failed; it stays stopped');
+          this.events.add({ type: 'stop', actor: rec.path, reason: `restart failed: ${(err as Error).message}`, time: Date.now() });
+          if (rec.name !== undefined) this.forget(rec.name, dead.thread, rec.id);
+        }
+      }
+      await host.control.call('restored', [], this.controlTimeoutMs).catch((err) =>
+        this.log.error({ err, worker: dead.thread - 1 }, 'replacement worker: restored() failed'));
+    } finally {
+      restored();
+    }
+    const now = Date.now();
+    host.stats[S_RESTARTS]! += restarted.length;
+    if (restarted.length > 0) host.stats[S_LAST_RESTART_AT] = now;
+    this.events.add({ type: 'worker-replaced', worker: dead.thread - 1, restarted: restart.filter((r) => restarted.includes(r.id)).map((r) => r.path), time: now });
+    this.log.warn({ worker: dead.thread - 1, restarted: restarted.length }, 'host worker replaced');
+    // Watchers elsewhere: watch the restarted actors anew, and hear that the others are gone.
+    for (const h of this.hosts) {
+      if (h && h.alive && h !== host) h.events.postMessage({ t: 'peer-replaced', thread: dead.thread, restarted });
+    }
+  }
+
+  /** The watchdog: a host whose heartbeat is older than maxHandlerMs is blocked; terminate it. */
+  private checkHeartbeats(): void {
+    if (this.state !== 'running') return;
+    const now = performance.timeOrigin + performance.now();
+    for (const h of this.hosts) {
+      if (!h || !h.alive || h.runaway) continue;
+      const beat = h.stats[S_HEARTBEAT]!;
+      if (beat > 0 && now - beat > this.maxHandlerMs) this.terminateRunaway(h, now - beat);
+    }
+  }
+
+  private terminateRunaway(h: HostHandle, blockedMs: number): void {
+    h.runaway = true;
+    const id = h.stats[S_CUR_ACTOR]!;
+    const actor = id === 0 ? undefined : h.actors.get(id)?.path ?? `@${h.thread}.${id}`;
+    this.events.add({ type: 'runaway', worker: h.thread - 1, ...(actor ? { actor } : {}), blockedMs: Math.round(blockedMs), time: Date.now() });
+    this.log.error({ worker: h.thread - 1, actor, blockedMs: Math.round(blockedMs), maxHandlerMs: this.maxHandlerMs },
+      'host worker blocked past maxHandlerMs; terminating it');
+    const worker = h.pool.threads.find((w) => w.threadId === h.workerThreadId);
+    if (!worker) return;
+    const timer = setTimeout(() => this.stuck(h), this.terminateTimeoutMs);
+    timer.unref();
+    void worker.terminate().finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * terminate() did not finish in time (the thread is stuck in native code, where V8 cannot stop
+   * it): its actors escalate to the root and stay stopped. If the thread ever exits, a fresh
+   * host takes its place (with no actors).
+   */
+  private stuck(h: HostHandle): void {
+    if (h.died || this.state !== 'running') return;
+    h.stuck = true;
+    h.alive = false;
+    h.died = true;
+    const err = new TroupeError('ERR_TROUPE_WORKER_FAILED', `${h.label} could not be terminated within ${this.terminateTimeoutMs} ms`);
+    h.control.kill(err);
+    this.events.add({ type: 'worker-stuck', worker: h.thread - 1, time: Date.now() });
+    this.log.fatal({ worker: h.thread - 1, terminateTimeoutMs: this.terminateTimeoutMs }, 'host worker stuck: terminate() did not finish; its actors escalate');
+    for (const rec of h.actors.values()) this.escalateToRoot(rec, `${h.label} is stuck and could not be terminated`);
+    for (const [name, ref] of this.names) if (ref && ref.thread === h.thread) this.names.delete(name);
+    h.actors.clear();
   }
 
   private onHostEvent(handle: HostHandle, m: HostToMain): void {
@@ -310,6 +566,10 @@ export class ActorSystem implements RefTransport {
   }
 
   private onNameNotice(n: NameNotice): void {
+    if (n.t === 'exit') {
+      this.hosts[n.thread]?.actors.delete(n.id);
+      return;
+    }
     const cur = this.names.get(n.name);
     if (n.t === 'name') {
       if (cur === undefined || cur === null) this.names.set(n.name, new ActorRef(n.path, n.thread, n.id, this));
@@ -328,14 +588,14 @@ export class ActorSystem implements RefTransport {
   private link(from: number, to: number): void {
     const key = from * 65536 + to;
     if (this.links.has(key)) return;
+    const ring = Ring.allocate(this.tuning.ringBytes);
     const src = from === MAIN_THREAD ? null : this.hosts[from];
     const dst = to === MAIN_THREAD ? null : this.hosts[to];
     if ((from !== MAIN_THREAD && !src) || (to !== MAIN_THREAD && !dst)) {
       this.log.error({ from, to }, 'link requested to a thread that does not exist');
       return;
     }
-    this.links.add(key);
-    const ring = Ring.allocate(this.tuning.ringBytes);
+    this.links.set(key, ring);
     const { port1, port2 } = new MessageChannel();
     const fromBell = src ? src.doorbell : this.mainDoorbell;
     const toBell = dst ? dst.doorbell : this.mainDoorbell;
@@ -377,8 +637,11 @@ export class ActorSystem implements RefTransport {
     try {
       // place() counts the spawn on its host before any await, so concurrent spawns spread out.
       host = await this.place(placement, options.resourceLimits);
-      const reply = await host.control.call('spawn', [{ url, name, mailbox, restart, supervision, circuitBreaker, shutdownMs: stopWaitMs, ...this.encodeArgs(args) }],
-        this.controlTimeoutMs);
+      const req: SpawnRequest = { url, name, mailbox, restart, supervision, circuitBreaker, shutdownMs: stopWaitMs, ...this.encodeArgs(args) };
+      const reply = await host.control.call('spawn', [req], this.controlTimeoutMs);
+      const policy = supervisorOptions(supervision);
+      host.actors.set(reply.id, { id: reply.id, path: reply.path, name, req, restart: restartType(restart),
+        intensity: new RestartIntensity(policy.maxRestarts, policy.withinMs) });
       const ref = new ActorRef(reply.path, host.thread, reply.id, this);
       if (name !== undefined) this.names.set(name, ref);
       return ref;
@@ -454,9 +717,12 @@ export class ActorSystem implements RefTransport {
   /** Stops an actor (after its current message) and its children; resolves when it has stopped. */
   async stop(ref: ActorRef): Promise<void> {
     if (!(ref instanceof ActorRef)) throw invalidArgument('ref', 'an ActorRef', ref);
-    const host = this.hosts[ref.thread];
+    let host = this.hosts[ref.thread];
+    await host?.restored;
+    host = this.hosts[ref.thread];
     if (!host || !host.alive) return;
     const released = await host.control.call('stop', [ref.id], this.controlTimeoutMs);
+    host.actors.delete(ref.id);
     for (const { name, id } of released) this.forget(name, ref.thread, id);
     if (host.dedicated) await this.closeHost(host);
   }
@@ -533,11 +799,15 @@ export class ActorSystem implements RefTransport {
     const processed = sum(S_PROCESSED);
     const failed = sum(S_FAILED);
     const openBreakers = sum(S_OPEN_BREAKERS);
-    const dead = hosts.filter((h) => h.died).length;
+    const dead = hosts.filter((h) => h.died && !h.stuck).length;
+    const stuck = hosts.filter((h) => h.stuck).length;
+    while (this.replacedAt.length > 0 && this.replacedAt[0]! < since) this.replacedAt.shift();
     const critical: string[] = [];
     const degraded: string[] = [];
-    if (dead > 0) critical.push(`${dead} worker(s) died`);
-    if (latest(S_LAST_ESCALATION_AT) >= since) critical.push('a failure escalated to the top of the tree');
+    if (dead > 0) critical.push(`${dead} worker(s) dead and not replaced`);
+    if (stuck > 0) critical.push(`${stuck} worker(s) stuck: terminate() did not finish`);
+    if (Math.max(latest(S_LAST_ESCALATION_AT), this.mainStats[S_LAST_ESCALATION_AT]!) >= since) critical.push('a failure escalated to the top of the tree');
+    if (this.replacedAt.length > 0) degraded.push(`${this.replacedAt.length} worker death(s) recently (each replaced)`);
     if (openBreakers > 0) degraded.push(`${openBreakers} circuit breaker(s) open`);
     if (latest(S_LAST_RESTART_AT) >= since) degraded.push('an actor restarted recently');
     else if (latest(S_LAST_FAILURE_AT) >= since) degraded.push('an actor failed recently');
@@ -562,6 +832,7 @@ export class ActorSystem implements RefTransport {
 
   private async doShutdown(timeoutMs: number): Promise<void> {
     this.state = 'stopping';
+    if (this.watchdog) clearInterval(this.watchdog);
     const deadline = performance.now() + timeoutMs;
     const live = () => this.hosts.filter((h): h is HostHandle => !!h && h.alive);
     for (;;) {

@@ -40,9 +40,23 @@ export interface PostedMessage {
 
 /** Main → host: the host now produces into a ring toward `to`. */
 export interface LinkOut { t: 'link-out'; to: number; ring: SharedArrayBuffer; port: MessagePort; doorbell: SharedArrayBuffer }
-/** Main → host: the host now consumes a ring from `from`. */
-export interface LinkIn { t: 'link-in'; from: number; ring: SharedArrayBuffer; port: MessagePort; doorbell: SharedArrayBuffer }
-export type MainToHost = LinkOut | LinkIn;
+/**
+ * Main → host: the host now consumes a ring from `from`. `replaced`: the ring's previous consumer
+ * (a worker that died) may have left markers whose port messages died with it; the producer says
+ * on the new port from which sequence number on its port messages arrive (see mesh.ts).
+ */
+export interface LinkIn { t: 'link-in'; from: number; ring: SharedArrayBuffer; port: MessagePort; doorbell: SharedArrayBuffer; replaced?: boolean }
+/** Main → host: the thread at the other end of a link was replaced; the link goes on with a new port. */
+export interface Relink { t: 'relink-out' | 'relink-in'; peer: number; port: MessagePort }
+/**
+ * Main → host: worker `thread` died and was replaced. The top-level actors in `restarted` live
+ * again under the same ids; every other actor that was on it is gone (watchers get `terminated`).
+ */
+export interface PeerReplaced { t: 'peer-replaced'; thread: number; restarted: number[] }
+export type MainToHost = LinkOut | LinkIn | Relink | PeerReplaced;
+
+/** The first message on a link's new port after its consumer was replaced (see mesh.ts). */
+export interface PortFrom { seq: 0; from: number }
 
 /**
  * Host → main, as a K_SYSTEM record on the host's ring to main: ordered with the replies that
@@ -50,7 +64,9 @@ export type MainToHost = LinkOut | LinkIn;
  */
 export type NameNotice =
   | { t: 'name'; name: string; path: string; thread: number; id: number }
-  | { t: 'unname'; name: string; thread: number; id: number };
+  | { t: 'unname'; name: string; thread: number; id: number }
+  /** A top-level actor stopped for good: main forgets how to restart it. */
+  | { t: 'exit'; thread: number; id: number };
 
 /** A name released by a stop, and the actor that held it. */
 export interface ReleasedName { name: string; id: number }
@@ -94,7 +110,20 @@ export const S_LAST_RESTART_AT = 10;
 export const S_LAST_ESCALATION_AT = 11;
 /** Turns actors were given by the scheduler (a busy-looping host shows here). */
 export const S_TURNS = 12;
-export const STATS_SLOTS = 16;
+/** User records this thread sent through the mesh that are not yet published in a ring (spilled or unpublished). */
+export const S_OUTSTANDING = 13;
+/** The host's next actor id: a replacement host goes on from it, so an old ref never names a new actor. */
+export const S_NEXT_ID = 14;
+/** Ask correlation ids below this may be in use (reserved in blocks): a replacement host starts above. */
+export const S_NEXT_CORR = 15;
+/** performance.timeOrigin + performance.now() of the host's last heartbeat (a timer): the watchdog reads it. */
+export const S_HEARTBEAT = 16;
+/** The actor whose handler (or init) runs synchronously right now, or 0. */
+export const S_CUR_ACTOR = 17;
+/** Its message's sender (thread * 2^32 + actor id) and correlation id. */
+export const S_CUR_FROM = 18;
+export const S_CUR_CORR = 19;
+export const STATS_SLOTS = 24;
 
 /** What a host task is started with. */
 export interface HostStart {
@@ -106,6 +135,15 @@ export interface HostStart {
   control: MessagePort;
   events: MessagePort;
   tuning: Tuning;
+  /** The links this host starts with (a replacement host takes over its predecessor's rings). */
+  links: (LinkIn | LinkOut)[];
+  /** How often the host writes its heartbeat (ms); 0: no heartbeat (no watchdog). */
+  heartbeatMs: number;
+  /**
+   * A replacement host: the ids of the actors main will re-create on it. Mail for them that
+   * comes before they exist waits (it is not dead-lettered) until main calls `restored()`.
+   */
+  restoring: number[];
 }
 
 /** Knobs of the mesh; defaults in system.ts. */
@@ -127,6 +165,8 @@ export interface Tuning {
 
 export interface SpawnRequest {
   url: string;
+  /** Re-creates an actor of a dead worker under its old id (so refs to it keep working). */
+  id?: number | undefined;
   name?: string | undefined;
   /** The args, encoded like a message (so refs inside them work) ... */
   argsBytes?: Uint8Array | undefined;
@@ -153,4 +193,6 @@ export interface HostControl {
   /** Stops every actor, children before parents; their leftover mail is dead-lettered. */
   stopAll(): Promise<void>;
   stats(): Promise<HostStats>;
+  /** A replacement host's actors are re-created: mail still held for ids that did not come back is dead. */
+  restored(): Promise<void>;
 }

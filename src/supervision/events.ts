@@ -14,7 +14,14 @@ export type SupervisionEvent =
   | { type: 'escalate'; actor: string; to: string; reason: string; time: number }
   | { type: 'stop'; actor: string; reason: string; time: number }
   | { type: 'breaker'; actor: string; from: BreakerState; to: BreakerState; resetTimeoutMs: number; time: number }
-  | { type: 'worker-died'; worker: number; lost: number; time: number };
+  /** A host worker died. `lost`: messages that died with its heap (dead-lettered); `actor`: whose handler was running. */
+  | { type: 'worker-died'; worker: number; lost: number; reason: 'worker-died' | 'timeout'; actor?: string; error: WireError; time: number }
+  /** A replacement host took over the dead worker's rings; `restarted`: its top-level actors running again. */
+  | { type: 'worker-replaced'; worker: number; restarted: string[]; time: number }
+  /** The watchdog found a worker blocked past maxHandlerMs (in `actor`'s handler, if one was running). */
+  | { type: 'runaway'; worker: number; actor?: string; blockedMs: number; time: number }
+  /** terminate() of a runaway worker did not finish within terminateTimeoutMs: its actors escalated. */
+  | { type: 'worker-stuck'; worker: number; time: number };
 
 export class SupervisionEvents {
   private readonly recentEvents: SupervisionEvent[] = [];
