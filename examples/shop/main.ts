@@ -95,6 +95,8 @@ for (const letter of system.deadLetters.list({ limit: 10 })) {
   console.log(`  - ${letter.reason} at ${letter.target}: ${letter.error?.message ?? 'no error'}`);
 }
 
+// The replies above can reach us a moment before their (async) handlers are counted as done.
+await quiet(2000);
 const stats = await system.stats();
 const balanced = stats.sent === stats.processed + stats.deadLettered + stats.queued;
 console.log(
@@ -105,6 +107,7 @@ if (!balanced) process.exitCode = 1;
 
 unsubscribe();
 await supervisionDemo();
+await workerFaultDemo();
 
 await system.shutdown();
 console.log('shut down');
@@ -170,4 +173,38 @@ async function quiet(timeoutMs: number): Promise<void> {
     if (Date.now() > deadline) throw new Error(`the shop was still busy after ${timeoutMs} ms: ${JSON.stringify(s)}`);
     await sleep(20);
   }
+}
+
+/**
+ * Part three: a worker dies. The reporter runs on a worker of its own with a 32 MB heap; a report
+ * too big for it takes the worker down. troupe replaces the worker, restarts the reporter under
+ * the same ref, and what was sent to it meanwhile is answered by the new one.
+ */
+async function workerFaultDemo(): Promise<void> {
+  console.log('\nworker fault: a reporter runs out of memory on its own worker');
+  const off = system.events.subscribe((e) => {
+    if (e.type === 'worker-died') console.log(`  event: worker ${e.worker} died (${e.error.code ?? e.error.message}) while ${e.actor} was handling a message`);
+    else if (e.type === 'worker-replaced') console.log(`  event: worker ${e.worker} replaced; restarted ${e.restarted.join(', ')}`);
+  });
+  const reporter = await system.spawn(here('./reporter.actor.js'), {
+    name: 'reporter', placement: 'dedicated', resourceLimits: { maxOldGenerationSizeMb: 32 },
+  });
+  const report = (orders: number) => reporter.ask<string>({ type: 'report', orders }, { timeoutMs: 10_000 })
+    .catch((e: Error) => `${e.name} (${(e as { code?: string }).code}): ${e.message.split(':')[0]}`);
+  console.log(`reporter: ${await report(1000)}`);
+  const died = new Promise<void>((resolve) => {
+    const stop = system.events.subscribe((e) => { if (e.type === 'worker-died') { stop(); resolve(); } });
+  });
+  const replaced = new Promise<void>((resolve) => {
+    const stop = system.events.subscribe((e) => { if (e.type === 'worker-replaced') { stop(); resolve(); } });
+  });
+  console.log(`reporter: ${await report(10_000_000)}`);
+  await died;
+  // Sent while the worker is down: these wait in its ring for the restarted reporter.
+  const later = [report(10), report(20), report(30)];
+  await replaced;
+  for (const line of await Promise.all(later)) console.log(`reporter: ${line}`);
+  console.log(`same ref after the restart: ${system.lookup('reporter') === reporter}; health: ${system.health().status}`);
+  console.log(`dead letters by reason: ${JSON.stringify(system.deadLetters.counts())}`);
+  off();
 }

@@ -33,7 +33,7 @@ import { CircuitOpenError, MailboxFullError, TroupeError, invalidArgument, toWir
 import {
   ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, S_ACTORS, S_DEAD_LETTERED, S_OPEN_BREAKERS, S_PROCESSED, S_TURNS,
   S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_HEARTBEAT, S_NEXT_ID,
-  S_QUEUED, S_SENT, MAIN_THREAD, type NameNotice, type ReleasedName, type DeadLetterWire, type HostControl, type HostStart, type HostStats, type HostToMain,
+  S_QUEUED, S_SENT, MAIN_THREAD, type MainNotice, type ReleasedName, type DeadLetterWire, type HostControl, type HostStart, type HostStats, type HostToMain,
   type MainToHost, type SpawnReply, type SpawnRequest, type Tuning,
 } from './wire.js';
 
@@ -153,7 +153,7 @@ export class Host implements RefTransport, SupervisedHost {
   }
 
   /** Names go to main on the ring, in order with the replies that follow. */
-  private notifyMain(n: NameNotice): void {
+  private notifyMain(n: MainNotice): void {
     this.mesh.send(MAIN_THREAD, ASK_TABLE, 0, 0, K_SYSTEM, n);
   }
 
@@ -574,8 +574,13 @@ export class Host implements RefTransport, SupervisedHost {
   }
 
   event(e: SupervisionEvent): void {
-    this.eventBatch.push(e);
-    if (this.eventBatch.length === 1) queueMicrotask(() => this.flushDeadLetters());
+    try {
+      this.notifyMain({ t: 'event', event: e });
+    } catch {
+      // An error with fields the codec cannot carry: the events port can (unordered).
+      this.eventBatch.push(e);
+      if (this.eventBatch.length === 1) queueMicrotask(() => this.flushDeadLetters());
+    }
   }
 
   private breakerMoved(cell: Cell, t: BreakerTransition): void {
@@ -869,6 +874,7 @@ export class Host implements RefTransport, SupervisedHost {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.asks.closeAll();
     this.flushDeadLetters();
+    this.mesh.publish(); // names and events to main go out before 'closed'
     this.mesh.close();
     // Last on this port, after every dead letter: main waits for it before closing the port.
     this.events.postMessage({ t: 'closed' });

@@ -27,7 +27,7 @@ import { ControlClient } from './control.js';
 import { DeadLetters } from './dead-letters.js';
 import { PoolRef, type PoolOptions } from './pool.js';
 import {
-  ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, type NameNotice, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
+  ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, type MainNotice, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
   S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_RESTARTS, S_TURNS, S_ROOT_ESCALATIONS,
   S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_HEARTBEAT, S_OUTSTANDING,
   STATS_SLOTS, type HostStart, type HostToMain, type LinkIn, type LinkOut, type SpawnRequest, type Tuning,
@@ -565,9 +565,13 @@ export class ActorSystem implements RefTransport {
     }
   }
 
-  private onNameNotice(n: NameNotice): void {
+  private onMainNotice(n: MainNotice): void {
     if (n.t === 'exit') {
       this.hosts[n.thread]?.actors.delete(n.id);
+      return;
+    }
+    if (n.t === 'event') {
+      this.events.add(n.event);
       return;
     }
     const cur = this.names.get(n.name);
@@ -756,7 +760,7 @@ export class ActorSystem implements RefTransport {
       return;
     }
     if (kind === K_SYSTEM) {
-      this.onNameNotice(value as NameNotice);
+      this.onMainNotice(value as MainNotice);
       return;
     }
     if (kind === K_TELL || kind === K_ASK) {
@@ -866,6 +870,7 @@ export class ActorSystem implements RefTransport {
       h.control.close();
       // The host says 'closed' on its events port after its last dead letters, so none is lost.
       await Promise.race([h.closed, new Promise((r) => setTimeout(r, this.controlTimeoutMs).unref())]);
+      this.mesh.drainFrom(h.thread);
     }
     h.events.close();
     h.control.dispose();

@@ -60,13 +60,15 @@ export interface PortFrom { seq: 0; from: number }
 
 /**
  * Host → main, as a K_SYSTEM record on the host's ring to main: ordered with the replies that
- * follow it, so a lookup right after a reply sees the names registered before it.
+ * follow it, so a lookup right after a reply sees the names registered before it, and the
+ * supervision events of a failure come before the failed ask's rejection.
  */
-export type NameNotice =
+export type MainNotice =
   | { t: 'name'; name: string; path: string; thread: number; id: number }
   | { t: 'unname'; name: string; thread: number; id: number }
   /** A top-level actor stopped for good: main forgets how to restart it. */
-  | { t: 'exit'; thread: number; id: number };
+  | { t: 'exit'; thread: number; id: number }
+  | { t: 'event'; event: SupervisionEvent };
 
 /** A name released by a stop, and the actor that held it. */
 export interface ReleasedName { name: string; id: number }
