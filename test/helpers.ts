@@ -13,7 +13,7 @@ export function fixture(name: string): URL {
 export async function expectConserved(system: ActorSystem): Promise<void> {
   const s = await system.stats();
   expect(s.inFlight, `in flight: ${JSON.stringify(s)}`).toBe(0);
-  expect(s.sent).toBe(s.processed + s.deadLettered + s.queued);
+  expect(s.sent).toBe(s.processed + s.deadLettered + s.queued + s.returned);
 }
 
 /** Resolves when `n` dead letters matching `reason` have reached the system's store. */

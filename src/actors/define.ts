@@ -3,6 +3,7 @@
  * module that default-exports it is what `spawn` loads inside a worker.
  */
 import type { Logger } from 'pino';
+import type { ErrorReport } from '../bridge/error-events.js';
 import type { ActorRef, AskOptions, TellOptions } from './ref.js';
 import type { MailboxOptions } from './mailbox.js';
 import { invalidArgument } from './errors.js';
@@ -40,6 +41,11 @@ export interface ActorContext {
   watch(ref: ActorRef): void;
   /** Stops a child (or, with no argument, this actor) after the current message. */
   stop(ref?: ActorRef): void;
+  /**
+   * Reports an error event (`system.errors`): with NATS it is stored in the error stream, else
+   * logged. `severity` defaults to 'error', `category` to 'unknown'.
+   */
+  reportError(report: ErrorReport): void;
 }
 
 export interface ChildSpawnOptions {

@@ -12,6 +12,12 @@ import { invalidArgument } from './errors.js';
 export interface TellOptions {
   /** ArrayBuffers (or MessagePorts) to transfer instead of copy; the message then goes over a port, in order. */
   transfer?: readonly Transferable[];
+  /**
+   * To an actor on another node: 'at-least-once' (default: JetStream, retried until stored,
+   * deduplicated, acked when handled) or 'at-most-once' (core NATS: lower latency, lost if a
+   * node or NATS is down). Local messages ignore it.
+   */
+  delivery?: 'at-least-once' | 'at-most-once';
 }
 
 export interface AskOptions {
@@ -20,6 +26,8 @@ export interface AskOptions {
   /** Aborting it rejects the ask at once with ERR_TROUPE_ASK_ABORTED; a later reply is dropped. */
   signal?: AbortSignal;
   transfer?: readonly Transferable[];
+  /** As for tell (to an actor on another node). */
+  delivery?: 'at-least-once' | 'at-most-once';
 }
 
 /** What a thread provides to refs: main's system or a worker's host. @internal */
@@ -37,12 +45,15 @@ export class ActorRef {
   readonly thread: number;
   /** The actor's id on its thread; never reused. */
   readonly id: number;
+  /** The node (system process) the actor lives on, when that is not this one; undefined for local actors. */
+  readonly node: string | undefined;
 
   /** @internal refs are made by the runtime, never by users. */
-  constructor(path: string, thread: number, id: number, transport: RefTransport | null) {
+  constructor(path: string, thread: number, id: number, transport: RefTransport | null, node?: string) {
     this.path = path;
     this.thread = thread;
     this.id = id;
+    this.node = node;
     if (transport) transports.set(this, transport);
   }
 
@@ -57,15 +68,16 @@ export class ActorRef {
   }
 
   equals(other: ActorRef | null | undefined): boolean {
-    return !!other && other.thread === this.thread && other.id === this.id;
+    return !!other && other.thread === this.thread && other.id === this.id && other.node === this.node;
   }
 
   toString(): string {
-    return `ActorRef(${this.path})`;
+    return this.node === undefined ? `ActorRef(${this.path})` : `ActorRef(${this.node}:${this.path})`;
   }
 
-  toJSON(): { path: string; thread: number; id: number } {
-    return { path: this.path, thread: this.thread, id: this.id };
+  toJSON(): { path: string; thread: number; id: number; node?: string } {
+    return this.node === undefined ? { path: this.path, thread: this.thread, id: this.id }
+      : { path: this.path, thread: this.thread, id: this.id, node: this.node };
   }
 }
 

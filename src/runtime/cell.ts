@@ -7,6 +7,7 @@ import type { ActorContext, ChildSpawnOptions, DefinedActor } from '../actors/de
 import { Mailbox } from '../actors/mailbox.js';
 import { ActorRef, type AskOptions, type TellOptions } from '../actors/ref.js';
 import { invalidArgument } from '../actors/errors.js';
+import type { ErrorReport } from '../bridge/error-events.js';
 import type { Host } from './host.js';
 import type { SupervisorOptions, RestartType } from '../supervision/options.js';
 import type { Backoff } from '../supervision/backoff.js';
@@ -66,6 +67,9 @@ export class Cell {
   curThread = -1;
   curSender = 0;
   curCorr = 0;
+  /** The current message's receipt id (a tell from another node), or 0; and whether it is its last delivery. */
+  curReceipt = 0;
+  curLast = false;
   /** Resolved when an async handler settles (for a stop that must wait for it). */
   idleWaiters: (() => void)[] = [];
 
@@ -109,7 +113,7 @@ export class Context implements ActorContext {
 
   tell(to: ActorRef, msg: unknown, options?: TellOptions): void {
     if (!(to instanceof ActorRef)) throw invalidArgument('to', 'an ActorRef', to);
-    this.host.send(to, msg, this.cell, options?.transfer);
+    this.host.send(to, msg, this.cell, options?.transfer, options?.delivery);
   }
 
   ask<R = unknown>(to: ActorRef, msg: unknown, options?: AskOptions): Promise<R> {
@@ -128,5 +132,9 @@ export class Context implements ActorContext {
 
   stop(ref?: ActorRef): void {
     this.host.requestStop(ref ?? this.cell.ref, this.cell);
+  }
+
+  reportError(report: ErrorReport): void {
+    this.host.reportError(this.cell, report);
   }
 }

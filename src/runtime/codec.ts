@@ -10,14 +10,23 @@ import { Packr, Unpackr, addExtension } from 'msgpackr';
 import { ActorRef, type RefTransport } from '../actors/ref.js';
 import { TroupeError } from '../actors/errors.js';
 
-/** The transport refs decoded right now are bound to (decoding is synchronous). */
+/** The transport refs decoded right now are bound to, and the node doing it (decoding is synchronous). */
 let decodingFor: RefTransport | null = null;
+let decodingNode = '';
+/** The node encoding right now: a local ref leaves stamped with it, so another node sees it as remote. */
+let encodingNode = '';
 
 addExtension({
   Class: ActorRef,
   type: 0x54, // 'T'
-  write: (ref: ActorRef) => [ref.path, ref.thread, ref.id],
-  read: (a: [string, number, number]) => new ActorRef(a[0], a[1], a[2], decodingFor),
+  write: (ref: ActorRef) => {
+    const node = ref.node ?? encodingNode;
+    return node === '' ? [ref.path, ref.thread, ref.id] : [ref.path, ref.thread, ref.id, node];
+  },
+  read: (a: [string, number, number, string?]) => {
+    const node = a[3];
+    return new ActorRef(a[0], a[1], a[2], decodingFor, node === undefined || node === decodingNode ? undefined : node);
+  },
 });
 
 /**
@@ -45,9 +54,12 @@ export class Codec {
   private scratch = new Uint8Array(4096);
   private readonly range = { start: 0, end: 0 };
   private readonly transport: RefTransport | null;
+  /** This thread's node ('' without NATS). */
+  private readonly node: string;
 
-  constructor(transport: RefTransport | null) {
+  constructor(transport: RefTransport | null, node = '') {
     this.transport = transport;
+    this.node = node;
   }
 
   /**
@@ -55,6 +67,7 @@ export class Codec {
    * ring, say) before the next call. Throws ERR_TROUPE_UNENCODABLE_MESSAGE with the reason.
    */
   encode(value: unknown): Uint8Array {
+    encodingNode = this.node;
     try {
       return this.packr.pack(value);
     } catch (err) {
@@ -88,11 +101,14 @@ export class Codec {
     range.start = start;
     range.end = start + length;
     const prev = decodingFor;
+    const prevNode = decodingNode;
     decodingFor = this.transport;
+    decodingNode = this.node;
     try {
       return this.unpackr.unpack(bytes, range);
     } finally {
       decodingFor = prev;
+      decodingNode = prevNode;
     }
   }
 }

@@ -9,8 +9,16 @@
  * no one to answer), `pool-full` (a pool's queue was full), `worker-died` (one entry per dead
  * worker, `message.lost` = how many messages its mailboxes held).
  */
-import { fromWireError } from '../actors/errors.js';
+import { TroupeError, fromWireError } from '../actors/errors.js';
 import type { DeadLetterWire } from './wire.js';
+import type { StoredDeadLetter } from '../bridge/dlq.js';
+
+/** Where dead letters are kept durably (the NATS DLQ stream), when the system has one. @internal */
+export interface DeadLetterStore {
+  list(filter: DeadLetterFilter): Promise<StoredDeadLetter[]>;
+  replay(filter: DeadLetterFilter): Promise<{ replayed: number; skipped: number }>;
+  purge(filter: DeadLetterFilter): Promise<number>;
+}
 
 export interface DeadLetter {
   reason: string;
@@ -41,9 +49,33 @@ export class DeadLetters {
   private readonly byReason = new Map<string, number>();
   private readonly listeners = new Set<(d: DeadLetter) => void>();
   private total = 0;
+  /** @internal set when the system has NATS. */
+  store: DeadLetterStore | null = null;
 
   constructor(capacity: number) {
     this.capacity = capacity;
+  }
+
+  private durable(): DeadLetterStore {
+    if (this.store === null) {
+      throw new TroupeError('ERR_TROUPE_NODE_UNREACHABLE', 'dead letters are kept durably only with NATS: createActorSystem({ nats: { servers } }) or TROUPE_NATS_URL');
+    }
+    return this.store;
+  }
+
+  /** Dead letters in the DLQ stream (every node's, oldest first; `limit`, default 100, keeps the newest). Needs NATS. */
+  stored(filter: DeadLetterFilter = {}): Promise<StoredDeadLetter[]> {
+    return this.durable().list(filter);
+  }
+
+  /** Sends the matching stored dead letters back to their targets and removes them from the stream. Needs NATS. */
+  replay(filter: DeadLetterFilter = {}): Promise<{ replayed: number; skipped: number }> {
+    return this.durable().replay(filter);
+  }
+
+  /** Deletes the matching stored dead letters (all, with no filter); resolves with how many. Needs NATS. */
+  purge(filter: DeadLetterFilter = {}): Promise<number> {
+    return this.durable().purge(filter);
   }
 
   /** Dead letters received so far (all of them, not only those still kept). */

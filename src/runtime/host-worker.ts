@@ -56,6 +56,7 @@ export async function poolTask(task: PoolTask): Promise<PoolResult> {
       spawn() { return Promise.reject(new Error('a pool actor cannot spawn children')); },
       stop() { /* nothing to stop: each message is its own task */ },
       watch() { throw new Error('a pool actor cannot watch: it keeps nothing between messages'); },
+      reportError(report) { log.error({ report }, `error event from pool ${task.pool}: ${report?.message}`); },
     };
     let state = poolStates.get(task.pool);
     if (state === undefined) {

@@ -27,11 +27,13 @@ import { breakerOptions, restartType, shutdownMs, supervisorOptions } from '../s
 import type { Classification } from '../supervision/classify.js';
 import type { SupervisionEvent } from '../supervision/events.js';
 import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
+import { errorEvent, type ErrorReport } from '../bridge/error-events.js';
 import { Mailbox, mailboxOptions } from '../actors/mailbox.js';
 import type { ChildSpawnOptions } from '../actors/define.js';
 import { CircuitOpenError, MailboxFullError, TroupeError, invalidArgument, toWireError, type WireError } from '../actors/errors.js';
 import {
-  ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, S_ACTORS, S_DEAD_LETTERED, S_OPEN_BREAKERS, S_PROCESSED, S_TURNS,
+  ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, K_UNCOUNTED, K_REMOTE, K_RECEIPT, K_TELL_RECEIPT, K_TELL_LAST,
+  R_PROCESSED, R_RETRY, R_DEAD_LETTERED, S_RETURNED, type RemoteSend, S_ACTORS, S_DEAD_LETTERED, S_OPEN_BREAKERS, S_PROCESSED, S_TURNS,
   S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_HEARTBEAT, S_NEXT_ID,
   S_QUEUED, S_SENT, MAIN_THREAD, type MainNotice, type ReleasedName, type DeadLetterWire, type HostControl, type HostStart, type HostStats, type HostToMain,
   type MainToHost, type SpawnReply, type SpawnRequest, type Tuning,
@@ -53,6 +55,12 @@ function registryKey(cell: Cell): string {
   return cell.parent ? cell.path : cell.name!;
 }
 
+/** Mailbox sender-thread flags of a tell from another node: it wants a receipt (its id is in `corr`) ... */
+const F_RECEIPT = 0x10000;
+/** ... and this is its last delivery (a failure dead-letters it rather than hand it back). */
+const F_LAST = 0x20000;
+const THREAD_MASK = 0xffff;
+
 function isCloneable(v: unknown): boolean {
   try { structuredClone(v); return true; } catch { return false; }
 }
@@ -62,6 +70,8 @@ export class Host implements RefTransport, SupervisedHost {
   readonly log: Logger;
   readonly mesh: MeshNode;
   private readonly systemName: string;
+  /** This system's node ('' without NATS). */
+  readonly node: string;
   private readonly tuning: Tuning;
   readonly stats: Float64Array;
   readonly clock: Clock = realClock;
@@ -93,6 +103,7 @@ export class Host implements RefTransport, SupervisedHost {
     this.stats = new Float64Array(start.stats);
     this.events = start.events;
     this.log = createLogger({ level: start.logLevel }).child({ system: start.systemName, worker: start.thread - 1, threadId });
+    this.node = start.node;
     // A replacement host goes on from its predecessor's ids: an old ref never names a new actor.
     this.nextId = Math.max(1, this.stats[S_NEXT_ID]!);
     this.asks = new AskTable(this.stats, (reason, corr, value) => this.deadLetter(reason, `ask #${corr}`, null, value));
@@ -104,6 +115,7 @@ export class Host implements RefTransport, SupervisedHost {
       deliver: (from, target, sender, corr, kind, value) => this.deliver(from, target, sender, corr, kind, value),
       lost: (from, target, sender, corr, kind) => this.lostWithConsumer(from, target, sender, corr, kind),
       stats: this.stats,
+      node: start.node,
       requestLink: (to) => this.post({ t: 'need-link', to }),
       work: () => this.runActors(),
       hasWork: () => this.runHead < this.runQueue.length,
@@ -233,11 +245,15 @@ export class Host implements RefTransport, SupervisedHost {
 
   /** RefTransport: a tell through a ref; the sender is the actor running now, if any. */
   tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): void {
-    this.send(ref, msg, this.current, options?.transfer);
+    this.send(ref, msg, this.current, options?.transfer, options?.delivery);
   }
 
-  send(to: ActorRef, msg: unknown, from: Cell | null, transfer: readonly Transferable[] | undefined): void {
+  send(to: ActorRef, msg: unknown, from: Cell | null, transfer: readonly Transferable[] | undefined, delivery?: string): void {
     const sender = from ? from.id : 0;
+    if (to.node !== undefined) {
+      this.sendRemote(to, msg, sender, 0, undefined, delivery);
+      return;
+    }
     if (to.thread === this.thread) {
       // Same worker: no encoding, the message is passed by reference (treat messages as immutable).
       this.stats[S_SENT]!++;
@@ -253,6 +269,10 @@ export class Host implements RefTransport, SupervisedHost {
     const sender = from ? from.id : 0;
     const { corr, promise } = this.asks.open(ref.path, options);
     if (corr === 0) return promise; // already aborted, or bad options
+    if (ref.node !== undefined) {
+      try { this.sendRemote(ref, msg, sender, corr, options?.timeoutMs, options?.delivery); } catch (err) { this.asks.fail(corr, err); }
+      return promise;
+    }
     try {
       if (ref.thread === this.thread) this.accept(ref.id, msg, this.thread, sender, corr);
       else this.mesh.send(ref.thread, ref.id, sender, corr, K_ASK, msg, options?.transfer);
@@ -262,6 +282,36 @@ export class Host implements RefTransport, SupervisedHost {
     }
     this.stats[S_SENT]!++;
     return promise;
+  }
+
+  /** ctx.reportError: checked here (a bad report throws in the actor), recorded on main. */
+  reportError(cell: Cell, report: ErrorReport): void {
+    this.notifyMain({ t: 'error', event: errorEvent(report, cell.path, this.node) });
+  }
+
+  /** A message for an actor on another node: main's bridge carries it (counted as sent here). */
+  private sendRemote(to: ActorRef, msg: unknown, sender: number, corr: number, timeoutMs: number | undefined, delivery: string | undefined): void {
+    const send: RemoteSend = { node: to.node!, thread: to.thread, id: to.id, path: to.path, msg, timeoutMs };
+    if (delivery === 'at-most-once') send.atMostOnce = true;
+    this.mesh.send(MAIN_THREAD, 0, sender, corr, K_REMOTE, send);
+    this.stats[S_SENT]!++;
+  }
+
+  /** Tells main how a message from another node ended (its node acks, retries or dead-letters it). */
+  private receipt(id: number, outcome: number, error?: unknown): void {
+    if (outcome === R_RETRY) { this.stats[S_RETURNED]!++; }
+    this.mesh.send(MAIN_THREAD, id, outcome, 0, K_RECEIPT, error === undefined ? null : toWireError(error));
+  }
+
+  /** A receipted tell could not be taken (or finished) here: retried later by its node, or (last delivery) dead-lettered. */
+  private notTaken(cell: Cell | undefined, thread: number, sender: number, receipt: number, msg: unknown, reason: string): void {
+    if ((thread & F_LAST) === 0) {
+      this.receipt(receipt, R_RETRY);
+      return;
+    }
+    this.stats[S_DEAD_LETTERED]!++;
+    this.deadLetter(reason, cell ? cell.path : `@${this.thread}.?`, this.senderPath(thread & THREAD_MASK, sender), msg);
+    this.receipt(receipt, R_DEAD_LETTERED);
   }
 
   reply(cell: Cell, value: unknown): void {
@@ -322,6 +372,12 @@ export class Host implements RefTransport, SupervisedHost {
       case K_ASK:
         this.accept(target, value, from, sender, corr);
         return;
+      case K_TELL_RECEIPT:
+        this.accept(target, value, from | F_RECEIPT, sender, corr);
+        return;
+      case K_TELL_LAST:
+        this.accept(target, value, from | F_RECEIPT | F_LAST, sender, corr);
+        return;
       case K_REPLY:
       case K_REPLY_ERROR:
         this.asks.settle(corr, kind, value);
@@ -370,13 +426,15 @@ export class Host implements RefTransport, SupervisedHost {
     const cell = this.cells.get(id);
     if (cell === undefined || cell.stopped) {
       this.stats[S_DEAD_LETTERED]!++;
-      this.deadLetter('no-such-actor', `@${this.thread}.${id}`, this.senderPath(thread, sender), msg);
-      if (corr !== 0) {
+      this.deadLetter('no-such-actor', `@${this.thread}.${id}`, this.senderPath(thread & THREAD_MASK, sender), msg);
+      if (thread >= F_RECEIPT) this.receipt(corr, R_DEAD_LETTERED);
+      else if (corr !== 0) {
         this.replyError(thread, corr, id, new TroupeError('ERR_TROUPE_ACTOR_NOT_FOUND', `no live actor @${this.thread}.${id}`));
       }
       return;
     }
     if (cell.sup.breaker !== null && !cell.sup.breaker.admit()) {
+      if (thread >= F_RECEIPT) { this.notTaken(cell, thread, sender, corr, msg, 'circuit-open'); return; }
       this.stats[S_DEAD_LETTERED]!++;
       this.deadLetter('circuit-open', cell.path, this.senderPath(thread, sender), msg);
       if (corr !== 0) this.replyError(thread, corr, id, new CircuitOpenError(cell.path));
@@ -389,6 +447,9 @@ export class Host implements RefTransport, SupervisedHost {
         this.dropped(cell, box.messageAt(i), box.senderThreadAt(i), box.senderIdAt(i), box.corrAt(i), 'dropped-oldest');
         box.shift();
         this.stats[S_QUEUED]!--;
+      } else if (thread >= F_RECEIPT) {
+        this.notTaken(cell, thread, sender, corr, msg, 'mailbox-full');
+        return;
       } else {
         this.dropped(cell, msg, thread, sender, corr, 'mailbox-full');
         return;
@@ -401,8 +462,9 @@ export class Host implements RefTransport, SupervisedHost {
 
   private dropped(cell: Cell, msg: unknown, thread: number, sender: number, corr: number, reason: string): void {
     this.stats[S_DEAD_LETTERED]!++;
-    this.deadLetter(reason, cell.path, this.senderPath(thread, sender), msg);
-    if (corr !== 0 && (cell.mailbox.overflow !== 'dead-letter')) {
+    this.deadLetter(reason, cell.path, this.senderPath(thread & THREAD_MASK, sender), msg);
+    if (thread >= F_RECEIPT) this.receipt(corr, R_DEAD_LETTERED);
+    else if (corr !== 0 && (cell.mailbox.overflow !== 'dead-letter')) {
       this.replyError(thread, corr, cell.id, new MailboxFullError(cell.path, cell.mailbox.capacity));
     }
   }
@@ -470,9 +532,18 @@ export class Host implements RefTransport, SupervisedHost {
       if (box.size === 0 || cell.stopping !== null || cell.suspended) return n;
       const i = box.first;
       const msg = box.messageAt(i);
-      cell.curThread = box.senderThreadAt(i);
+      const t = box.senderThreadAt(i);
       cell.curSender = box.senderIdAt(i);
-      cell.curCorr = box.corrAt(i);
+      if (t < F_RECEIPT) {
+        cell.curThread = t;
+        cell.curCorr = box.corrAt(i);
+        cell.curReceipt = 0;
+      } else {
+        cell.curThread = t & THREAD_MASK;
+        cell.curCorr = 0;
+        cell.curReceipt = box.corrAt(i);
+        cell.curLast = (t & F_LAST) !== 0;
+      }
       stats[S_CUR_FROM] = cell.curThread * 0x100000000 + cell.curSender;
       stats[S_CUR_CORR] = cell.curCorr;
       box.shift();
@@ -483,7 +554,7 @@ export class Host implements RefTransport, SupervisedHost {
         result = cell.def.receive(cell.state, msg, cell.ctx);
       } catch (err) {
         this.current = null;
-        this.supervision.fail(cell, err, { msg, thread: cell.curThread, sender: cell.curSender, corr: cell.curCorr });
+        this.supervision.fail(cell, err, this.failedMessage(cell, msg));
         return n;
       }
       this.current = null;
@@ -498,7 +569,7 @@ export class Host implements RefTransport, SupervisedHost {
           (err) => {
             if (cell.abandoned) return;
             this.settled(cell);
-            this.supervision.fail(cell, err, { msg, thread: cell.curThread, sender: cell.curSender, corr: cell.curCorr });
+            this.supervision.fail(cell, err, this.failedMessage(cell, msg));
             this.resume(cell);
           },
         );
@@ -507,7 +578,7 @@ export class Host implements RefTransport, SupervisedHost {
       if (result !== undefined) cell.state = result;
       stats[S_PROCESSED]!++;
       stats[S_QUEUED]!--;
-      if (cell.retries !== 0 || cell.sup.breaker !== null) this.succeeded(cell, true);
+      if (cell.retries !== 0 || cell.sup.breaker !== null || cell.curReceipt !== 0) this.succeeded(cell, true);
     }
     return n;
   }
@@ -515,6 +586,7 @@ export class Host implements RefTransport, SupervisedHost {
   /** A message was handled: count it (unless counted already), clear its retries, tell the breaker. */
   private succeeded(cell: Cell, counted = false): void {
     if (!counted) { this.stats[S_PROCESSED]!++; this.stats[S_QUEUED]!--; }
+    if (cell.curReceipt !== 0) { this.receipt(cell.curReceipt, R_PROCESSED); cell.curReceipt = 0; }
     cell.retries = 0;
     cell.sup.breaker?.success();
   }
@@ -551,11 +623,25 @@ export class Host implements RefTransport, SupervisedHost {
     this.stats[S_QUEUED]!--;
     this.deadLetter('actor-failed', cell.path, this.senderPath(failed.thread, failed.sender), failed.msg, toWireError(error),
       { category: c.category, severity: c.severity, retries });
-    if (failed.corr !== 0) this.replyError(failed.thread, failed.corr, cell.id, error);
+    if (failed.receipt !== 0) this.receipt(failed.receipt, R_DEAD_LETTERED, error);
+    else if (failed.corr !== 0) this.replyError(failed.thread, failed.corr, cell.id, error);
+  }
+
+  returnFailed(cell: Cell, failed: FailedMessage, error: unknown): void {
+    this.stats[S_QUEUED]!--;
+    this.receipt(failed.receipt, R_RETRY, error);
   }
 
   requeue(cell: Cell, failed: FailedMessage): void {
-    cell.mailbox.unshift(failed.msg, failed.thread, failed.sender, failed.corr);
+    if (failed.receipt !== 0) cell.mailbox.unshift(failed.msg, failed.thread | F_RECEIPT | (failed.last ? F_LAST : 0), failed.sender, failed.receipt);
+    else cell.mailbox.unshift(failed.msg, failed.thread, failed.sender, failed.corr);
+  }
+
+  /** The message whose handler just failed, as supervision sees it; its receipt goes with it. */
+  private failedMessage(cell: Cell, msg: unknown): FailedMessage {
+    const failed: FailedMessage = { msg, thread: cell.curThread, sender: cell.curSender, corr: cell.curCorr, receipt: cell.curReceipt, last: cell.curLast };
+    cell.curReceipt = 0;
+    return failed;
   }
 
   async reinit(cell: Cell, error: Error): Promise<void> {
@@ -731,10 +817,18 @@ export class Host implements RefTransport, SupervisedHost {
     while (box.size > 0) {
       const i = box.first;
       this.stats[S_QUEUED]!--;
-      this.stats[S_DEAD_LETTERED]!++;
       const corr = box.corrAt(i);
-      this.deadLetter('actor-stopped', cell.path, this.senderPath(box.senderThreadAt(i), box.senderIdAt(i)), box.messageAt(i));
-      if (corr !== 0) {
+      const t = box.senderThreadAt(i);
+      if (t >= F_RECEIPT && (t & F_LAST) === 0) {
+        // From another node: it redelivers it (to this actor's next incarnation, or to no one).
+        this.receipt(corr, R_RETRY);
+        box.shift();
+        continue;
+      }
+      this.stats[S_DEAD_LETTERED]!++;
+      this.deadLetter('actor-stopped', cell.path, this.senderPath(t & THREAD_MASK, box.senderIdAt(i)), box.messageAt(i));
+      if (t >= F_RECEIPT) this.receipt(corr, R_DEAD_LETTERED);
+      else if (corr !== 0) {
         this.replyError(box.senderThreadAt(i), corr, cell.id,
           new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${cell.path} stopped before it read this message`));
       }
@@ -777,7 +871,10 @@ export class Host implements RefTransport, SupervisedHost {
     this.stats[S_DEAD_LETTERED]!++;
     this.stats[S_QUEUED]!--;
     this.deadLetter('stop-timeout', cell.path, this.senderPath(cell.curThread, cell.curSender), cell.busyWith);
-    if (cell.curCorr !== 0) {
+    if (cell.curReceipt !== 0) {
+      this.receipt(cell.curReceipt, R_DEAD_LETTERED);
+      cell.curReceipt = 0;
+    } else if (cell.curCorr !== 0) {
       this.replyError(cell.curThread, cell.curCorr, cell.id,
         new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${cell.path} was stopped while handling this message (after ${cell.sup.shutdownMs} ms)`));
     }
@@ -797,7 +894,7 @@ export class Host implements RefTransport, SupervisedHost {
    * cannot be delivered. Counted and dead-lettered `worker-died`; an ask is rejected.
    */
   private lostWithConsumer(from: number, target: number, sender: number, corr: number, kind: number): void {
-    if (kind === K_SYSTEM) return;
+    if (kind >= K_UNCOUNTED) return;
     this.stats[S_DEAD_LETTERED]!++;
     const what = kind === K_REPLY || kind === K_REPLY_ERROR ? `ask #${corr}` : `@${this.thread}.${target}`;
     this.deadLetter('worker-died', what, this.senderPath(from, sender),

@@ -18,7 +18,7 @@ import { Codec, NeedsPost } from './codec.js';
 import { Doorbell, DoorbellRinger } from './doorbell.js';
 import { RingReader, RingWriter } from './ring.js';
 import { Spill } from './spill.js';
-import { F_POSTED, KIND_MASK, K_SYSTEM, S_OUTSTANDING, type PortFrom, type PostedMessage, type Tuning } from './wire.js';
+import { F_POSTED, KIND_MASK, K_UNCOUNTED, S_OUTSTANDING, type PortFrom, type PostedMessage, type Tuning } from './wire.js';
 import type { RefTransport } from '../actors/ref.js';
 
 /** Gets each record, decoded. `value` is the message (or reply, or system message). */
@@ -75,6 +75,8 @@ export interface MeshOptions {
   lost?: Lost;
   /** The thread's counters: S_OUTSTANDING counts user records sent and not yet published. */
   stats: Float64Array;
+  /** The node this thread belongs to ('' without NATS): refs are stamped with it on the way out. */
+  node?: string;
   /** Asks whoever allocates rings (main) for a link toward `to`. */
   requestLink(to: number): void;
   /** The owner's own work for one turn (a host runs its actors); returns how much it did. */
@@ -108,7 +110,7 @@ export class MeshNode {
   constructor(o: MeshOptions) {
     this.thread = o.thread;
     this.tuning = o.tuning;
-    this.codec = new Codec(o.transport);
+    this.codec = new Codec(o.transport, o.node ?? '');
     this.doorbell = new Doorbell(o.doorbell);
     this.deliver = o.deliver;
     this.lost = o.lost ?? (() => {});
@@ -124,7 +126,7 @@ export class MeshNode {
   /** Attaches the producer side of a ring toward `to`, then moves anything waiting into it. */
   attachOut(to: number, ring: SharedArrayBuffer, port: MessagePort, consumerDoorbell: SharedArrayBuffer): void {
     const link = this.outlink(to);
-    link.writer = new RingWriter(ring, K_SYSTEM);
+    link.writer = new RingWriter(ring, K_UNCOUNTED);
     // A fresh ring starts at 0, after any messages posted before it existed; a replaced producer's
     // ring holds its predecessor's last number.
     link.postSeq = link.writer.postSeqAtLeast(link.postSeq);
@@ -237,7 +239,7 @@ export class MeshNode {
   }
 
   private write(link: Outlink, target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, len: number): void {
-    if ((kind & KIND_MASK) !== K_SYSTEM) this.stats[S_OUTSTANDING]!++;
+    if ((kind & KIND_MASK) < K_UNCOUNTED) this.stats[S_OUTSTANDING]!++;
     const w = link.writer;
     if (w !== null && link.spill.length === 0 && w.tryWrite(target, sender, corr, kind, bytes, 0, len)) {
       this.markDirty(link);

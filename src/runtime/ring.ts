@@ -75,11 +75,11 @@ export class RingWriter {
   private headCache: number;
   /** The tail last published; only this producer writes tail, so no load is needed. */
   private published: number;
-  /** Records written since the last publish whose kind (low byte) is not `uncountedKind`. */
+  /** Records written since the last publish whose kind (low byte) is below `uncountedFrom`. */
   private counted = 0;
 
-  /** `uncountedKind`: records of this kind are not counted by `takeCounted` (e.g. system records). */
-  constructor(sab: SharedArrayBuffer, private readonly uncountedKind = -1) {
+  /** Records whose kind (low byte) is `uncountedFrom` or more are not counted by `takeCounted` (e.g. system records). */
+  constructor(sab: SharedArrayBuffer, private readonly uncountedFrom = 256) {
     this.sab = sab;
     this.i32 = new Int32Array(sab);
     this.u32 = new Uint32Array(sab);
@@ -119,7 +119,7 @@ export class RingWriter {
     u32[w + 2] = sender;
     u32[w + 3] = corr;
     u32[w + 4] = kind;
-    if ((kind & 0xff) !== this.uncountedKind) this.counted++;
+    if ((kind & 0xff) < this.uncountedFrom) this.counted++;
     if (len > 0) {
       // A whole view is copied without making a subarray; a slice of a bigger buffer needs one.
       this.u8.set(start === 0 && len === src!.length ? src! : src!.subarray(start, start + len), at + RECORD_HEADER_BYTES);

@@ -17,8 +17,11 @@ import type { Cell } from './cell.js';
 import { S_FAILED, S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_RESTARTS, S_ROOT_ESCALATIONS } from './wire.js';
 import type { Logger } from 'pino';
 
-/** The message whose handler failed, as it sat in the mailbox. */
-export interface FailedMessage { msg: unknown; thread: number; sender: number; corr: number }
+/**
+ * The message whose handler failed, as it sat in the mailbox. `receipt`: it came from another
+ * node, which retries it by redelivery (unless this was its `last` delivery), not by a requeue.
+ */
+export interface FailedMessage { msg: unknown; thread: number; sender: number; corr: number; receipt: number; last: boolean }
 
 /** What supervision needs from its host. */
 export interface SupervisedHost {
@@ -32,9 +35,16 @@ export interface SupervisedHost {
   requeue(cell: Cell, failed: FailedMessage): void;
   /** Dead-letters the failed message with its error, and rejects its ask. */
   deadLetterFailed(cell: Cell, failed: FailedMessage, error: unknown, c: Classification, retries: number): void;
+  /** Hands a failed message from another node back to it, for redelivery with backoff. */
+  returnFailed(cell: Cell, failed: FailedMessage, error: unknown): void;
   /** Lets the cell take mail again. */
   resume(cell: Cell): void;
   event(e: SupervisionEvent): void;
+}
+
+/** A message from another node, not on its last delivery: its node retries it. */
+function returns(failed: FailedMessage): boolean {
+  return failed.receipt !== 0 && !failed.last;
 }
 
 export class Supervision {
@@ -55,36 +65,42 @@ export class Supervision {
     cell.sup.breaker?.failure();
     host.log[c.severity]({ actor: cell.path, directive, category: c.category, err: error }, `actor failed: ${directive}`);
     if (cell.stopping !== null) {
-      if (failed) host.deadLetterFailed(cell, failed, error, c, cell.retries);
+      if (failed) this.drop(cell, failed, error, c);
       return;
     }
     switch (directive) {
       case 'resume':
-        if (failed) host.deadLetterFailed(cell, failed, error, c, cell.retries);
+        if (failed) this.drop(cell, failed, error, c);
         cell.retries = 0;
         host.resume(cell);
         return;
       case 'stop':
-        if (failed) host.deadLetterFailed(cell, failed, error, c, cell.retries);
+        if (failed) this.drop(cell, failed, error, c);
         this.stop(cell, `stopped by its supervisor after ${c.category} error: ${error.message}`);
         return;
       case 'escalate':
-        if (failed) host.deadLetterFailed(cell, failed, error, c, cell.retries);
+        if (failed) this.drop(cell, failed, error, c);
         this.escalate(cell, error, 'the decider escalated');
         return;
       case 'restart':
         if (failed) {
-          if (cell.retries < cell.sup.policy.maxRetries) {
+          if (cell.retries < cell.sup.policy.maxRetries && !returns(failed)) {
             cell.retries++;
             host.requeue(cell, failed);
           } else {
-            host.deadLetterFailed(cell, failed, error, c, cell.retries);
+            this.drop(cell, failed, error, c);
             cell.retries = 0;
           }
         }
         this.restart(cell, error);
         return;
     }
+  }
+
+  /** Done with a failed message: back to its node for redelivery (see FailedMessage), or dead-lettered. */
+  private drop(cell: Cell, failed: FailedMessage, error: Error, c: Classification): void {
+    if (returns(failed)) this.host.returnFailed(cell, failed, error);
+    else this.host.deadLetterFailed(cell, failed, error, c, cell.retries);
   }
 
   /** A permanent child stopped itself normally: OTP restarts it. */

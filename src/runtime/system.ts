@@ -15,6 +15,10 @@ import { TroupeError, invalidArgument, toWireError } from '../actors/errors.js';
 import { mailboxOptions, type MailboxOptions } from '../actors/mailbox.js';
 import { breakerOptions, restartType, shutdownMs, supervisorOptions, type RestartType, type SupervisorSpec } from '../supervision/options.js';
 import { RestartIntensity } from '../supervision/intensity.js';
+import { bridgeConfig, type NatsOptions } from '../bridge/config.js';
+import { Remote } from '../bridge/remote.js';
+import { ErrorEvents } from '../bridge/error-events.js';
+import { randomUUID } from 'node:crypto';
 import type { BreakerOptions } from '../supervision/breaker.js';
 import { SupervisionEvents } from '../supervision/events.js';
 import { createLogger, type LoggerOption } from '../observability/logger.js';
@@ -29,7 +33,7 @@ import { PoolRef, type PoolOptions } from './pool.js';
 import {
   ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, type MainNotice, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
   S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_RESTARTS, S_TURNS, S_ROOT_ESCALATIONS,
-  S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_HEARTBEAT, S_OUTSTANDING,
+  S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_HEARTBEAT, S_OUTSTANDING, S_RETURNED, K_REMOTE, K_RECEIPT, type RemoteSend,
   STATS_SLOTS, type HostStart, type HostToMain, type LinkIn, type LinkOut, type SpawnRequest, type Tuning,
 } from './wire.js';
 
@@ -58,6 +62,13 @@ export interface SystemOptions {
   maxHandlerMs?: number | false;
   /** How long terminating a runaway worker may take before its actors escalate (stuck in native code). Default 5 000 ms. */
   terminateTimeoutMs?: number;
+  /**
+   * NATS, for actors on other nodes, durable dead letters and error events. Without it (and
+   * without TROUPE_NATS_URL in the environment) everything stays local and nothing connects.
+   */
+  nats?: NatsOptions;
+  /** This node's id among the nodes (with NATS): default TROUPE_NODE, else `<host>-<pid>`. */
+  node?: string;
 }
 
 /**
@@ -84,6 +95,8 @@ export interface SystemHealth {
   workers: { total: number; alive: number };
   /** Why the status is what it is, in words (empty when healthy). */
   reasons: string[];
+  /** With NATS: whether it is reachable, and how many messages wait to leave. */
+  nats?: { connected: boolean; outbox: number };
 }
 
 export interface SpawnOptions {
@@ -104,6 +117,8 @@ export interface SpawnOptions {
   circuitBreaker?: Partial<BreakerOptions>;
   /** How long stopping it waits for a running handler before going on without it. Default 5 000 ms. */
   shutdownMs?: number;
+  /** With NATS: other nodes may reach it (needs a `name`; `lookup(name)` finds it on any node). */
+  expose?: boolean;
 }
 
 export interface ShutdownOptions {
@@ -124,6 +139,8 @@ export interface SystemStats {
   inFlight: number;
   /** Handlers that threw. */
   failed: number;
+  /** Messages from other nodes handed back for redelivery after a failed attempt (0 without NATS). */
+  returned: number;
   actors: number;
   /** Turns the schedulers gave actors, over all hosts (each up to `throughput` messages). */
   turns: number;
@@ -151,6 +168,7 @@ interface SpawnRecord {
   restart: RestartType;
   /** Its restart intensity under the root: worker deaths count against it. */
   intensity: RestartIntensity;
+  expose: boolean;
 }
 
 interface HostHandle {
@@ -187,6 +205,14 @@ export class ActorSystem implements RefTransport {
   readonly deadLetters: DeadLetters;
   /** Supervision events (failures, restarts, escalations, breaker transitions, dead workers). */
   readonly events = new SupervisionEvents();
+  /** Error events: reported by actors (ctx.reportError) and by every supervision failure. */
+  readonly errors: ErrorEvents;
+  /** This node's id with NATS, '' without. */
+  readonly node: string;
+  private readonly remote: Remote | null;
+  private natsUp = false;
+  /** Top-level actors other nodes may reach (`thread.id`). */
+  private readonly exposed = new Set<string>();
   /** Host worker count (not counting dedicated workers). */
   readonly workers: number;
   private readonly tuning: Tuning;
@@ -229,6 +255,9 @@ export class ActorSystem implements RefTransport {
     this.log = createLogger(options.logger).child({ system: this.name });
     this.logLevel = this.log.level;
     this.deadLetters = new DeadLetters(options.deadLetterCapacity ?? 10_000);
+    const natsConfig = bridgeConfig(options.nats, options.node);
+    this.node = natsConfig?.node ?? '';
+    this.errors = new ErrorEvents(this.log);
     this.mainDoorbell = allocateDoorbell();
     this.mainStats = new Float64Array(new SharedArrayBuffer(STATS_SLOTS * 8));
     this.asks = new AskTable(this.mainStats, (reason, corr, value) =>
@@ -240,7 +269,24 @@ export class ActorSystem implements RefTransport {
       transport: this,
       deliver: (from, target, sender, corr, kind, value) => this.deliver(from, target, sender, corr, kind, value),
       stats: this.mainStats,
+      node: this.node,
       requestLink: (to) => this.link(MAIN_THREAD, to),
+    });
+    const self = this;
+    this.remote = natsConfig === null ? null : new Remote(natsConfig, {
+      log: this.log, mainStats: this.mainStats, mesh: this.mesh, asks: this.asks, deadLetters: this.deadLetters,
+      errors: this.errors, transport: this,
+      isExposed: (thread, id) => this.exposed.has(`${thread}.${id}`),
+      hostExists: (thread) => !!this.hosts[thread],
+      localByName: (name) => this.names.get(name) ?? undefined,
+      onConnected: (c) => { self.natsUp = c; },
+    });
+    // Every supervision failure is an error event too.
+    this.events.subscribe((e) => {
+      if (e.type !== 'failure') return;
+      this.errors.add({ id: randomUUID(), severity: e.severity, category: e.category, message: e.error.message,
+        details: { directive: e.directive, retries: e.retries, code: e.error.code }, actor: e.actor, node: this.node,
+        correlationId: randomUUID(), time: e.time });
     });
     this.nextThread = this.workers + 1;
     this.shared = this.newPool(this.workers, undefined);
@@ -254,6 +300,7 @@ export class ActorSystem implements RefTransport {
   async start(): Promise<void> {
     try {
       await Promise.all(Array.from({ length: this.workers }, (_, k) => this.startHost(k + 1, this.shared, false)));
+      await this.remote?.start();
     } catch (err) {
       await this.shutdown({ timeoutMs: 1000 }).catch(() => {});
       throw err;
@@ -315,7 +362,7 @@ export class ActorSystem implements RefTransport {
     const links = previous ? this.takeOverLinks(thread) : [];
     const start: HostStart = {
       thread, systemName: this.name, logLevel: this.logLevel, doorbell, stats,
-      control: control.port2, events: events.port2, tuning: this.tuning, links, heartbeatMs: this.heartbeatMs, restoring,
+      control: control.port2, events: events.port2, tuning: this.tuning, links, heartbeatMs: this.heartbeatMs, restoring, node: this.node,
     };
     const task = { start, [queueOptions]: { host: thread } };
     pool.run(task, { name: 'hostTask', transferList: [control.port2, events.port2, ...links.map((l) => l.port)] }).then(
@@ -419,8 +466,9 @@ export class ActorSystem implements RefTransport {
         }
       }
     }
-    handle.actors.clear();
     const keep = new Set(restart.map((r) => r.id));
+    for (const rec of handle.actors.values()) if (!keep.has(rec.id)) this.unexpose(handle.thread, rec);
+    handle.actors.clear();
     for (const [name, ref] of this.names) {
       if (ref && ref.thread === handle.thread && !keep.has(ref.id)) this.names.delete(name);
     }
@@ -543,7 +591,10 @@ export class ActorSystem implements RefTransport {
     h.control.kill(err);
     this.events.add({ type: 'worker-stuck', worker: h.thread - 1, time: Date.now() });
     this.log.fatal({ worker: h.thread - 1, terminateTimeoutMs: this.terminateTimeoutMs }, 'host worker stuck: terminate() did not finish; its actors escalate');
-    for (const rec of h.actors.values()) this.escalateToRoot(rec, `${h.label} is stuck and could not be terminated`);
+    for (const rec of h.actors.values()) {
+      this.escalateToRoot(rec, `${h.label} is stuck and could not be terminated`);
+      this.unexpose(h.thread, rec);
+    }
     for (const [name, ref] of this.names) if (ref && ref.thread === h.thread) this.names.delete(name);
     h.actors.clear();
   }
@@ -567,11 +618,17 @@ export class ActorSystem implements RefTransport {
 
   private onMainNotice(n: MainNotice): void {
     if (n.t === 'exit') {
+      const rec = this.hosts[n.thread]?.actors.get(n.id);
+      if (rec) this.unexpose(n.thread, rec);
       this.hosts[n.thread]?.actors.delete(n.id);
       return;
     }
     if (n.t === 'event') {
       this.events.add(n.event);
+      return;
+    }
+    if (n.t === 'error') {
+      this.errors.add(n.event);
       return;
     }
     const cur = this.names.get(n.name);
@@ -580,6 +637,12 @@ export class ActorSystem implements RefTransport {
     } else {
       this.forget(n.name, n.thread, n.id);
     }
+  }
+
+  private unexpose(thread: number, rec: SpawnRecord): void {
+    if (!rec.expose) return;
+    this.exposed.delete(`${thread}.${rec.id}`);
+    this.remote?.unexpose(rec.name!);
   }
 
   /** Drops a name if (and only if) that actor still holds it. */
@@ -623,6 +686,11 @@ export class ActorSystem implements RefTransport {
     }
     const mailbox = options.mailbox === undefined ? undefined : mailboxOptions(options.mailbox);
     const { restart, supervision, circuitBreaker, shutdownMs: stopWaitMs } = options;
+    const expose = options.expose === true;
+    if (options.expose !== undefined && typeof options.expose !== 'boolean') throw invalidArgument('expose', 'a boolean', options.expose);
+    if (expose && (name === undefined || !/^[A-Za-z0-9_=-]+$/.test(name))) {
+      throw invalidArgument('name', 'a name of letters, digits, "_", "=" and "-" (expose: true registers it across nodes)', name);
+    }
     // Checked here so a bad option throws at the call, not in a worker.
     restartType(restart);
     shutdownMs(stopWaitMs);
@@ -645,8 +713,12 @@ export class ActorSystem implements RefTransport {
       const reply = await host.control.call('spawn', [req], this.controlTimeoutMs);
       const policy = supervisorOptions(supervision);
       host.actors.set(reply.id, { id: reply.id, path: reply.path, name, req, restart: restartType(restart),
-        intensity: new RestartIntensity(policy.maxRestarts, policy.withinMs) });
+        intensity: new RestartIntensity(policy.maxRestarts, policy.withinMs), expose });
       const ref = new ActorRef(reply.path, host.thread, reply.id, this);
+      if (expose) {
+        this.exposed.add(`${host.thread}.${reply.id}`);
+        this.remote?.expose(name!, ref);
+      }
       if (name !== undefined) this.names.set(name, ref);
       return ref;
     } catch (err) {
@@ -715,7 +787,17 @@ export class ActorSystem implements RefTransport {
   /** The live actor with this name (or child path, e.g. `/user/orders/audit`), if any. */
   lookup(name: string): ActorRef | undefined {
     if (typeof name !== 'string') throw invalidArgument('name', 'a string', name);
-    return this.names.get(name) ?? undefined;
+    return this.names.get(name) ?? this.remote?.lookup(name);
+  }
+
+  /**
+   * Like lookup, but waits (up to `timeoutMs`, default 5 000) for the name to appear: an actor
+   * exposed on another node is known here a moment after it starts there.
+   */
+  async resolve(name: string, options: { timeoutMs?: number } = {}): Promise<ActorRef | undefined> {
+    const found = this.lookup(name);
+    if (found !== undefined || this.remote === null) return found;
+    return this.remote.resolve(name, options.timeoutMs ?? 5000);
   }
 
   /** Stops an actor (after its current message) and its children; resolves when it has stopped. */
@@ -736,6 +818,12 @@ export class ActorSystem implements RefTransport {
 
   tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): void {
     this.assertRunning();
+    if (ref.node !== undefined) {
+      this.remoteOrThrow().send({ node: ref.node, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, 0, undefined,
+        options?.delivery === 'at-most-once', false);
+      this.mainStats[S_SENT]!++;
+      return;
+    }
     this.mesh.send(ref.thread, ref.id, 0, 0, K_TELL, msg, transferOf(options));
     this.mainStats[S_SENT]!++;
   }
@@ -745,7 +833,12 @@ export class ActorSystem implements RefTransport {
     const { corr, promise } = this.asks.open(ref.path, options);
     if (corr === 0) return promise;
     try {
-      this.mesh.send(ref.thread, ref.id, 0, corr, K_ASK, msg, transferOf(options));
+      if (ref.node !== undefined) {
+        this.remoteOrThrow().send({ node: ref.node, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, corr,
+          options?.timeoutMs, options?.delivery === 'at-most-once', false);
+      } else {
+        this.mesh.send(ref.thread, ref.id, 0, corr, K_ASK, msg, transferOf(options));
+      }
     } catch (err) {
       this.asks.fail(corr, err);
       return promise;
@@ -754,7 +847,28 @@ export class ActorSystem implements RefTransport {
     return promise;
   }
 
+  private remoteOrThrow(): Remote {
+    if (this.remote === null) {
+      throw new TroupeError('ERR_TROUPE_NODE_UNREACHABLE', 'a ref to an actor on another node, but this system has no NATS: createActorSystem({ nats: { servers } })');
+    }
+    return this.remote;
+  }
+
   private deliver(from: number, target: number, sender: number, corr: number, kind: number, value: unknown): void {
+    if (kind === K_RECEIPT) {
+      this.remote?.onReceipt(target, sender, value as never);
+      return;
+    }
+    if (kind === K_REMOTE) {
+      if (this.remote) this.remote.fromHost(from, sender, corr, value as RemoteSend);
+      else {
+        this.mainStats[S_DEAD_LETTERED]!++;
+        const s = value as RemoteSend;
+        this.deadLetters.add({ reason: 'node-unreachable', target: `${s.node}:${s.path}`, sender: `@${from}.${sender}`, message: s.msg, time: Date.now() });
+      }
+      return;
+    }
+    if ((kind === K_TELL || kind === K_ASK) && target !== 0 && this.remote?.toProxy(target, from, sender, corr, value)) return;
     if (kind === K_REPLY || kind === K_REPLY_ERROR) {
       this.asks.settle(corr, kind, value);
       return;
@@ -789,8 +903,8 @@ export class ActorSystem implements RefTransport {
     const deadLettered = sum(S_DEAD_LETTERED);
     const queued = sum(S_QUEUED);
     return {
-      sent, processed, deadLettered, queued, inFlight: sent - processed - deadLettered - queued,
-      failed: sum(S_FAILED), actors: sum(S_ACTORS), turns: sum(S_TURNS),
+      sent, processed, deadLettered, queued, inFlight: sent - processed - deadLettered - queued - sum(S_RETURNED),
+      failed: sum(S_FAILED), returned: sum(S_RETURNED), actors: sum(S_ACTORS), turns: sum(S_TURNS),
     };
   }
 
@@ -811,6 +925,7 @@ export class ActorSystem implements RefTransport {
     if (dead > 0) critical.push(`${dead} worker(s) dead and not replaced`);
     if (stuck > 0) critical.push(`${stuck} worker(s) stuck: terminate() did not finish`);
     if (Math.max(latest(S_LAST_ESCALATION_AT), this.mainStats[S_LAST_ESCALATION_AT]!) >= since) critical.push('a failure escalated to the top of the tree');
+    if (this.remote && !this.remote.connected) degraded.push(`NATS unreachable: ${this.remote.outboxSize} message(s) wait in the outbox`);
     if (this.replacedAt.length > 0) degraded.push(`${this.replacedAt.length} worker death(s) recently (each replaced)`);
     if (openBreakers > 0) degraded.push(`${openBreakers} circuit breaker(s) open`);
     if (latest(S_LAST_RESTART_AT) >= since) degraded.push('an actor restarted recently');
@@ -821,6 +936,7 @@ export class ActorSystem implements RefTransport {
       processed, failed, successRate: processed + failed === 0 ? 1 : processed / (processed + failed),
       workers: { total: hosts.length, alive: hosts.filter((h) => h.alive).length },
       reasons: [...critical, ...degraded],
+      ...(this.remote ? { nats: { connected: this.remote.connected, outbox: this.remote.outboxSize } } : {}),
     };
   }
 
@@ -855,6 +971,9 @@ export class ActorSystem implements RefTransport {
     }
     await Promise.all(live().map((h) => h.control.call('stopAll', [], this.controlTimeoutMs).catch((err) =>
       this.log.error({ err: toWireError(err) }, 'shutdown: stopping actors failed'))));
+    // Dead letters of the stops, and whatever else waits in the outbox, go out before the connection closes.
+    await this.remote?.close(Math.max(1000, deadline - performance.now())).catch((err) =>
+      this.log.error({ err }, 'shutdown: closing the NATS bridge failed'));
     this.state = 'stopped';
     this.asks.closeAll();
     await Promise.all(this.hosts.map((h) => (h ? this.closeHost(h) : undefined)));

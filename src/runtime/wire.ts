@@ -6,6 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { WireError } from '../actors/errors.js';
 import type { MailboxOptions } from '../actors/mailbox.js';
 import type { SupervisionEvent } from '../supervision/events.js';
+import type { ErrorEvent } from '../bridge/error-events.js';
 import type { SupervisorSpec, RestartType } from '../supervision/options.js';
 import type { BreakerOptions } from '../supervision/breaker.js';
 
@@ -19,7 +20,29 @@ export const K_REPLY = 3;
 /** A failed ask: the payload is a WireError. */
 export const K_REPLY_ERROR = 4;
 /** A system message (stop, watch notices): the actor's system lane, ahead of user mail. */
-export const K_SYSTEM = 5;
+export const K_SYSTEM = 16;
+/**
+ * Host → main: the outcome of a message delivered with a receipt (`target` = receipt id, `sender`
+ * = one of the R_* outcomes; payload: the error, or null). Not a user message: not counted.
+ */
+export const K_RECEIPT = 17;
+/** Host → main: a message for an actor on another node (payload: a RemoteSend). Counted as sent. */
+export const K_REMOTE = 5;
+/**
+ * Main → host: a tell from another node that wants a receipt when it is done (`corr` = receipt
+ * id). K_TELL_LAST: the same, on its last delivery: a failure dead-letters it instead of handing
+ * it back for redelivery.
+ */
+export const K_TELL_RECEIPT = 6;
+export const K_TELL_LAST = 7;
+/** Kinds below this are user messages (counted as sent); at or above, the runtime's own (K_SYSTEM, K_RECEIPT). */
+export const K_UNCOUNTED = K_SYSTEM;
+/** Receipt outcomes. */
+export const R_PROCESSED = 0;
+/** The handler failed (or it could not be taken now): hand it back for redelivery later. */
+export const R_RETRY = 1;
+/** It was dead-lettered here (the dead letter says why). */
+export const R_DEAD_LETTERED = 2;
 /** Flag: the payload is a u32 sequence number; the message itself came over the link's port. */
 export const F_POSTED = 0x100;
 export const KIND_MASK = 0xff;
@@ -68,7 +91,9 @@ export type MainNotice =
   | { t: 'unname'; name: string; thread: number; id: number }
   /** A top-level actor stopped for good: main forgets how to restart it. */
   | { t: 'exit'; thread: number; id: number }
-  | { t: 'event'; event: SupervisionEvent };
+  | { t: 'event'; event: SupervisionEvent }
+  /** ctx.reportError: an error event, already checked and filled in. */
+  | { t: 'error'; event: ErrorEvent };
 
 /** A name released by a stop, and the actor that held it. */
 export interface ReleasedName { name: string; id: number }
@@ -125,7 +150,12 @@ export const S_CUR_ACTOR = 17;
 /** Its message's sender (thread * 2^32 + actor id) and correlation id. */
 export const S_CUR_FROM = 18;
 export const S_CUR_CORR = 19;
+/** Messages from other nodes handed back for redelivery after a failed attempt (R_RETRY). */
+export const S_RETURNED = 20;
 export const STATS_SLOTS = 24;
+
+/** What a host sends main for an actor on another node (K_REMOTE); `corr` is the host's ask, or 0. */
+export interface RemoteSend { node: string; thread: number; id: number; path: string; msg: unknown; timeoutMs?: number | undefined; atMostOnce?: boolean }
 
 /** What a host task is started with. */
 export interface HostStart {
@@ -139,6 +169,8 @@ export interface HostStart {
   tuning: Tuning;
   /** The links this host starts with (a replacement host takes over its predecessor's rings). */
   links: (LinkIn | LinkOut)[];
+  /** The node this system is (with NATS), or '' (local only): refs from other nodes are remote. */
+  node: string;
   /** How often the host writes its heartbeat (ms); 0: no heartbeat (no watchdog). */
   heartbeatMs: number;
   /**

@@ -1,0 +1,457 @@
+/**
+ * The JetStream bridge: this node's connection to NATS, on main's event loop (actors never block
+ * it). It carries messages to and from other nodes, keeps the exposed names in a KV bucket, and
+ * writes dead letters and error events to their streams. The system decides what a message
+ * means (system.ts); the bridge moves bytes and reports what came.
+ *
+ * Sending: everything goes through a bounded outbox, in order. A JetStream publish carries a
+ * `Nats-Msg-Id` (`<node>.<boot>.<seq>`), so a retry after an ambiguous timeout is deduplicated by
+ * the stream; it is retried with the same id, with backoff, until it is acknowledged. While NATS
+ * is unreachable the outbox holds on (health: degraded); when it is full, the caller
+ * dead-letters (`outbox-full`).
+ *
+ * Receiving: this node's stream `<P>_NODE_<node>` (subjects `<P>.node.<node>.<sender>`) with one
+ * durable pull consumer (explicit ack, bounded ack pending). The sender's node is the subject's
+ * last token, never the payload's say-so: a payload that claims another node is `spoofed`.
+ */
+import { randomBytes } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import {
+  credsAuthenticator, headers as natsHeaders, nkeyAuthenticator, tokenAuthenticator, usernamePasswordAuthenticator,
+  type Authenticator, type MsgHdrs, type NatsConnection, type Subscription,
+} from '@nats-io/transport-node';
+import {
+  AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager,
+  type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg,
+} from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { Logger } from 'pino';
+import type { Codec } from '../runtime/codec.js';
+import { names, type BridgeConfig } from './config.js';
+
+/** Message kinds on the wire. */
+export const W_TELL = 0;
+export const W_ASK = 1;
+export const W_REPLY = 2;
+export const W_REPLY_ERROR = 3;
+export const WIRE_VERSION = 1;
+
+/**
+ * A message between nodes. `n`: the sending node (must match the subject). `f`: the sending actor
+ * (thread, id, path) or null. `t`: the target (thread, id), or for a reply (thread, ask corr).
+ * `c`: the asker's correlation id (asks). `ms`: the ask's timeout. `m`: the message.
+ */
+export interface Envelope {
+  v: number;
+  n: string;
+  k: number;
+  f: [number, number, string] | null;
+  t: [number, number];
+  c: number;
+  ms?: number;
+  m: unknown;
+}
+
+/** A message as it came off the wire, and how to settle it with the stream. */
+export interface Incoming {
+  /** The sending node, from the subject. */
+  from: string;
+  env: Envelope | null;
+  /** Why it cannot be used (garbage, version, size, spoofing), with env null or suspect. */
+  bad: string | null;
+  raw: Uint8Array;
+  msgId: string | null;
+  /** JetStream delivery count (1 for the first); 1 for at-most-once. */
+  deliveries: number;
+  /** This is its last delivery: a failure now dead-letters it. Always true for at-most-once. */
+  last: boolean;
+  /** Done with it (processed or dead-lettered): no redelivery. */
+  ack(): void;
+  /** Try again after `delayMs`. */
+  retry(delayMs: number): void;
+}
+
+export interface ExposedName { node: string; thread: number; id: number; path: string }
+
+interface OutboxItem {
+  subject: string;
+  data: Uint8Array;
+  msgId: string | null;
+  headers: MsgHdrs | undefined;
+  /** Core NATS (at-most-once), not JetStream. */
+  core: boolean;
+  attempts: number;
+  done: (ok: boolean, err?: Error) => void;
+}
+
+export interface BridgeHandlers {
+  onMessage(m: Incoming): void;
+  onConnected(connected: boolean): void;
+}
+
+const PUBLISH_WINDOW = 256;
+const PUBLISH_TIMEOUT_MS = 5000;
+const NAMES_TTL_MS = 60_000;
+
+export class Bridge {
+  readonly names: ReturnType<typeof names>;
+  readonly node: string;
+  /** Exposed names of every node, kept current by a KV watch. */
+  readonly registry = new Map<string, ExposedName>();
+  connected = false;
+  /** Set up: streams, consumer and bucket exist. */
+  ready = false;
+  private nc: NatsConnection | null = null;
+  private js: JetStreamClient | null = null;
+  private jsm: JetStreamManager | null = null;
+  private kv: KV | null = null;
+  private readonly outbox: OutboxItem[] = [];
+  private inflight = 0;
+  private paused = false;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly boot = randomBytes(4).toString('hex');
+  private seq = 0;
+  private closing = false;
+  private consumerMessages: ConsumerMessages | null = null;
+  private directSub: Subscription | null = null;
+  private readonly ownNames = new Map<string, ExposedName>();
+  private namesTimer: ReturnType<typeof setInterval> | null = null;
+  private connecting: Promise<void> | null = null;
+  /** Resolves when the first setup is done (or never, if NATS never comes). */
+  readonly whenReady: Promise<void>;
+  private readyResolve!: () => void;
+
+  constructor(readonly config: BridgeConfig, private readonly log: Logger, private readonly codec: Codec, private readonly handlers: BridgeHandlers) {
+    this.node = config.node;
+    this.names = names(config.prefix, config.node);
+    this.whenReady = new Promise((r) => { this.readyResolve = r; });
+  }
+
+  /** Connects and sets up; waits up to connectTimeoutMs, then goes on in the background (degraded). */
+  async start(): Promise<void> {
+    this.connecting = this.connectAndSetUp().catch((err) => {
+      if (!this.closing) this.log.error({ err }, 'NATS bridge: set-up failed');
+    });
+    const timeout = new Promise<void>((r) => setTimeout(r, this.config.connectTimeoutMs).unref());
+    await Promise.race([this.whenReady, timeout]);
+    if (!this.ready) this.log.warn({ servers: this.config.servers }, 'NATS not reachable yet: running degraded; remote messages wait in the outbox');
+  }
+
+  private async connectAndSetUp(): Promise<void> {
+    const c = this.config;
+    this.nc = await connect({
+      servers: c.servers,
+      name: `troupe-${c.node}`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      waitOnFirstConnect: true,
+      pingInterval: 10_000,
+      inboxPrefix: `_INBOX_${c.node}`,
+      authenticator: authenticator(c.auth),
+      ...(c.tls ? { tls: c.tls } : {}),
+    });
+    if (this.closing) { await this.nc.close(); return; }
+    this.watchStatus(this.nc);
+    this.js = jetstream(this.nc, { timeout: PUBLISH_TIMEOUT_MS });
+    this.jsm = await jetstreamManager(this.nc);
+    await this.setUpStreams();
+    this.connected = true;
+    this.ready = true;
+    this.handlers.onConnected(true);
+    this.readyResolve();
+    this.flush();
+    void this.consume();
+    this.directSub = this.nc.subscribe(this.names.directSubjects, {
+      callback: (err, msg) => { if (!err) this.take(msg.subject, msg.data, msg.headers, null); },
+    });
+    await this.watchNames();
+  }
+
+  private async setUpStreams(): Promise<void> {
+    const jsm = this.jsm!;
+    const n = this.names;
+    const c = this.config;
+    await ensureStream(jsm, {
+      name: n.nodeStream, subjects: [n.nodeSubjects], retention: RetentionPolicy.Limits, storage: StorageType.File,
+      max_age: 24 * 3600 * 1e9, duplicate_window: 10 * 60 * 1e9, max_msg_size: c.maxPayloadBytes + 4096, discard: DiscardPolicy.Old,
+    });
+    const consumer = {
+      durable_name: n.consumer, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All,
+      ack_wait: c.ackWaitMs * 1e6, max_deliver: c.maxDeliver, max_ack_pending: 1024,
+    };
+    try {
+      await jsm.consumers.add(n.nodeStream, consumer);
+    } catch (err) {
+      // It exists with other settings (say, ackWaitMs changed): bring it up to date.
+      await jsm.consumers.update(n.nodeStream, n.consumer, { ack_wait: consumer.ack_wait, max_deliver: consumer.max_deliver, max_ack_pending: consumer.max_ack_pending })
+        .catch(() => { throw err; });
+    }
+    await ensureStream(jsm, {
+      name: n.dlqStream, subjects: [n.dlqSubjects], retention: RetentionPolicy.Limits, storage: StorageType.File,
+      max_age: 30 * 24 * 3600 * 1e9, max_msgs: 1_000_000, duplicate_window: 10 * 60 * 1e9, discard: DiscardPolicy.Old,
+    });
+    await ensureStream(jsm, {
+      name: n.errorsStream, subjects: [n.errorsSubjects], retention: RetentionPolicy.Limits, storage: StorageType.File,
+      max_age: 7 * 24 * 3600 * 1e9, max_msgs: 100_000, discard: DiscardPolicy.Old,
+    });
+    const kvm = new Kvm(this.nc!);
+    this.kv = await kvm.create(n.namesBucket, { history: 1, ttl: NAMES_TTL_MS });
+  }
+
+  private watchStatus(nc: NatsConnection): void {
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect') {
+          if (this.connected) this.log.warn('NATS disconnected: remote messages wait in the outbox');
+          this.connected = false;
+          this.handlers.onConnected(false);
+        } else if (s.type === 'reconnect') {
+          this.log.info('NATS reconnected: flushing the outbox');
+          this.connected = this.ready;
+          this.handlers.onConnected(this.connected);
+          this.flush();
+          void this.refreshNames();
+        }
+      }
+    })().catch(() => {});
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Receiving
+
+  private async consume(): Promise<void> {
+    const consumer = await this.js!.consumers.get(this.names.nodeStream, this.names.consumer);
+    const messages = await consumer.consume({ max_messages: 256 });
+    this.consumerMessages = messages;
+    for await (const m of messages) this.take(m.subject, m.data, m.headers, m);
+  }
+
+  /** Checks what came and hands it to the system. Never throws: bad input is reported as bad. */
+  private take(subject: string, data: Uint8Array, hdrs: MsgHdrs | undefined, m: JsMsg | null): void {
+    const from = subject.slice(subject.lastIndexOf('.') + 1);
+    const deliveries = m ? m.info.deliveryCount : 1;
+    const msgId = hdrs?.get('Nats-Msg-Id') || null;
+    let env: Envelope | null = null;
+    let bad: string | null = null;
+    if (data.length > this.config.maxPayloadBytes) bad = 'oversized';
+    else {
+      try {
+        const v = this.codec.decode(data, 0, data.length) as Envelope;
+        if (v === null || typeof v !== 'object' || typeof v.v !== 'number') bad = 'bad-message';
+        else if (v.v !== WIRE_VERSION) bad = 'unsupported-version';
+        else if (!validEnvelope(v)) bad = 'bad-message';
+        else env = v;
+      } catch {
+        bad = 'bad-message';
+      }
+    }
+    if (bad === null && env !== null && (env.n !== from || (msgId !== null && !msgId.startsWith(`${from}.`)))) bad = 'spoofed';
+    const incoming: Incoming = {
+      from, env, bad, raw: data, msgId, deliveries, last: m === null || deliveries >= this.config.maxDeliver,
+      ack: () => { if (m) m.ack(); },
+      retry: (delayMs) => { if (m) m.nak(delayMs); },
+    };
+    try {
+      this.handlers.onMessage(incoming);
+    } catch (err) {
+      this.log.error({ err, subject }, 'NATS bridge: a message could not be handled; acked and dropped');
+      incoming.ack();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sending
+
+  /** Bytes for the wire: the codec's view, copied (publishing is async). */
+  encode(value: unknown): Uint8Array {
+    return this.codec.encode(value).slice();
+  }
+
+  nextMsgId(): string {
+    return `${this.node}.${this.boot}.${++this.seq}`;
+  }
+
+  /** Room in the outbox for one more? */
+  get hasRoom(): boolean {
+    return this.outbox.length < this.config.outboxCapacity;
+  }
+
+  get outboxSize(): number {
+    return this.outbox.length + this.inflight;
+  }
+
+  /**
+   * Queues a publish; `done(true)` once the stream has it (or core NATS took it). The caller
+   * checks `hasRoom` first; a full outbox is its to dead-letter.
+   */
+  publish(subject: string, data: Uint8Array, o: { msgId?: string | null; headers?: MsgHdrs; core?: boolean }, done: (ok: boolean, err?: Error) => void): void {
+    this.outbox.push({ subject, data, msgId: o.msgId ?? null, headers: o.headers, core: o.core ?? false, attempts: 0, done });
+    this.flush();
+  }
+
+  private flush(): void {
+    if (!this.connected || this.paused || this.closing && this.outbox.length === 0) return;
+    while (this.connected && !this.paused && this.inflight < PUBLISH_WINDOW && this.outbox.length > 0) {
+      const item = this.outbox.shift()!;
+      if (item.core) {
+        try {
+          this.nc!.publish(item.subject, item.data, item.headers ? { headers: item.headers } : undefined);
+          item.done(true);
+        } catch (err) {
+          item.done(false, err as Error);
+        }
+        continue;
+      }
+      this.inflight++;
+      this.js!.publish(item.subject, item.data, { msgID: item.msgId ?? undefined, headers: item.headers, timeout: PUBLISH_TIMEOUT_MS }).then(
+        () => { this.inflight--; item.done(true); this.flush(); },
+        (err: Error) => {
+          this.inflight--;
+          // Ambiguous (timeout) or refused: the same msg id again later; the stream drops a duplicate.
+          item.attempts++;
+          this.outbox.unshift(item);
+          if (item.attempts === 1 || item.attempts % 20 === 0) this.log.warn({ err: err.message, subject: item.subject, attempts: item.attempts }, 'NATS publish failed; retrying');
+          this.pauseFor(Math.min(5000, 50 * 2 ** Math.min(item.attempts, 7)));
+        },
+      );
+    }
+  }
+
+  private pauseFor(ms: number): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.retryTimer = setTimeout(() => { this.paused = false; this.retryTimer = null; this.flush(); }, ms);
+  }
+
+  /** Resolves when the outbox is empty (or after timeoutMs). */
+  async drained(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.outboxSize > 0) {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return true;
+  }
+
+  headers(entries: Record<string, string | number | undefined | null>): MsgHdrs {
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(entries)) if (v !== undefined && v !== null) h.set(k, String(v));
+    return h;
+  }
+
+  get manager(): JetStreamManager | null {
+    return this.jsm;
+  }
+
+  get client(): JetStreamClient | null {
+    return this.js;
+  }
+
+  get connection(): NatsConnection | null {
+    return this.nc;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Names across nodes (KV)
+
+  private async watchNames(): Promise<void> {
+    const kv = this.kv!;
+    const watch = await kv.watch({ key: '>' });
+    void (async () => {
+      for await (const e of watch) {
+        if (e.operation === 'PUT') {
+          try { this.registry.set(e.key, JSON.parse(new TextDecoder().decode(e.value)) as ExposedName); } catch { /* not ours */ }
+        } else {
+          this.registry.delete(e.key);
+        }
+      }
+    })().catch(() => {});
+    await this.refreshNames();
+    this.namesTimer = setInterval(() => void this.refreshNames(), NAMES_TTL_MS / 3);
+    this.namesTimer.unref();
+  }
+
+  /** Registers an exposed actor's name (and keeps it alive until `unexpose` or the node stops). */
+  expose(name: string, entry: ExposedName): void {
+    this.ownNames.set(name, entry);
+    this.registry.set(name, entry);
+    void this.kv?.put(name, JSON.stringify(entry)).catch((err) => this.log.warn({ err, name }, 'NATS: could not register a name'));
+  }
+
+  unexpose(name: string): void {
+    if (!this.ownNames.delete(name)) return;
+    this.registry.delete(name);
+    void this.kv?.delete(name).catch(() => {});
+  }
+
+  private async refreshNames(): Promise<void> {
+    if (!this.kv || !this.connected) return;
+    for (const [name, entry] of this.ownNames) await this.kv.put(name, JSON.stringify(entry)).catch(() => {});
+  }
+
+  /** Waits (bounded) for a name to appear in the registry. */
+  async waitForName(name: string, timeoutMs: number): Promise<ExposedName | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const e = this.registry.get(name);
+      if (e) return e;
+      if (this.kv && this.connected) {
+        const got = await this.kv.get(name).catch(() => null);
+        if (got && got.operation === 'PUT') {
+          try {
+            const entry = JSON.parse(new TextDecoder().decode(got.value)) as ExposedName;
+            this.registry.set(name, entry);
+            return entry;
+          } catch { /* not ours */ }
+        }
+      }
+      if (Date.now() > deadline) return undefined;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  /** Flushes the outbox (bounded), removes this node's names, and closes the connection. */
+  async close(timeoutMs: number): Promise<void> {
+    await this.drained(timeoutMs);
+    this.closing = true;
+    if (this.namesTimer) clearInterval(this.namesTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.kv && this.connected) {
+      await Promise.race([
+        Promise.all([...this.ownNames.keys()].map((n) => this.kv!.delete(n).catch(() => {}))),
+        new Promise((r) => setTimeout(r, 1000).unref()),
+      ]);
+    }
+    this.consumerMessages?.stop();
+    this.directSub?.unsubscribe();
+    for (const item of this.outbox.splice(0)) item.done(false, new Error('the bridge closed'));
+    if (this.nc) await Promise.race([this.nc.close(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => {});
+    await this.connecting;
+  }
+}
+
+function validEnvelope(v: Envelope): boolean {
+  return typeof v.n === 'string' && typeof v.k === 'number' && v.k >= W_TELL && v.k <= W_REPLY_ERROR &&
+    Array.isArray(v.t) && v.t.length === 2 && Number.isInteger(v.t[0]) && Number.isInteger(v.t[1]) &&
+    (v.f === null || (Array.isArray(v.f) && v.f.length === 3 && Number.isInteger(v.f[0]) && Number.isInteger(v.f[1]))) &&
+    Number.isInteger(v.c);
+}
+
+function authenticator(a: BridgeConfig['auth']): Authenticator | undefined {
+  if (a.creds !== undefined) return credsAuthenticator(new TextEncoder().encode(a.creds));
+  if (a.nkey !== undefined) return nkeyAuthenticator(new TextEncoder().encode(a.nkey));
+  if (a.token !== undefined) return tokenAuthenticator(a.token);
+  if (a.user !== undefined) return usernamePasswordAuthenticator(a.user, a.pass);
+  return undefined;
+}
+
+/** Creates a stream, or leaves it as it is if it exists already. */
+async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0]): Promise<void> {
+  try {
+    await jsm.streams.info(config.name!);
+  } catch {
+    await jsm.streams.add(config);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * NATS configuration: `createActorSystem({ nats: { servers, ... } })`, or TROUPE_NATS_URL in the
+ * environment. Without either, the system stays local and nothing tries to connect.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { TroupeError, invalidArgument } from '../actors/errors.js';
+
+export interface NatsOptions {
+  /** One URL or several, e.g. 'nats://127.0.0.1:4222'. */
+  servers: string | string[];
+  user?: string;
+  pass?: string;
+  token?: string;
+  /** An nkey seed (the 'SU...' string). */
+  nkey?: string;
+  /** A .creds file: its path or its contents. */
+  creds?: string;
+  /** TLS options as @nats-io/transport-node takes them (`{ caFile, certFile, keyFile }`), or true. */
+  tls?: Record<string, unknown> | true;
+  /** Prefix of every subject, stream and bucket troupe makes. Default 'troupe'. */
+  prefix?: string;
+  /** Deliveries of a message from another node before it is dead-lettered. Default 5. */
+  maxDeliver?: number;
+  /** How long a delivered message may go unacknowledged before JetStream redelivers it. Default 30 000 ms. */
+  ackWaitMs?: number;
+  /** Redelivery delay after a failed attempt: `retryMs * 2^(attempt-1)`, capped at 30 s. Default 1 000 ms. */
+  retryMs?: number;
+  /** Remote messages kept while NATS is unreachable; beyond it they are dead-lettered `outbox-full`. Default 10 000. */
+  outboxCapacity?: number;
+  /** Largest message payload accepted from the wire (bytes). Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** How long start-up waits for a first connection before it goes on, degraded. Default 5 000 ms. */
+  connectTimeoutMs?: number;
+}
+
+export interface BridgeConfig {
+  servers: string[];
+  auth: { user?: string; pass?: string; token?: string; nkey?: string; creds?: string };
+  tls: Record<string, unknown> | undefined;
+  prefix: string;
+  node: string;
+  maxDeliver: number;
+  ackWaitMs: number;
+  retryMs: number;
+  outboxCapacity: number;
+  maxPayloadBytes: number;
+  connectTimeoutMs: number;
+}
+
+/** Subject tokens and stream names: letters, digits, '-' and '_' only. */
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+export function sanitizeToken(s: string): string {
+  const t = s.replace(/[^A-Za-z0-9_-]/g, '_');
+  return t === '' ? '_' : t;
+}
+
+/** The node id: `node` option, TROUPE_NODE, or `<host>-<pid>`. */
+export function nodeId(option: string | undefined, env: NodeJS.ProcessEnv): string {
+  const raw = option ?? env.TROUPE_NODE ?? `${hostname()}-${process.pid}`;
+  if (typeof raw !== 'string' || raw === '') throw invalidArgument('node', 'a non-empty string', raw);
+  if (option !== undefined && !TOKEN.test(option)) throw invalidArgument('node', 'letters, digits, "-" and "_" only', option);
+  return sanitizeToken(raw);
+}
+
+function positiveInt(name: string, v: unknown, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw invalidArgument(`nats.${name}`, 'a positive integer', v);
+  return v;
+}
+
+/** Resolves the bridge's configuration, or null when the system is to stay local. */
+export function bridgeConfig(nats: NatsOptions | undefined, node: string | undefined, env: NodeJS.ProcessEnv = process.env): BridgeConfig | null {
+  let o = nats;
+  if (o === undefined) {
+    const url = env.TROUPE_NATS_URL;
+    if (url === undefined || url === '') return null;
+    o = { servers: url.split(',').map((s) => s.trim()).filter(Boolean) };
+  }
+  if (o === null || typeof o !== 'object') throw invalidArgument('nats', 'an object: { servers, ... }', o);
+  const servers = typeof o.servers === 'string' ? [o.servers] : o.servers;
+  if (!Array.isArray(servers) || servers.length === 0 || servers.some((s) => typeof s !== 'string' || s === '')) {
+    throw invalidArgument('nats.servers', "a URL or a list of URLs, e.g. 'nats://127.0.0.1:4222'", o.servers);
+  }
+  const prefix = o.prefix ?? 'troupe';
+  if (typeof prefix !== 'string' || !TOKEN.test(prefix)) throw invalidArgument('nats.prefix', 'letters, digits, "-" and "_" only', prefix);
+  const maxDeliver = positiveInt('maxDeliver', o.maxDeliver, 5);
+  if (maxDeliver < 2) throw invalidArgument('nats.maxDeliver', 'an integer >= 2 (one delivery, then at least one retry)', maxDeliver);
+  let creds = o.creds;
+  if (creds !== undefined) {
+    if (typeof creds !== 'string') throw invalidArgument('nats.creds', 'a .creds file path or its contents', creds);
+    if (!creds.includes('BEGIN NATS USER JWT')) {
+      try { creds = readFileSync(creds, 'utf8'); } catch (err) {
+        throw new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `nats.creds: cannot read ${creds}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  }
+  if ((o.user === undefined) !== (o.pass === undefined)) throw invalidArgument('nats.user/pass', 'both or neither', { user: o.user });
+  return {
+    servers,
+    auth: { user: o.user, pass: o.pass, token: o.token, nkey: o.nkey, creds },
+    tls: o.tls === true ? {} : o.tls,
+    prefix,
+    node: nodeId(node, env),
+    maxDeliver,
+    ackWaitMs: positiveInt('ackWaitMs', o.ackWaitMs, 30_000),
+    retryMs: positiveInt('retryMs', o.retryMs, 1000),
+    outboxCapacity: positiveInt('outboxCapacity', o.outboxCapacity, 10_000),
+    maxPayloadBytes: positiveInt('maxPayloadBytes', o.maxPayloadBytes, 1 << 20),
+    connectTimeoutMs: positiveInt('connectTimeoutMs', o.connectTimeoutMs, 5000),
+  };
+}
+
+/** Names of everything the bridge makes, from the prefix. */
+export function names(prefix: string, node: string) {
+  const P = prefix;
+  return {
+    /** This node's inbound stream and the subjects other nodes publish to (`.<sender>` last). */
+    nodeStream: `${P}_NODE_${node}`,
+    nodeSubjects: `${P}.node.${node}.>`,
+    toNode: (target: string, from: string) => `${P}.node.${target}.${from}`,
+    /** At-most-once messages: core NATS, no stream. */
+    direct: (target: string, from: string) => `${P}.direct.${target}.${from}`,
+    directSubjects: `${P}.direct.${node}.*`,
+    consumer: 'bridge',
+    dlqStream: `${P}_DLQ`,
+    dlqSubjects: `${P}.dlq.>`,
+    dlq: (reason: string, from: string) => `${P}.dlq.${sanitizeToken(reason)}.${from}`,
+    errorsStream: `${P}_ERRORS`,
+    errorsSubjects: `${P}.errors.>`,
+    errors: (severity: string, category: string) => `${P}.errors.${sanitizeToken(severity)}.${sanitizeToken(category)}`,
+    namesBucket: `${P}_names`,
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The dead-letter stream `<P>_DLQ`: every dead letter of every node, subject
+ * `<P>.dlq.<reason>.<node>`, the original message as the payload (encoded as messages are) and
+ * what happened in headers: reason, target, sender, node, error category/severity/message/code,
+ * retries, deliveries, first and last time. Used by the system (`system.deadLetters.stored /
+ * replay / purge`) and by the CLI (`troupe dlq list | replay | purge`).
+ */
+import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
+import type { DeadLetterFilter } from '../runtime/dead-letters.js';
+
+export interface StoredDeadLetter {
+  /** Its sequence number in the stream. */
+  seq: number;
+  reason: string;
+  target: string;
+  sender: string | null;
+  /** The node that dead-lettered it. */
+  node: string;
+  /** The original message (undefined if it could not be decoded: see `raw`). */
+  message: unknown;
+  raw: Uint8Array;
+  error?: { message: string; code?: string; category?: string; severity?: string };
+  retries?: number;
+  deliveries?: number;
+  firstTime: number;
+  lastTime: number;
+}
+
+export const H = {
+  reason: 'Troupe-Reason',
+  target: 'Troupe-Target',
+  sender: 'Troupe-Sender',
+  node: 'Troupe-Node',
+  errorMessage: 'Troupe-Error-Message',
+  errorCode: 'Troupe-Error-Code',
+  category: 'Troupe-Error-Category',
+  severity: 'Troupe-Error-Severity',
+  retries: 'Troupe-Retries',
+  deliveries: 'Troupe-Deliveries',
+  firstTime: 'Troupe-First-Time',
+  lastTime: 'Troupe-Last-Time',
+} as const;
+
+export class DeadLetterStream {
+  constructor(
+    private readonly jsm: JetStreamManager,
+    readonly stream: string,
+    private readonly decode: (bytes: Uint8Array) => unknown,
+  ) {}
+
+  /** Stored dead letters that match, oldest first; `limit` (default 100) keeps the newest. */
+  async list(filter: DeadLetterFilter = {}): Promise<StoredDeadLetter[]> {
+    const limit = filter.limit ?? 100;
+    const out: StoredDeadLetter[] = [];
+    for await (const d of this.scan(filter)) {
+      out.push(d);
+      if (out.length >= limit) break;
+    }
+    return out.reverse();
+  }
+
+  /** Deletes the stored dead letters that match (all of them with no filter); returns how many. */
+  async purge(filter: DeadLetterFilter = {}): Promise<number> {
+    if (filter.reason === undefined && filter.target === undefined && filter.since === undefined && filter.limit === undefined) {
+      const r = await this.jsm.streams.purge(this.stream);
+      return r.purged;
+    }
+    let n = 0;
+    for await (const d of this.scan(filter)) {
+      if (filter.limit !== undefined && n >= filter.limit) break;
+      if (await this.jsm.streams.deleteMessage(this.stream, d.seq, false).catch(() => false)) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Sends each matching dead letter back to its target with `send` (oldest first), and deletes
+   * it from the stream once sent: a second replay does not send it again.
+   */
+  async replay(filter: DeadLetterFilter, send: (d: StoredDeadLetter) => Promise<boolean>): Promise<{ replayed: number; skipped: number }> {
+    const todo = await this.list({ ...filter, limit: filter.limit ?? 10_000 });
+    let replayed = 0;
+    let skipped = 0;
+    for (const d of todo) {
+      if (await send(d)) {
+        replayed++;
+        await this.jsm.streams.deleteMessage(this.stream, d.seq, false).catch(() => false);
+      } else {
+        skipped++;
+      }
+    }
+    return { replayed, skipped };
+  }
+
+  /** Newest first. */
+  private async *scan(filter: DeadLetterFilter): AsyncGenerator<StoredDeadLetter> {
+    const info = await this.jsm.streams.info(this.stream);
+    for (let seq = info.state.last_seq; seq >= info.state.first_seq && seq > 0; seq--) {
+      const m = await this.jsm.streams.getMessage(this.stream, { seq }).catch(() => null);
+      if (m === null) continue; // deleted
+      const d = this.read(m);
+      if (filter.since !== undefined && d.lastTime < filter.since) break;
+      if (filter.reason !== undefined && d.reason !== filter.reason) continue;
+      if (filter.target !== undefined && d.target !== filter.target) continue;
+      yield d;
+    }
+  }
+
+  private read(m: StoredMsg): StoredDeadLetter {
+    const h = (k: string) => m.header?.get(k) || undefined;
+    let message: unknown;
+    try { message = this.decode(m.data); } catch { message = undefined; }
+    const num = (k: string) => { const v = h(k); return v === undefined ? undefined : Number(v); };
+    const errorMessage = h(H.errorMessage);
+    const d: StoredDeadLetter = {
+      seq: m.seq, reason: h(H.reason) ?? '?', target: h(H.target) ?? '?', sender: h(H.sender) ?? null, node: h(H.node) ?? '?',
+      message, raw: m.data, firstTime: num(H.firstTime) ?? m.time.getTime(), lastTime: num(H.lastTime) ?? m.time.getTime(),
+    };
+    if (errorMessage !== undefined) {
+      d.error = { message: errorMessage };
+      if (h(H.errorCode)) d.error.code = h(H.errorCode);
+      if (h(H.category)) d.error.category = h(H.category);
+      if (h(H.severity)) d.error.severity = h(H.severity);
+    }
+    const retries = num(H.retries);
+    if (retries !== undefined) d.retries = retries;
+    const deliveries = num(H.deliveries);
+    if (deliveries !== undefined) d.deliveries = deliveries;
+    return d;
+  }
+}

@@ -1,0 +1,403 @@
+/**
+ * Messages between nodes, on main: what a remote ref's tell/ask becomes on the wire, and what a
+ * message from the wire becomes here. The bridge (bridge.ts) moves the bytes.
+ *
+ * Counting, per node. Sending: a remote message counts as sent by the thread that sent it,
+ * queued while it waits in the outbox, processed once its node's stream has stored it (or
+ * dead-lettered: `outbox-full`). Receiving: a message from the wire counts as sent by main here,
+ * then ends like any local message (processed, dead-lettered, or handed back for redelivery:
+ * `returned`). So on every node: sent = processed + deadLettered + queued + returned.
+ *
+ * At-least-once: a tell from the wire reaches its actor with a receipt. The stream message is
+ * acked when the handler is done (or the message was dead-lettered here), nak'd with a backoff
+ * delay when it failed or could not be taken now, and on its last delivery a failure
+ * dead-letters it. Ids of messages done with are kept (bounded): a redelivery of one of them
+ * (say, after an ack was lost with the server) is acked and dropped, so its handler does not run
+ * twice. An ask is acked when its reply has been sent.
+ *
+ * Senders on other nodes appear to actors as refs to small proxies on main (`@0.<id>`): a tell or
+ * ask to one goes back over the wire.
+ */
+import type { Logger } from 'pino';
+import { ActorRef, type RefTransport } from '../actors/ref.js';
+import { TroupeError, toWireError, type WireError } from '../actors/errors.js';
+import type { AskTable } from '../runtime/ask-table.js';
+import type { DeadLetter, DeadLetters } from '../runtime/dead-letters.js';
+import type { MeshNode } from '../runtime/mesh.js';
+import {
+  ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_TELL, K_TELL_LAST, K_TELL_RECEIPT, MAIN_THREAD, R_DEAD_LETTERED, R_PROCESSED,
+  S_DEAD_LETTERED, S_PROCESSED, S_QUEUED, S_SENT, type DeadLetterWire, type RemoteSend,
+} from '../runtime/wire.js';
+import { Bridge, WIRE_VERSION, W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, type Envelope, type ExposedName, type Incoming } from './bridge.js';
+import type { BridgeConfig } from './config.js';
+import { DeadLetterStream, H, type StoredDeadLetter } from './dlq.js';
+import type { ErrorEvents } from './error-events.js';
+
+/** What the bridge needs from the system on main. */
+export interface NodeInternals {
+  readonly log: Logger;
+  readonly mainStats: Float64Array;
+  readonly mesh: MeshNode;
+  readonly asks: AskTable;
+  readonly deadLetters: DeadLetters;
+  readonly errors: ErrorEvents;
+  readonly transport: RefTransport;
+  /** Whether the actor (thread, id) may be reached from other nodes. */
+  isExposed(thread: number, id: number): boolean;
+  hostExists(thread: number): boolean;
+  /** A local actor by top-level name, for replays. */
+  localByName(name: string): ActorRef | undefined;
+  /** Whether NATS is up (for health). */
+  onConnected(connected: boolean): void;
+}
+
+const PROCESSED_WINDOW = 100_000;
+const MAX_PROXIES = 100_000;
+
+export class Remote {
+  readonly bridge: Bridge;
+  readonly node: string;
+  private readonly receipts = new Map<number, Incoming>();
+  private nextReceipt = 1;
+  /** Ids of messages done with, oldest first (bounded). */
+  private readonly processed = new Set<string>();
+  /** Ids of messages being handled now (a redelivery of one waits). */
+  private readonly inProgress = new Set<string>();
+  private readonly proxies = new Map<number, ActorRef>();
+  private readonly proxyIds = new Map<string, number>();
+  private nextProxy = 1;
+  private readonly dlq: DeadLetterStream | null = null;
+  private offDeadLetters: (() => void) | null = null;
+
+  constructor(private readonly config: BridgeConfig, private readonly sys: NodeInternals) {
+    this.node = config.node;
+    this.bridge = new Bridge(config, sys.log, sys.mesh.codec, {
+      onMessage: (m) => this.onMessage(m),
+      onConnected: (c) => sys.onConnected(c),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.offDeadLetters = this.sys.deadLetters.subscribe((d) => this.storeDeadLetter(d));
+    this.sys.errors.bridge = this.bridge;
+    this.sys.deadLetters.store = {
+      list: (f) => this.stream().then((s) => s.list(f)),
+      purge: (f) => this.stream().then((s) => s.purge(f)),
+      replay: (f) => this.stream().then((s) => s.replay(f, (d) => this.replayOne(d))),
+    };
+    await this.bridge.start();
+  }
+
+  private async stream(): Promise<DeadLetterStream> {
+    await this.bridge.whenReady;
+    return this.dlq ?? new DeadLetterStream(this.bridge.manager!, this.bridge.names.dlqStream, (b) => this.sys.mesh.codec.decode(b, 0, b.length));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sending
+
+  /**
+   * Sends `msg` to an actor on another node. From main, errors (unencodable, too large, no room)
+   * throw before anything is counted; from a host (`fromHost`), they dead-letter it instead.
+   */
+  send(to: { node: string; thread: number; id: number; path: string }, msg: unknown, fromThread: number, fromId: number, corr: number,
+    timeoutMs: number | undefined, atMostOnce: boolean, fromHost: boolean): void {
+    const stats = this.sys.mainStats;
+    const env: Envelope = {
+      v: WIRE_VERSION, n: this.node, k: corr !== 0 ? W_ASK : W_TELL,
+      f: fromId !== 0 ? [fromThread, fromId, `@${fromThread}.${fromId}`] : null, t: [to.thread, to.id], c: corr, m: msg,
+    };
+    if (timeoutMs !== undefined) env.ms = timeoutMs;
+    let data: Uint8Array;
+    let problem: TroupeError | null = null;
+    try {
+      data = this.bridge.encode(env);
+      if (data.length > this.config.maxPayloadBytes) {
+        problem = new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `message of ${data.length} bytes is over nats.maxPayloadBytes (${this.config.maxPayloadBytes}) for a remote actor`);
+      } else if (!this.bridge.hasRoom) {
+        problem = new TroupeError('ERR_TROUPE_NODE_UNREACHABLE', `the outbox to other nodes is full (${this.config.outboxCapacity}); NATS is unreachable`);
+      }
+    } catch (err) {
+      if (!fromHost) throw err;
+      problem = err as TroupeError;
+      data = new Uint8Array(0);
+    }
+    if (problem !== null) {
+      if (!fromHost) throw problem;
+      stats[S_DEAD_LETTERED]!++;
+      this.sys.deadLetters.add({ reason: problem.code === 'ERR_TROUPE_NODE_UNREACHABLE' ? 'outbox-full' : 'unencodable', target: `${to.node}:${to.path}`,
+        sender: env.f ? env.f[2] : null, message: msg, error: toWireError(problem), time: Date.now() });
+      if (corr !== 0) this.replyLocal(fromThread, corr, K_REPLY_ERROR, toWireError(problem));
+      return;
+    }
+    this.enqueue(to.node, data!, atMostOnce, `${to.node}:${to.path}`, msg);
+  }
+
+  /** Into the outbox: queued until its node's stream has it. */
+  private enqueue(node: string, data: Uint8Array, atMostOnce: boolean, target: string, msg: unknown): void {
+    const stats = this.sys.mainStats;
+    stats[S_QUEUED]!++;
+    const subject = atMostOnce ? this.bridge.names.direct(node, this.node) : this.bridge.names.toNode(node, this.node);
+    this.bridge.publish(subject, data, { msgId: atMostOnce ? null : this.bridge.nextMsgId(), core: atMostOnce }, (ok, err) => {
+      stats[S_QUEUED]!--;
+      if (ok) { stats[S_PROCESSED]!++; return; }
+      stats[S_DEAD_LETTERED]!++;
+      this.sys.deadLetters.add({ reason: 'node-unreachable', target, sender: null, message: msg,
+        error: toWireError(err ?? new Error('not sent')), time: Date.now() });
+    });
+  }
+
+  /** A message a host sent toward another node (K_REMOTE). */
+  fromHost(fromThread: number, fromId: number, corr: number, s: RemoteSend): void {
+    this.send(s, s.msg, fromThread, fromId, corr, s.timeoutMs, s.atMostOnce === true, true);
+  }
+
+  /** Mail to a proxy on main (`@0.<id>`): it goes on to the remote actor the proxy stands for. */
+  toProxy(proxy: number, fromThread: number, fromId: number, corr: number, msg: unknown): boolean {
+    const ref = this.proxies.get(proxy);
+    if (ref === undefined) return false;
+    this.send({ node: ref.node!, thread: ref.thread, id: ref.id, path: ref.path }, msg, fromThread, fromId, corr, undefined, false, true);
+    return true;
+  }
+
+  private proxyFor(node: string, f: [number, number, string]): number {
+    const key = `${node}|${f[0]}|${f[1]}`;
+    let id = this.proxyIds.get(key);
+    if (id === undefined) {
+      id = this.nextProxy++;
+      this.proxyIds.set(key, id);
+      this.proxies.set(id, new ActorRef(f[2], f[0], f[1], this.sys.transport, node));
+      if (this.proxies.size > MAX_PROXIES) {
+        const [oldest] = this.proxies.keys();
+        const old = this.proxies.get(oldest!)!;
+        this.proxies.delete(oldest!);
+        this.proxyIds.delete(`${old.node}|${old.thread}|${old.id}`);
+      }
+    }
+    return id;
+  }
+
+  /** A reply for an ask that came from `node`. */
+  private sendReply(node: string, thread: number, corr: number, kind: number, value: unknown): void {
+    const stats = this.sys.mainStats;
+    let data: Uint8Array;
+    const env: Envelope = { v: WIRE_VERSION, n: this.node, k: kind, f: null, t: [thread, corr], c: 0, m: value };
+    try {
+      data = this.bridge.encode(env);
+    } catch (err) {
+      env.k = W_REPLY_ERROR;
+      env.m = toWireError(err);
+      data = this.bridge.encode(env);
+    }
+    stats[S_SENT]!++;
+    if (!this.bridge.hasRoom) {
+      stats[S_DEAD_LETTERED]!++;
+      this.sys.deadLetters.add({ reason: 'outbox-full', target: `${node}:ask #${corr}`, sender: null, message: value, time: Date.now() });
+      return;
+    }
+    this.enqueue(node, data, false, `${node}:ask #${corr}`, value);
+  }
+
+  /** Settles ask `corr` of local thread `thread` (main's table, or a host's over the ring). */
+  private replyLocal(thread: number, corr: number, kind: number, value: unknown): void {
+    const stats = this.sys.mainStats;
+    stats[S_SENT]!++;
+    if (thread === MAIN_THREAD) {
+      this.sys.asks.settle(corr, kind, value);
+      return;
+    }
+    if (!this.sys.hostExists(thread)) {
+      stats[S_DEAD_LETTERED]!++;
+      this.sys.deadLetters.add({ reason: 'no-such-actor', target: `@${thread}.ask #${corr}`, sender: null, message: value, time: Date.now() });
+      return;
+    }
+    this.sys.mesh.send(thread, ASK_TABLE, 0, corr, kind, value);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Receiving
+
+  private onMessage(m: Incoming): void {
+    const stats = this.sys.mainStats;
+    if (m.msgId !== null) {
+      if (this.processed.has(m.msgId)) { m.ack(); return; } // done with it already: a redelivery
+      if (this.inProgress.has(m.msgId)) return; // still being handled: its first delivery acks it
+    }
+    const env = m.env;
+    if (m.bad !== null || env === null) {
+      this.wireDeadLetter(m, m.bad ?? 'bad-message', `node ${this.node}`, null);
+      return;
+    }
+    const sender = env.f ? `${m.from}:${env.f[2]}` : `node ${m.from}`;
+    if (env.k === W_REPLY || env.k === W_REPLY_ERROR) {
+      this.replyLocal(env.t[0], env.t[1], env.k === W_REPLY ? K_REPLY : K_REPLY_ERROR, env.m);
+      this.done(m);
+      return;
+    }
+    const [thread, id] = env.t;
+    const target = `@${thread}.${id}`;
+    if (m.from !== this.node && !this.sys.isExposed(thread, id)) {
+      this.wireDeadLetter(m, 'not-exposed', target, sender, new TroupeError('ERR_TROUPE_NOT_EXPOSED', `${target} on node ${this.node} is not exposed to other nodes`));
+      return;
+    }
+    if (!this.sys.hostExists(thread)) {
+      this.wireDeadLetter(m, 'no-such-actor', target, sender, new TroupeError('ERR_TROUPE_ACTOR_NOT_FOUND', `no live actor ${target} on node ${this.node}`));
+      return;
+    }
+    const proxy = env.f ? this.proxyFor(m.from, env.f) : 0;
+    stats[S_SENT]!++;
+    if (env.k === W_ASK) {
+      const replyThread = env.f ? env.f[0] : MAIN_THREAD;
+      const { corr, promise } = this.sys.asks.open(target, { timeoutMs: env.ms ?? 30_000 });
+      if (m.msgId !== null) this.inProgress.add(m.msgId);
+      this.sys.mesh.send(thread, id, proxy, corr, K_ASK, env.m);
+      // The asker's own timeout decides; a reply that comes too late there is dead-lettered there.
+      promise.then(
+        (v) => this.sendReply(m.from, replyThread, env.c, W_REPLY, v),
+        (e) => this.sendReply(m.from, replyThread, env.c, W_REPLY_ERROR, toWireError(e)),
+      ).finally(() => this.done(m));
+      return;
+    }
+    if (m.msgId === null) {
+      // At-most-once: no receipt, nothing to ack.
+      this.sys.mesh.send(thread, id, proxy, 0, K_TELL, env.m);
+      return;
+    }
+    const receipt = this.nextReceipt++;
+    this.receipts.set(receipt, m);
+    this.inProgress.add(m.msgId);
+    this.sys.mesh.send(thread, id, proxy, receipt, m.last ? K_TELL_LAST : K_TELL_RECEIPT, env.m);
+  }
+
+  /** A host says how a receipted tell ended (K_RECEIPT). */
+  onReceipt(receipt: number, outcome: number, error: WireError | null): void {
+    const m = this.receipts.get(receipt);
+    if (m === undefined) return;
+    this.receipts.delete(receipt);
+    if (outcome === R_PROCESSED || outcome === R_DEAD_LETTERED) {
+      this.done(m);
+      return;
+    }
+    if (m.msgId !== null) this.inProgress.delete(m.msgId);
+    const delay = Math.min(30_000, this.config.retryMs * 2 ** (m.deliveries - 1));
+    this.sys.log.debug({ msgId: m.msgId, deliveries: m.deliveries, delay, err: error?.message }, 'remote message failed; redelivery after backoff');
+    m.retry(delay);
+  }
+
+  /** Done with a message from the wire: remember its id, ack it. */
+  private done(m: Incoming): void {
+    if (m.msgId !== null) {
+      this.inProgress.delete(m.msgId);
+      this.processed.add(m.msgId);
+      if (this.processed.size > PROCESSED_WINDOW) {
+        const [oldest] = this.processed;
+        this.processed.delete(oldest!);
+      }
+    }
+    m.ack();
+  }
+
+  /** A message from the wire that goes no further: counted (sent and dead-lettered here), acked; an ask is answered. */
+  private wireDeadLetter(m: Incoming, reason: string, target: string, sender: string | null, error?: TroupeError): void {
+    const stats = this.sys.mainStats;
+    stats[S_SENT]!++;
+    stats[S_DEAD_LETTERED]!++;
+    const message = m.env ? m.env.m : `[${m.raw.length} bytes from node ${m.from}]`;
+    const entry: DeadLetterWire = { reason, target, sender: sender ?? `node ${m.from}`, message, time: Date.now() };
+    if (error) entry.error = toWireError(error);
+    this.sys.deadLetters.add(entry);
+    // Answer an honest asker (not a spoofer or garbage: those get nothing back).
+    if (m.bad === null && m.env !== null && m.env.k === W_ASK && error) {
+      this.sendReply(m.from, m.env.f ? m.env.f[0] : MAIN_THREAD, m.env.c, W_REPLY_ERROR, toWireError(error));
+    }
+    this.done(m);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Names
+
+  lookup(name: string): ActorRef | undefined {
+    const e = this.bridge.registry.get(name);
+    return e === undefined || e.node === this.node ? undefined : this.refOf(e);
+  }
+
+  async resolve(name: string, timeoutMs: number): Promise<ActorRef | undefined> {
+    const e = await this.bridge.waitForName(name, timeoutMs);
+    return e === undefined || e.node === this.node ? undefined : this.refOf(e);
+  }
+
+  private refOf(e: ExposedName): ActorRef {
+    return new ActorRef(e.path, e.thread, e.id, this.sys.transport, e.node);
+  }
+
+  expose(name: string, ref: ActorRef): void {
+    this.bridge.expose(name, { node: this.node, thread: ref.thread, id: ref.id, path: ref.path });
+  }
+
+  unexpose(name: string): void {
+    this.bridge.unexpose(name);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Dead letters
+
+  private storeDeadLetter(d: DeadLetter): void {
+    const b = this.bridge;
+    if (!b.hasRoom) {
+      this.sys.log.error({ reason: d.reason, target: d.target }, 'DLQ: outbox full; this dead letter is only in the local store');
+      return;
+    }
+    let data: Uint8Array;
+    try { data = b.encode(d.message); } catch { data = b.encode(`[unencodable ${typeof d.message}]`); }
+    const e = d.error as (Error & { code?: string; category?: string; severity?: string }) | undefined;
+    const headers = b.headers({
+      [H.reason]: d.reason, [H.target]: d.target, [H.sender]: d.sender, [H.node]: this.node,
+      [H.errorMessage]: e?.message, [H.errorCode]: e?.code, [H.category]: d.category ?? e?.category, [H.severity]: d.severity ?? e?.severity,
+      [H.retries]: d.retries, [H.firstTime]: d.time, [H.lastTime]: d.time,
+    });
+    b.publish(b.names.dlq(d.reason, this.node), data, { msgId: b.nextMsgId(), headers }, (ok) => {
+      if (!ok) this.sys.log.error({ reason: d.reason, target: d.target }, 'DLQ: could not store a dead letter');
+    });
+  }
+
+  /** Sends a stored dead letter back to its target: `@t.i` on its node, or `/user/<name>` by name. */
+  private async replayOne(d: StoredDeadLetter): Promise<boolean> {
+    if (d.message === undefined) return false;
+    let to: { node: string; thread: number; id: number; path: string } | undefined;
+    const addr = /^@(\d+)\.(\d+)$/.exec(d.target);
+    const named = /^\/user\/([^/]+)$/.exec(d.target);
+    if (addr) {
+      to = { node: d.node, thread: Number(addr[1]), id: Number(addr[2]), path: d.target };
+    } else if (named) {
+      const local = this.sys.localByName(named[1]!);
+      if (local) to = { node: this.node, thread: local.thread, id: local.id, path: local.path };
+      else {
+        const e = await this.bridge.waitForName(named[1]!, 1000);
+        if (e) to = { node: e.node, thread: e.thread, id: e.id, path: e.path };
+      }
+    }
+    if (to === undefined) return false;
+    const env: Envelope = { v: WIRE_VERSION, n: this.node, k: W_TELL, f: null, t: [to.thread, to.id], c: 0, m: d.message };
+    const data = this.bridge.encode(env);
+    const subject = this.bridge.names.toNode(to.node, this.node);
+    // One replay per stored dead letter: its id dedupes a second replay within the window.
+    await new Promise<void>((resolve, reject) => this.bridge.publish(subject, data, { msgId: `${this.node}.replay.${d.seq}` },
+      (ok, err) => (ok ? resolve() : reject(err))));
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  get connected(): boolean {
+    return this.bridge.connected;
+  }
+
+  get outboxSize(): number {
+    return this.bridge.outboxSize;
+  }
+
+  async close(timeoutMs: number): Promise<void> {
+    this.offDeadLetters?.();
+    await this.bridge.close(timeoutMs);
+  }
+}

@@ -1,0 +1,104 @@
+// A real nats-server for one test file: a free loopback port, a temp store dir, stopped by PID.
+// With CI=true a missing nats-server fails the tests; locally they are skipped with one loud line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CANDIDATES = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
+
+export function natsServerBinary(): string | null {
+  for (const c of CANDIDATES) if (existsSync(c)) return c;
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir && existsSync(join(dir, 'nats-server'))) return join(dir, 'nats-server');
+  }
+  return null;
+}
+
+/** Whether NATS tests can run here; throws under CI=true when they cannot. */
+export function natsAvailable(): boolean {
+  if (natsServerBinary() !== null) return true;
+  if (process.env.CI === 'true') throw new Error('nats-server is not installed, and CI=true requires the NATS tests: apt-get install nats-server');
+  console.warn('\n*** SKIPPING NATS TESTS: nats-server is not installed. Install it with: sudo apt-get install nats-server ***\n');
+  return false;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tcpConnect({ host: '127.0.0.1', port });
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export class NatsServer {
+  private proc: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+
+  private constructor(readonly port: number, readonly storeDir: string, private readonly bin: string) {}
+
+  static async start(): Promise<NatsServer> {
+    const bin = natsServerBinary();
+    if (bin === null) throw new Error('nats-server is not installed: apt-get install nats-server');
+    const server = new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'troupe-nats-')), bin);
+    await server.run();
+    return server;
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.proc?.pid ?? -1;
+  }
+
+  /** Starts (or restarts) the server on the same port and store. */
+  async run(): Promise<void> {
+    const proc = spawn(this.bin, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
+    this.proc = proc;
+    this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
+    // Bounded: 200 tries, 25 ms apart (5 s).
+    for (let i = 0; i < 200; i++) {
+      if (await accepts(this.port)) return;
+      if (proc.exitCode !== null) throw new Error(`nats-server exited with code ${proc.exitCode}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`nats-server did not accept connections on ${this.port} within 5 s`);
+  }
+
+  /** Sends `signal` to the server's PID. */
+  signal(signal: NodeJS.Signals): void {
+    if (this.proc?.pid) process.kill(this.proc.pid, signal);
+  }
+
+  /** kill -9, and waits for the process to be gone. */
+  async kill(): Promise<void> {
+    this.signal('SIGKILL');
+    await this.exited;
+  }
+
+  /** Stops the server (SIGTERM by PID, then SIGKILL after 5 s) and removes its store. */
+  async stop(): Promise<void> {
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
+      this.signal('SIGCONT');
+      this.signal('SIGTERM');
+      const timer = setTimeout(() => this.signal('SIGKILL'), 5000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.storeDir, { recursive: true, force: true });
+  }
+}
