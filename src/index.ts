@@ -26,3 +26,8 @@ export type { BackoffOptions } from './supervision/backoff.js';
 export type { BreakerOptions, BreakerState } from './supervision/breaker.js';
 export { SupervisionEvents } from './supervision/events.js';
 export type { SupervisionEvent } from './supervision/events.js';
+export type { NatsOptions } from './bridge/config.js';
+export { ErrorEvents } from './bridge/error-events.js';
+export type { ErrorEvent, ErrorReport, ErrorFilter } from './bridge/error-events.js';
+export { DeadLetterStream } from './bridge/dlq.js';
+export type { StoredDeadLetter } from './bridge/dlq.js';

@@ -90,7 +90,6 @@ export interface BridgeHandlers {
 }
 
 const PUBLISH_WINDOW = 256;
-const PUBLISH_TIMEOUT_MS = 5000;
 const NAMES_TTL_MS = 60_000;
 
 export class Bridge {
@@ -152,7 +151,7 @@ export class Bridge {
     });
     if (this.closing) { await this.nc.close(); return; }
     this.watchStatus(this.nc);
-    this.js = jetstream(this.nc, { timeout: PUBLISH_TIMEOUT_MS });
+    this.js = jetstream(this.nc, { timeout: this.config.publishTimeoutMs });
     this.jsm = await jetstreamManager(this.nc);
     await this.setUpStreams();
     this.connected = true;
@@ -170,11 +169,12 @@ export class Bridge {
   private async setUpStreams(): Promise<void> {
     const jsm = this.jsm!;
     const n = this.names;
-    const c = this.config;
     await ensureStream(jsm, {
       name: n.nodeStream, subjects: [n.nodeSubjects], retention: RetentionPolicy.Limits, storage: StorageType.File,
-      max_age: 24 * 3600 * 1e9, duplicate_window: 10 * 60 * 1e9, max_msg_size: c.maxPayloadBytes + 4096, discard: DiscardPolicy.Old,
+      // No max_msg_size: an oversized message is the bridge's to dead-letter (with a reason), not the server's to refuse.
+      max_age: 24 * 3600 * 1e9, duplicate_window: 10 * 60 * 1e9, discard: DiscardPolicy.Old,
     });
+    const c = this.config;
     const consumer = {
       durable_name: n.consumer, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All,
       ack_wait: c.ackWaitMs * 1e6, max_deliver: c.maxDeliver, max_ack_pending: 1024,
@@ -303,7 +303,7 @@ export class Bridge {
         continue;
       }
       this.inflight++;
-      this.js!.publish(item.subject, item.data, { msgID: item.msgId ?? undefined, headers: item.headers, timeout: PUBLISH_TIMEOUT_MS }).then(
+      this.js!.publish(item.subject, item.data, { msgID: item.msgId ?? undefined, headers: item.headers, timeout: this.config.publishTimeoutMs }).then(
         () => { this.inflight--; item.done(true); this.flush(); },
         (err: Error) => {
           this.inflight--;

@@ -32,6 +32,8 @@ export interface NatsOptions {
   maxPayloadBytes?: number;
   /** How long start-up waits for a first connection before it goes on, degraded. Default 5 000 ms. */
   connectTimeoutMs?: number;
+  /** How long a JetStream publish waits for its ack before it is retried (same msg id). Default 5 000 ms. */
+  publishTimeoutMs?: number;
 }
 
 export interface BridgeConfig {
@@ -46,6 +48,7 @@ export interface BridgeConfig {
   outboxCapacity: number;
   maxPayloadBytes: number;
   connectTimeoutMs: number;
+  publishTimeoutMs: number;
 }
 
 /** Subject tokens and stream names: letters, digits, '-' and '_' only. */
@@ -109,6 +112,7 @@ export function bridgeConfig(nats: NatsOptions | undefined, node: string | undef
     outboxCapacity: positiveInt('outboxCapacity', o.outboxCapacity, 10_000),
     maxPayloadBytes: positiveInt('maxPayloadBytes', o.maxPayloadBytes, 1 << 20),
     connectTimeoutMs: positiveInt('connectTimeoutMs', o.connectTimeoutMs, 5000),
+    publishTimeoutMs: positiveInt('publishTimeoutMs', o.publishTimeoutMs, 5000),
   };
 }
 

@@ -84,7 +84,8 @@ export class Supervision {
         return;
       case 'restart':
         if (failed) {
-          if (cell.retries < cell.sup.policy.maxRetries && !returns(failed)) {
+          // A message from another node is retried by redelivery, with the stream's count, never here.
+          if (cell.retries < cell.sup.policy.maxRetries && failed.receipt === 0) {
             cell.retries++;
             host.requeue(cell, failed);
           } else {

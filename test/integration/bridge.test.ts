@@ -1,6 +1,9 @@
 // The JetStream bridge (issue 4): two nodes, each its own process and actor system, joined by a
 // real nats-server this file starts (free loopback port, temp store, stopped by PID).
 import { fork, type ChildProcess } from 'node:child_process';
+import { pack } from 'msgpackr';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, DeliverPolicy } from '@nats-io/jetstream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActorSystem, type ActorSystem } from 'troupe';
@@ -98,6 +101,84 @@ describe.skipIf(!haveNats)('two nodes over NATS', () => {
     await expect(failing!.ask({ type: 'boom', field: 'email' })).rejects.toMatchObject({ name: 'ValidationError', code: 'E_VALIDATION', message: 'bad email' });
     expect(await a.resolve('hidden-b', { timeoutMs: 200 })).toBeUndefined();
     expect(a.lookup('no-such-name')).toBeUndefined();
+  });
+
+  it('a poison message: exactly maxDeliver attempts with growing delays, then one DLQ record; replayed after the fix, processed once', async () => {
+    const poison = await a.resolve('poison-b');
+    const nc = await connect({ servers: server.url });
+    try {
+      // Wait on the DLQ stream itself (a plain subscription) for the record.
+      const dlq = nc.subscribe('troupe.dlq.actor-failed.node-b', { max: 1 });
+      const stored = (async () => { for await (const m of dlq) return m; })();
+      poison!.tell({ type: 'poison', id: 'p1' });
+      const record = await stored;
+      expect(record!.headers!.get('Troupe-Target')).toBe('/user/poison-b');
+      expect(record!.headers!.get('Troupe-Error-Message')).toBe('cannot digest p1');
+      const attempts = await poison!.ask<number[]>({ type: 'attempts' });
+      expect(attempts).toHaveLength(5); // nats.maxDeliver, default 5
+      // nak delays: retryMs (50) * 2^(n-1): 50, 100, 200, 400 ms at least.
+      const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
+      gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(50 * 2 ** i - 5));
+      const stored1 = await a.deadLetters.stored({ reason: 'actor-failed', target: '/user/poison-b' });
+      expect(stored1).toHaveLength(1);
+      expect(stored1[0]).toMatchObject({ node: 'node-b', message: { type: 'poison', id: 'p1' }, error: { message: 'cannot digest p1' } });
+
+      await expect(poison!.ask({ type: 'fix' })).resolves.toBe('fixed');
+      await expect(a.deadLetters.replay({ reason: 'actor-failed', target: '/user/poison-b' })).resolves.toEqual({ replayed: 1, skipped: 0 });
+      // The replay was stored before this ask, in the same stream: it is handled first.
+      await expect(poison!.ask({ type: 'processed' })).resolves.toEqual(['p1']);
+      await expect(a.deadLetters.replay({ reason: 'actor-failed', target: '/user/poison-b' })).resolves.toEqual({ replayed: 0, skipped: 0 });
+      expect(await poison!.ask<number[]>({ type: 'attempts' })).toHaveLength(6);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('error events: reported, readable by recent() and by a plain JetStream consumer', async () => {
+    const echoA = a.lookup('echo-a')!;
+    const nc = await connect({ servers: server.url });
+    try {
+      const js = jetstream(nc);
+      const consumer = await js.consumers.get('troupe_ERRORS', { filter_subjects: 'troupe.errors.warn.validation', deliver_policy: DeliverPolicy.New });
+      const next = consumer.next({ expires: 10_000 });
+      await expect(echoA.ask({ type: 'report', message: 'order 7 has no lines', severity: 'warn', category: 'validation' })).resolves.toBe('reported');
+      const m = await next;
+      const plain = m!.json<{ message: string; actor: string; node: string; severity: string; details: unknown }>();
+      expect(plain).toMatchObject({ message: 'order 7 has no lines', actor: '/user/echo-a', node: 'node-a', severity: 'warn', details: { where: 'echo' } });
+      const recent = await a.errors.recent({ severity: 'warn', actor: '/user/echo-a' });
+      expect(recent.map((e) => e.message)).toContain('order 7 has no lines');
+      // A supervision failure is an error event too (the poison message above, on node b).
+      const all = await a.errors.recent({ actor: '/user/poison-b', limit: 1000 });
+      expect(all.length).toBeGreaterThanOrEqual(5);
+      expect(all[0]).toMatchObject({ node: 'node-b', category: 'processing', severity: 'error' });
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('bad input from the wire is dead-lettered with its reason, and the node keeps serving', async () => {
+    const nc: NatsConnection = await connect({ servers: server.url });
+    try {
+      const js = jetstream(nc);
+      const to = (from: string) => `troupe.node.node-b.${from}`;
+      const env = (n: string, extra: object = {}) => pack({ v: 1, n, k: 0, f: null, t: [1, 1], c: 0, m: { type: 'echo', value: 1 }, ...extra });
+      await js.publish(to('mallory'), new Uint8Array([0xc1, 0xff, 0x00, 0x13]), { msgID: 'mallory.1' });
+      await js.publish(to('mallory'), env('node-a'), { msgID: 'mallory.2' }); // claims to be node-a
+      await js.publish(to('mallory'), env('mallory', { v: 2 }), { msgID: 'mallory.3' });
+      await js.publish(to('mallory'), new Uint8Array(100 * 1024), { msgID: 'mallory.4' });
+      await js.publish(to('mallory'), env('mallory', { t: [1, 9999] }), { msgID: 'mallory.5' });
+      // Each is dead-lettered and acked; echo-b still answers (its ask is behind them in the stream).
+      await expect(b.call({ cmd: 'ask', name: 'echo-b', msg: { type: 'echo', value: 'still here' } })).resolves.toBe('still here');
+      const echoB = await a.resolve('echo-b');
+      await expect(echoB!.ask({ type: 'echo', value: 'and here' })).resolves.toBe('and here');
+      const counts = await b.call<Record<string, number>>({ cmd: 'dead-letters' });
+      expect(counts).toMatchObject({ 'bad-message': 1, spoofed: 1, 'unsupported-version': 1, oversized: 1, 'not-exposed': 1 });
+      const jsm = await jetstreamManager(nc);
+      const info = await jsm.consumers.info('troupe_NODE_node-b', 'bridge');
+      expect(info.num_ack_pending).toBe(0);
+    } finally {
+      await nc.close();
+    }
   });
 
   it('keeps the count on each node', async () => {
