@@ -50,11 +50,16 @@ export class NatsServer {
   private constructor(readonly port: number, readonly storeDir: string, private readonly bin: string) {}
 
   static async start(): Promise<NatsServer> {
-    const bin = natsServerBinary();
-    if (bin === null) throw new Error('nats-server is not installed: apt-get install nats-server');
-    const server = new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'troupe-nats-')), bin);
+    const server = await NatsServer.create();
     await server.run();
     return server;
+  }
+
+  /** A server with its port and store chosen, not running yet (`run()` starts it). */
+  static async create(): Promise<NatsServer> {
+    const bin = natsServerBinary();
+    if (bin === null) throw new Error('nats-server is not installed: apt-get install nats-server');
+    return new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'troupe-nats-')), bin);
   }
 
   get url(): string {

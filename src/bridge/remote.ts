@@ -61,8 +61,11 @@ export class Remote {
   private nextReceipt = 1;
   /** Ids of messages done with, oldest first (bounded). */
   private readonly processed = new Set<string>();
-  /** Ids of messages being handled now (a redelivery of one waits). */
-  private readonly inProgress = new Set<string>();
+  /**
+   * Ids of messages being handled now, with any redeliveries of them that came meanwhile (after a
+   * server restart, say): those are settled with the first, so none waits out its ack_wait.
+   */
+  private readonly inProgress = new Map<string, Incoming[]>();
   private readonly proxies = new Map<number, ActorRef>();
   private readonly proxyIds = new Map<string, number>();
   private nextProxy = 1;
@@ -221,7 +224,8 @@ export class Remote {
     const stats = this.sys.mainStats;
     if (m.msgId !== null) {
       if (this.processed.has(m.msgId)) { m.ack(); return; } // done with it already: a redelivery
-      if (this.inProgress.has(m.msgId)) return; // still being handled: its first delivery acks it
+      const again = this.inProgress.get(m.msgId);
+      if (again !== undefined) { again.push(m); return; } // still being handled: settled with the first
     }
     const env = m.env;
     if (m.bad !== null || env === null) {
@@ -249,7 +253,7 @@ export class Remote {
     if (env.k === W_ASK) {
       const replyThread = env.f ? env.f[0] : MAIN_THREAD;
       const { corr, promise } = this.sys.asks.open(target, { timeoutMs: env.ms ?? 30_000 });
-      if (m.msgId !== null) this.inProgress.add(m.msgId);
+      if (m.msgId !== null) this.inProgress.set(m.msgId, []);
       this.sys.mesh.send(thread, id, proxy, corr, K_ASK, env.m);
       // The asker's own timeout decides; a reply that comes too late there is dead-lettered there.
       promise.then(
@@ -265,7 +269,7 @@ export class Remote {
     }
     const receipt = this.nextReceipt++;
     this.receipts.set(receipt, m);
-    this.inProgress.add(m.msgId);
+    this.inProgress.set(m.msgId, []);
     this.sys.mesh.send(thread, id, proxy, receipt, m.last ? K_TELL_LAST : K_TELL_RECEIPT, env.m);
   }
 
@@ -278,15 +282,18 @@ export class Remote {
       this.done(m);
       return;
     }
-    if (m.msgId !== null) this.inProgress.delete(m.msgId);
     const delay = Math.min(30_000, this.config.retryMs * 2 ** (m.deliveries - 1));
     this.sys.log.debug({ msgId: m.msgId, deliveries: m.deliveries, delay, err: error?.message }, 'remote message failed; redelivery after backoff');
-    m.retry(delay);
+    const again = m.msgId !== null ? this.inProgress.get(m.msgId) ?? [] : [];
+    if (m.msgId !== null) this.inProgress.delete(m.msgId);
+    // The newest delivery is the one the stream waits on.
+    (again.length > 0 ? again[again.length - 1]! : m).retry(delay);
   }
 
   /** Done with a message from the wire: remember its id, ack it. */
   private done(m: Incoming): void {
     if (m.msgId !== null) {
+      for (const again of this.inProgress.get(m.msgId) ?? []) again.ack();
       this.inProgress.delete(m.msgId);
       this.processed.add(m.msgId);
       if (this.processed.size > PROCESSED_WINDOW) {

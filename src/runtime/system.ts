@@ -279,7 +279,11 @@ export class ActorSystem implements RefTransport {
       isExposed: (thread, id) => this.exposed.has(`${thread}.${id}`),
       hostExists: (thread) => !!this.hosts[thread],
       localByName: (name) => this.names.get(name) ?? undefined,
-      onConnected: (c) => { self.natsUp = c; },
+      onConnected: (c) => {
+        if (self.natsUp === c) return;
+        self.natsUp = c;
+        self.events.add({ type: 'nats', connected: c, outbox: self.remote?.outboxSize ?? 0, time: Date.now() });
+      },
     });
     // Every supervision failure is an error event too.
     this.events.subscribe((e) => {

@@ -21,7 +21,9 @@ export type SupervisionEvent =
   /** The watchdog found a worker blocked past maxHandlerMs (in `actor`'s handler, if one was running). */
   | { type: 'runaway'; worker: number; actor?: string; blockedMs: number; time: number }
   /** terminate() of a runaway worker did not finish within terminateTimeoutMs: its actors escalated. */
-  | { type: 'worker-stuck'; worker: number; time: number };
+  | { type: 'worker-stuck'; worker: number; time: number }
+  /** The NATS bridge connected (set up) or lost its connection; `outbox`: messages waiting to leave. */
+  | { type: 'nats'; connected: boolean; outbox: number; time: number };
 
 export class SupervisionEvents {
   private readonly recentEvents: SupervisionEvent[] = [];

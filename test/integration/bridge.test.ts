@@ -1,62 +1,15 @@
 // The JetStream bridge (issue 4): two nodes, each its own process and actor system, joined by a
 // real nats-server this file starts (free loopback port, temp store, stopped by PID).
-import { fork, type ChildProcess } from 'node:child_process';
 import { pack } from 'msgpackr';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, DeliverPolicy } from '@nats-io/jetstream';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActorSystem, type ActorSystem } from 'troupe';
 import { expectConserved, fixture, quiet } from '../helpers.js';
 import { NatsServer, natsAvailable } from '../nats-server.js';
+import { OtherNode } from '../other-node.js';
 
 const haveNats = natsAvailable();
-
-/** The other node: a child process driven over IPC. */
-class OtherNode {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
-  readonly exited: Promise<number | null>;
-
-  private constructor(readonly proc: ChildProcess) {
-    proc.on('message', (m: { id?: number; ok?: boolean; value?: unknown; error?: { message: string; code?: string } }) => {
-      if (m.id === undefined) return;
-      const p = this.pending.get(m.id);
-      this.pending.delete(m.id);
-      if (m.ok) p?.resolve(m.value);
-      else p?.reject(Object.assign(new Error(m.error!.message), { code: m.error!.code }));
-    });
-    this.exited = new Promise((resolve) => proc.once('exit', (code) => {
-      for (const p of this.pending.values()) p.reject(new Error(`node exited (${code})`));
-      resolve(code);
-    }));
-  }
-
-  static async start(url: string, node: string): Promise<OtherNode> {
-    const script = fileURLToPath(fixture('remote-node'));
-    const proc = fork(script, [], { env: { ...process.env, NATS_URL: url, NODE_ID: node }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const other = new OtherNode(proc);
-    await new Promise<void>((resolve, reject) => {
-      proc.once('message', () => resolve());
-      proc.once('exit', (code) => reject(new Error(`node ${node} exited with ${code} before it was ready`)));
-    });
-    return other;
-  }
-
-  call<T = unknown>(cmd: Record<string, unknown>): Promise<T> {
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.proc.send({ id, ...cmd });
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
-    await this.call({ cmd: 'shutdown' }).catch(() => {});
-    await this.exited;
-  }
-}
 
 describe.skipIf(!haveNats)('two nodes over NATS', () => {
   let server: NatsServer;
