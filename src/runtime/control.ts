@@ -54,7 +54,11 @@ export class ControlClient {
   }
 
   /** Releases the port (after close). */
+  private disposed = false;
+
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.remote[Comlink.releaseProxy]();
     this.port.close();
   }

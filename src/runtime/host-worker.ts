@@ -9,7 +9,7 @@ import { toWireError } from '../actors/errors.js';
 import { createLogger } from '../observability/logger.js';
 import type { ActorContext } from '../actors/define.js';
 import type { Logger } from 'pino';
-import type { HostStart } from './wire.js';
+import { S_POOL_RUNNING, type HostStart } from './wire.js';
 import type { PoolTask, PoolResult } from './pool-wire.js';
 
 let host: Host | null = null;
@@ -41,6 +41,9 @@ function poolLogger(task: PoolTask): Logger {
 }
 
 export async function poolTask(task: PoolTask): Promise<PoolResult> {
+  // The watchdog leaves this worker alone while a pool task runs (a long task is not a runaway host).
+  const stats = host?.stats;
+  if (stats) stats[S_POOL_RUNNING]!++;
   try {
     const def = await loadActor(task.url);
     const log = poolLogger(task);
@@ -70,5 +73,7 @@ export async function poolTask(task: PoolTask): Promise<PoolResult> {
     return { ok: true, value: reply };
   } catch (err) {
     return { ok: false, error: toWireError(err) };
+  } finally {
+    if (stats) stats[S_POOL_RUNNING]!--;
   }
 }

@@ -122,7 +122,6 @@ export class Host implements RefTransport, SupervisedHost {
     });
     this.done = new Promise((resolve) => { this.closeResolve = resolve; });
     if (start.restoring.length > 0) this.held = new Map(start.restoring.map((id) => [id, []]));
-    for (const link of start.links) this.onMain(link);
     this.events.on('message', (m: MainToHost) => this.onMain(m));
     // The watchdog on main reads this; a handler that blocks the thread stops it.
     const beat = () => { this.stats[S_HEARTBEAT] = performance.timeOrigin + performance.now(); };
@@ -145,9 +144,9 @@ export class Host implements RefTransport, SupervisedHost {
   private onMain(m: MainToHost): void {
     switch (m.t) {
       case 'link-out': this.mesh.attachOut(m.to, m.ring, m.port, m.doorbell); return;
-      case 'link-in': this.mesh.attachIn(m.from, m.ring, m.port, m.doorbell, m.replaced); return;
+      case 'link-in': this.mesh.attachIn(m.from, m.ring, m.port, m.doorbell, m.replaced, m.lostBelow); return;
       case 'relink-out': this.mesh.relinkOut(m.peer, m.port); return;
-      case 'relink-in': this.mesh.relinkIn(m.peer, m.port); return;
+      case 'relink-in': this.mesh.relinkIn(m.peer, m.port, m.lostBelow); return;
       case 'peer-replaced': this.peerReplaced(m.thread, new Set(m.restarted)); return;
     }
   }
@@ -236,7 +235,6 @@ export class Host implements RefTransport, SupervisedHost {
     this.cells.set(id, cell);
     this.stats[S_ACTORS]!++;
     if (name !== undefined) this.notifyMain({ t: 'name', name: registryKey(cell), path, thread: this.thread, id });
-    if (o.id !== undefined) this.release(id);
     return cell;
   }
 
@@ -357,6 +355,7 @@ export class Host implements RefTransport, SupervisedHost {
     if (ref.thread === this.thread) {
       const cell = this.cells.get(ref.id);
       if (cell) this.system(cell, { t: 'stop', self: cell === by });
+      else if (this.held?.has(ref.id)) this.hold(this.thread, ref.id, 0, 0, K_SYSTEM, { t: 'stop' });
     } else {
       this.mesh.send(ref.thread, ref.id, 0, 0, K_SYSTEM, { t: 'stop' });
     }
@@ -400,7 +399,7 @@ export class Host implements RefTransport, SupervisedHost {
     const waiting = this.held!.get(target);
     if (waiting === undefined || this.cells.has(target)) return false;
     waiting.push([from, target, sender, corr, kind, value]);
-    if (kind !== K_SYSTEM) this.stats[S_QUEUED]!++;
+    if (kind < K_UNCOUNTED) this.stats[S_QUEUED]!++;
     return true;
   }
 
@@ -411,7 +410,7 @@ export class Host implements RefTransport, SupervisedHost {
     this.held!.delete(id);
     if (this.held!.size === 0) this.held = null;
     for (const [from, target, sender, corr, kind, value] of waiting) {
-      if (kind !== K_SYSTEM) this.stats[S_QUEUED]!--;
+      if (kind < K_UNCOUNTED) this.stats[S_QUEUED]!--;
       this.deliver(from, target, sender, corr, kind, value);
     }
   }
@@ -424,6 +423,11 @@ export class Host implements RefTransport, SupervisedHost {
   /** A user message arrives at actor `id`: into its mailbox, or dead letters. */
   private accept(id: number, msg: unknown, thread: number, sender: number, corr: number): void {
     const cell = this.cells.get(id);
+    if (cell === undefined && this.held?.has(id)) {
+      // An actor being restored (a sibling on this worker wrote to it first).
+      this.hold(thread & THREAD_MASK, id, sender, corr, corr !== 0 && thread < F_RECEIPT ? K_ASK : (thread & F_LAST) !== 0 ? K_TELL_LAST : thread >= F_RECEIPT ? K_TELL_RECEIPT : K_TELL, msg);
+      return;
+    }
     if (cell === undefined || cell.stopped) {
       this.stats[S_DEAD_LETTERED]!++;
       this.deadLetter('no-such-actor', `@${this.thread}.${id}`, this.senderPath(thread & THREAD_MASK, sender), msg);
@@ -525,6 +529,7 @@ export class Host implements RefTransport, SupervisedHost {
     let n = 0;
     while (n < budget) {
       if (box.system.length > 0) {
+        stats[S_CUR_FROM] = -1; // no message of its mailbox is running (a crash here blames none)
         this.handleSystem(cell, box.system.shift() as SystemMessage);
         if (cell.stopping !== null) return n;
         continue;
@@ -711,6 +716,7 @@ export class Host implements RefTransport, SupervisedHost {
     }
     const target = this.cells.get(ref.id);
     if (target && !target.stopped) this.addWatcher(target, this.thread, watcher.id);
+    else if (!target && this.held?.has(ref.id)) this.hold(this.thread, ref.id, 0, 0, K_SYSTEM, { t: 'watch', thread: this.thread, id: watcher.id, path: ref.path });
     else this.sendTerminated(this.thread, watcher.id, ref.path, ref.thread, ref.id);
   }
 

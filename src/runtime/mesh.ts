@@ -144,9 +144,9 @@ export class MeshNode {
    * Attaches the consumer side of a ring from `from`. `replaced`: this thread replaces the ring's
    * previous consumer, which died; it reads on from the head that one stored.
    */
-  attachIn(from: number, ring: SharedArrayBuffer, port: MessagePort, producerDoorbell: SharedArrayBuffer, replaced = false): void {
+  attachIn(from: number, ring: SharedArrayBuffer, port: MessagePort, producerDoorbell: SharedArrayBuffer, replaced = false, lostBelow?: number): void {
     const link = new Inlink(from, ring, producerDoorbell, this);
-    if (replaced) link.lostBelow = -1;
+    if (replaced) link.lostBelow = lostBelow ?? -1;
     this.listen(link, port);
     this.inlinks.push(link);
     this.schedule();
@@ -154,7 +154,7 @@ export class MeshNode {
 
   private listen(link: Inlink, port: MessagePort): void {
     port.on('message', (m: PostedMessage | PortFrom) => {
-      if (m.seq === 0) link.lostBelow = (m as PortFrom).from;
+      if (m.seq === 0) { if (link.lostBelow === -1) link.lostBelow = (m as PortFrom).from; }
       else link.stash.set(m.seq, m as PostedMessage);
       this.schedule();
     });
@@ -182,9 +182,11 @@ export class MeshNode {
   }
 
   /** The producer at the other end of our link from `from` was replaced: its port messages come on `port` too. */
-  relinkIn(from: number, port: MessagePort): void {
+  relinkIn(from: number, port: MessagePort, lostBelow?: number): void {
     const link = this.inlinks.find((l) => l.from === from);
     if (link === undefined) { port.close(); return; }
+    // Still waiting for a producer that died before it said where its numbering resumes.
+    if (link.lostBelow === -1 && lostBelow !== undefined) link.lostBelow = lostBelow;
     this.listen(link, port);
     this.schedule();
   }

@@ -54,6 +54,10 @@ export const Ring = {
   capacityOf(sab: SharedArrayBuffer): number {
     return sab.byteLength - HEADER_BYTES;
   },
+  /** The last port-message sequence number its producer gave out (main reads it when a producer died). */
+  postSeqOf(sab: SharedArrayBuffer): number {
+    return Atomics.load(new Int32Array(sab), kPostSeq) >>> 0;
+  },
   /** The largest payload a record in this ring can carry. */
   maxPayload(sab: SharedArrayBuffer): number {
     // A record may need to skip up to (its own size - 4) bytes of tail room, so keep it under half.
@@ -155,7 +159,8 @@ export class RingWriter {
 
   /** The next sequence number for a message sent over the link's port (kept in the ring's header). */
   nextPostSeq(): number {
-    const seq = ((Atomics.load(this.i32, kPostSeq) >>> 0) + 1) >>> 0;
+    // 0 is never a sequence number (it marks a link's "numbering resumes at" message).
+    const seq = (((Atomics.load(this.i32, kPostSeq) >>> 0) + 1) >>> 0) || 1;
     Atomics.store(this.i32, kPostSeq, seq | 0);
     return seq;
   }

@@ -33,7 +33,7 @@ import { PoolRef, type PoolOptions } from './pool.js';
 import {
   ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, type MainNotice, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
   S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_RESTARTS, S_TURNS, S_ROOT_ESCALATIONS,
-  S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_HEARTBEAT, S_OUTSTANDING, S_RETURNED, K_REMOTE, K_RECEIPT, type RemoteSend,
+  S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_HEARTBEAT, S_OUTSTANDING, S_POOL_RUNNING, S_RETURNED, K_REMOTE, K_RECEIPT, type RemoteSend,
   STATS_SLOTS, type HostStart, type HostToMain, type LinkIn, type LinkOut, type SpawnRequest, type Tuning,
 } from './wire.js';
 
@@ -157,6 +157,9 @@ export const DEFAULT_TUNING: Tuning = {
 };
 
 const HOST_WORKER = new URL('./host-worker.js', import.meta.url);
+/** At most this many replacements of one thread within the window; then it stays dead (critical). */
+const MAX_REPLACEMENTS = 5;
+const REPLACEMENT_WINDOW_MS = 10_000;
 const queueOptions = Piscina.queueOptionsSymbol;
 
 /** How main re-creates a top-level actor when its worker dies. */
@@ -169,6 +172,8 @@ interface SpawnRecord {
   /** Its restart intensity under the root: worker deaths count against it. */
   intensity: RestartIntensity;
   expose: boolean;
+  /** system.stop() is stopping it: if its worker dies meanwhile, it is not restarted. */
+  stopping?: boolean;
 }
 
 interface HostHandle {
@@ -233,6 +238,7 @@ export class ActorSystem implements RefTransport {
   /** When workers died and were replaced (for health), pruned to the health window. */
   private readonly replacedAt: number[] = [];
   private readonly threadIdOf = new Map<number, number>();
+  private readonly replacements = new Map<number, number[]>();
   private readonly names = new Map<string, ActorRef | null>();
   private readonly shared: Piscina;
   private readonly hostedOn = new Set<number>();
@@ -363,13 +369,15 @@ export class ActorSystem implements RefTransport {
     };
     this.hosts[thread] = handle;
     events.port1.on('message', (m: HostToMain) => this.onHostEvent(handle, m));
-    const links = previous ? this.takeOverLinks(thread) : [];
+    // A replacement takes over its predecessor's rings: its links go on the events port now (the
+    // ports are transferred at once, whenever the task starts), ahead of anything else.
+    if (previous) for (const link of this.takeOverLinks(thread)) events.port1.postMessage(link, [link.port]);
     const start: HostStart = {
       thread, systemName: this.name, logLevel: this.logLevel, doorbell, stats,
-      control: control.port2, events: events.port2, tuning: this.tuning, links, heartbeatMs: this.heartbeatMs, restoring, node: this.node,
+      control: control.port2, events: events.port2, tuning: this.tuning, heartbeatMs: this.heartbeatMs, restoring, node: this.node,
     };
     const task = { start, [queueOptions]: { host: thread } };
-    pool.run(task, { name: 'hostTask', transferList: [control.port2, events.port2, ...links.map((l) => l.port)] }).then(
+    pool.run(task, { name: 'hostTask', transferList: [control.port2, events.port2] }).then(
       (workerThreadId: number) => { this.hostedOn.delete(workerThreadId); handle.onClosed(); },
       (err: Error) => this.hostDied(handle, err),
     );
@@ -391,19 +399,22 @@ export class ActorSystem implements RefTransport {
       if (from !== thread && to !== thread) continue;
       const peer = from === thread ? to : from;
       const peerHost = peer === MAIN_THREAD ? null : this.hosts[peer];
+      const peerAlive = peerHost === null || (peerHost !== undefined && peerHost.alive);
       const { port1, port2 } = new MessageChannel();
       const peerBell = peerHost ? peerHost.doorbell : this.mainDoorbell;
-      const relink = from === thread ? 'relink-in' : 'relink-out';
-      if (from === thread) links.push({ t: 'link-out', to, ring, port: port1, doorbell: peerBell });
-      else links.push({ t: 'link-in', from, ring, port: port1, doorbell: peerBell, replaced: true });
-      if (peerHost === null) {
-        if (relink === 'relink-in') this.mesh.relinkIn(thread, port2);
-        else this.mesh.relinkOut(thread, port2);
-      } else if (peerHost && peerHost.alive) {
-        peerHost.events.postMessage({ t: relink, peer: thread, port: port2 }, [port2]);
+      // Port messages numbered below this went to a dead thread: lost. A live producer says it
+      // itself on the new port; for a dead one, the number in the ring's header is final.
+      const lostBelow = Ring.postSeqOf(ring) + 1;
+      if (from === thread) {
+        links.push({ t: 'link-out', to, ring, port: port1, doorbell: peerBell });
+        if (peerHost === null) this.mesh.relinkIn(thread, port2, lostBelow);
+        else if (peerAlive) peerHost!.events.postMessage({ t: 'relink-in', peer: thread, port: port2, lostBelow }, [port2]);
       } else {
-        port2.close(); // a dead peer: its own replacement relinks with us
+        links.push({ t: 'link-in', from, ring, port: port1, doorbell: peerBell, replaced: true, ...(peerAlive ? {} : { lostBelow }) });
+        if (peerHost === null) this.mesh.relinkOut(thread, port2);
+        else if (peerAlive) peerHost!.events.postMessage({ t: 'relink-out', peer: thread, port: port2 }, [port2]);
       }
+      // A dead peer's end (port2) is left alone: its replacement relinks with us anew.
     }
     return links;
   }
@@ -423,7 +434,7 @@ export class ActorSystem implements RefTransport {
     handle.died = true;
     handle.stuck = false;
     handle.onClosed();
-    this.hostedOn.delete(handle.workerThreadId);
+    this.hostedOn.delete(this.threadIdOf.get(handle.thread) ?? handle.workerThreadId);
     const reason = handle.runaway ? 'timeout' : 'worker-died';
     const wrapped = handle.runaway
       ? new TroupeError('ERR_TROUPE_HANDLER_TIMEOUT', `${handle.label} was blocked for more than ${this.maxHandlerMs} ms (maxHandlerMs) and was terminated`, { cause: err })
@@ -461,6 +472,7 @@ export class ActorSystem implements RefTransport {
     const restart: SpawnRecord[] = [];
     if (running && !wasStuck) {
       for (const rec of handle.actors.values()) {
+        if (rec.stopping) continue;
         if (rec.restart === 'temporary') {
           this.events.add({ type: 'stop', actor: rec.path, reason: `${handle.label} died; a temporary actor is not restarted`, time: now });
         } else if (!rec.intensity.tryRestart(performance.now())) {
@@ -481,11 +493,25 @@ export class ActorSystem implements RefTransport {
       ...(culprit ? { actor: culprit } : {}), error: toWireError(err), time: now });
     if (!running) return;
     this.log.error({ err, worker: handle.thread - 1, lost, actor: culprit, reason }, `host worker died; ${restart.length} actor(s) restart on a replacement`);
-    if (handle.dedicated && restart.length === 0) {
-      void handle.pool.destroy();
+    // Replaced even with nothing to restart (a dedicated worker's temporary actor, say): the
+    // replacement reads its rings, so mail still coming to its dead actors is dead-lettered
+    // `no-such-actor` (and asks rejected) rather than left in flight, and watchers hear of them.
+    if (!this.mayReplace(handle.thread)) {
+      this.log.fatal({ worker: handle.thread - 1 }, `${handle.label} died ${MAX_REPLACEMENTS} times within ${REPLACEMENT_WINDOW_MS} ms; not replaced again`);
+      for (const rec of restart) this.escalateToRoot(rec, `${handle.label} keeps dying`);
       return;
     }
     void this.replace(handle, restart);
+  }
+
+  /** Bounds replacements of one thread (a worker that dies as it starts must not loop forever). */
+  private mayReplace(thread: number): boolean {
+    const now = performance.now();
+    const times = (this.replacements.get(thread) ?? []).filter((t) => now - t < REPLACEMENT_WINDOW_MS);
+    if (times.length >= MAX_REPLACEMENTS) return false;
+    times.push(now);
+    this.replacements.set(thread, times);
+    return true;
   }
 
   /** Rejects ask `corr` of thread `thread` (the message it asked about is lost). */
@@ -515,21 +541,26 @@ export class ActorSystem implements RefTransport {
     let host: HostHandle;
     let restored!: () => void;
     const done = new Promise<void>((resolve) => { restored = resolve; });
+    const starting = this.startHost(dead.thread, dead.pool, dead.dedicated, dead, restart.map((r) => r.id));
+    // A stop or spawn on this thread waits until the actors are back (startHost set hosts[thread]).
+    const attempt = this.hosts[dead.thread]!;
+    attempt.restored = done;
     try {
-      const starting = this.startHost(dead.thread, dead.pool, dead.dedicated, dead, restart.map((r) => r.id));
-      // A stop or spawn on this thread waits until the actors are back (startHost set hosts[thread]).
-      this.hosts[dead.thread]!.restored = done;
       host = await starting;
     } catch (err) {
       restored();
+      if (this.state !== 'running') return;
       this.log.error({ err, worker: dead.thread - 1 }, 'could not replace a dead host worker; its actors stay stopped');
       for (const rec of restart) this.escalateToRoot(rec, `${dead.label} could not be replaced`);
-      this.hosts[dead.thread] = dead;
+      // Unless the attempt's own death already started another one.
+      if (this.hosts[dead.thread] === attempt) this.hosts[dead.thread] = dead;
       return;
     }
     const restarted: number[] = [];
     try {
-      for (const rec of restart) {
+      if (this.state !== 'running') return;
+      // All at once: an init may ask a sibling restored after it (its mail waits until restored()).
+      await Promise.all(restart.map(async (rec) => {
         try {
           await host.control.call('spawn', [{ ...rec.req, id: rec.id }], this.controlTimeoutMs);
           host.actors.set(rec.id, rec);
@@ -538,13 +569,15 @@ export class ActorSystem implements RefTransport {
           this.log.error({ err, actor: rec.path }, 'restart on the replacement worker failed; it stays stopped');
           this.events.add({ type: 'stop', actor: rec.path, reason: `restart failed: ${(err as Error).message}`, time: Date.now() });
           if (rec.name !== undefined) this.forget(rec.name, dead.thread, rec.id);
+          this.unexpose(dead.thread, rec);
         }
-      }
+      }));
       await host.control.call('restored', [], this.controlTimeoutMs).catch((err) =>
         this.log.error({ err, worker: dead.thread - 1 }, 'replacement worker: restored() failed'));
     } finally {
       restored();
     }
+    if (this.state !== 'running') return;
     const now = Date.now();
     host.stats[S_RESTARTS]! += restarted.length;
     if (restarted.length > 0) host.stats[S_LAST_RESTART_AT] = now;
@@ -561,7 +594,7 @@ export class ActorSystem implements RefTransport {
     if (this.state !== 'running') return;
     const now = performance.timeOrigin + performance.now();
     for (const h of this.hosts) {
-      if (!h || !h.alive || h.runaway) continue;
+      if (!h || !h.alive || h.runaway || h.stats[S_POOL_RUNNING]! > 0) continue;
       const beat = h.stats[S_HEARTBEAT]!;
       if (beat > 0 && now - beat > this.maxHandlerMs) this.terminateRunaway(h, now - beat);
     }
@@ -811,7 +844,16 @@ export class ActorSystem implements RefTransport {
     await host?.restored;
     host = this.hosts[ref.thread];
     if (!host || !host.alive) return;
-    const released = await host.control.call('stop', [ref.id], this.controlTimeoutMs);
+    // If its worker dies while it stops, it stays stopped.
+    const rec = host.actors.get(ref.id);
+    if (rec) rec.stopping = true;
+    let released: { name: string; id: number }[] = [];
+    try {
+      released = await host.control.call('stop', [ref.id], this.controlTimeoutMs);
+    } catch (err) {
+      // Its worker died meanwhile: it is stopped all the same (and not restarted).
+      if ((err as TroupeError).code !== 'ERR_TROUPE_WORKER_FAILED') throw err;
+    }
     host.actors.delete(ref.id);
     for (const { name, id } of released) this.forget(name, ref.thread, id);
     if (host.dedicated) await this.closeHost(host);
@@ -981,7 +1023,8 @@ export class ActorSystem implements RefTransport {
     this.state = 'stopped';
     this.asks.closeAll();
     await Promise.all(this.hosts.map((h) => (h ? this.closeHost(h) : undefined)));
-    await this.shared.destroy();
+    // A thread stuck in native code never exits: do not wait for it forever.
+    await withDeadline(this.shared.destroy(), this.controlTimeoutMs);
     this.mesh.close();
     clearInterval(this.keepAlive);
     this.log.debug('actor system stopped');
@@ -997,12 +1040,19 @@ export class ActorSystem implements RefTransport {
     }
     h.events.close();
     h.control.dispose();
-    if (h.dedicated) await h.pool.destroy();
+    if (h.dedicated) await withDeadline(h.pool.destroy(), this.controlTimeoutMs);
   }
 
   private assertRunning(): void {
     if (this.state !== 'running') throw stopped();
   }
+}
+
+/** Waits for `p`, but not longer than `ms`. */
+async function withDeadline(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([p.catch(() => {}), new Promise((r) => { timer = setTimeout(r, ms); })]);
+  clearTimeout(timer);
 }
 
 function stopped(): TroupeError {

@@ -68,9 +68,17 @@ export interface LinkOut { t: 'link-out'; to: number; ring: SharedArrayBuffer; p
  * (a worker that died) may have left markers whose port messages died with it; the producer says
  * on the new port from which sequence number on its port messages arrive (see mesh.ts).
  */
-export interface LinkIn { t: 'link-in'; from: number; ring: SharedArrayBuffer; port: MessagePort; doorbell: SharedArrayBuffer; replaced?: boolean }
+export interface LinkIn {
+  t: 'link-in'; from: number; ring: SharedArrayBuffer; port: MessagePort; doorbell: SharedArrayBuffer; replaced?: boolean;
+  /** With `replaced`, when the producer cannot say it (it is dead too): port messages below this died. */
+  lostBelow?: number;
+}
 /** Main → host: the thread at the other end of a link was replaced; the link goes on with a new port. */
-export interface Relink { t: 'relink-out' | 'relink-in'; peer: number; port: MessagePort }
+export interface Relink {
+  t: 'relink-out' | 'relink-in'; peer: number; port: MessagePort;
+  /** relink-in of a replaced producer: for a consumer still waiting to hear where its port messages resume. */
+  lostBelow?: number;
+}
 /**
  * Main → host: worker `thread` died and was replaced. The top-level actors in `restarted` live
  * again under the same ids; every other actor that was on it is gone (watchers get `terminated`).
@@ -152,6 +160,8 @@ export const S_CUR_FROM = 18;
 export const S_CUR_CORR = 19;
 /** Messages from other nodes handed back for redelivery after a failed attempt (R_RETRY). */
 export const S_RETURNED = 20;
+/** Pool-actor tasks running on this worker now: the watchdog leaves a worker busy with one alone. */
+export const S_POOL_RUNNING = 21;
 export const STATS_SLOTS = 24;
 
 /** What a host sends main for an actor on another node (K_REMOTE); `corr` is the host's ask, or 0. */
@@ -167,8 +177,6 @@ export interface HostStart {
   control: MessagePort;
   events: MessagePort;
   tuning: Tuning;
-  /** The links this host starts with (a replacement host takes over its predecessor's rings). */
-  links: (LinkIn | LinkOut)[];
   /** The node this system is (with NATS), or '' (local only): refs from other nodes are remote. */
   node: string;
   /** How often the host writes its heartbeat (ms); 0: no heartbeat (no watchdog). */

@@ -182,3 +182,107 @@ describe('a worker stuck in native code', () => {
     }
   });
 });
+
+// Regressions from the review of the first version (each failed then).
+describe('worker faults, harder cases', () => {
+  it('a restored actor that writes to a sibling not restored yet: the message waits for it', async () => {
+    await withSystem({ name: 'siblings', workers: 1 }, async (system) => {
+      const faulty = await system.spawn(fixture('faulty.actor'));
+      const forwarder = await system.spawn(fixture('echo.actor')); // restored before `target`
+      const target = await system.spawn(fixture('counter.actor'));
+      const died = nextEvent(system, 'worker-died');
+      const replaced = nextEvent(system, 'worker-replaced');
+      faulty.tell({ type: 'exit', code: 1 });
+      await died;
+      forwarder.tell({ type: 'tell-other', other: target, value: { type: 'inc' } });
+      await replaced;
+      await expect(target.ask({ type: 'get' })).resolves.toBe(1);
+      expect(system.deadLetters.counts()['no-such-actor']).toBeUndefined();
+      await expectConserved(system);
+    });
+  });
+
+  it('a link whose consumer and then producer both die: the replacements do not wait forever for a lost port message', async () => {
+    await withSystem({ name: 'both-ends', workers: 2, maxHandlerMs: 300 }, async (system) => {
+      const spinner = await system.spawn(fixture('faulty.actor'), { placement: { worker: 0 } });
+      const counter = await system.spawn(fixture('counter.actor'), { placement: { worker: 0 } });
+      const bomb = await system.spawn(fixture('bomb.actor'), { placement: { worker: 1 } });
+      await expect(bomb.ask({ type: 'relay', to: counter, msg: { type: 'get' } })).resolves.toBe(0);
+      let replacedCount = 0;
+      const bothReplaced = new Promise<void>((resolve) => {
+        const off = system.events.subscribe((e) => { if (e.type === 'worker-replaced' && ++replacedCount === 2) { off(); resolve(); } });
+      });
+      const started = new SharedArrayBuffer(4);
+      const spin = spinner.ask({ type: 'spin', started }, { timeoutMs: 20_000 }).catch(() => 'rejected');
+      await counterAt(started, 1);
+      // Worker 0 is blocked: the big message's port part goes into its heap, its marker into the
+      // ring; then worker 1 blocks too, before it can tell worker 0's replacement anything.
+      bomb.tell({ type: 'big-then-spin', to: counter, delayMs: 200 });
+      await bothReplaced;
+      expect(await spin).toBe('rejected');
+      await expect(bomb.ask({ type: 'relay', to: counter, msg: { type: 'get' } }, { timeoutMs: 5000 })).resolves.toBe(0);
+      await expectConserved(system);
+    });
+  });
+
+  it('a dedicated temporary actor whose worker dies: watchers are told, and mail to it is refused, not left in flight', async () => {
+    await withSystem({ name: 'temporary', workers: 1 }, async (system) => {
+      const victim = await system.spawn(fixture('faulty.actor'), { placement: 'dedicated', restart: 'temporary' });
+      const count = new SharedArrayBuffer(4);
+      const watcher = await system.spawn(fixture('watcher.actor'), { args: { count } });
+      await watcher.ask({ type: 'watch', ref: victim });
+      const replaced = nextEvent(system, 'worker-replaced');
+      victim.tell({ type: 'exit', code: 1 });
+      expect((await replaced).restarted).toEqual([]);
+      victim.tell({ type: 'ping' });
+      await expect(victim.ask({ type: 'ping' })).rejects.toMatchObject({ code: 'ERR_TROUPE_ACTOR_NOT_FOUND' });
+      await counterAt(count, 1);
+      await expectConserved(system);
+    });
+  });
+
+  it('a worker linked to a stopped dedicated worker can still be replaced', async () => {
+    await withSystem({ name: 'stopped-peer', workers: 1 }, async (system) => {
+      const faulty = await system.spawn(fixture('faulty.actor'), { name: 'faulty' });
+      const x = await system.spawn(fixture('echo.actor'), { name: 'x' });
+      const d = await system.spawn(fixture('echo.actor'), { placement: 'dedicated' });
+      await expect(d.ask({ type: 'ask-other', other: x, value: 1 })).resolves.toBe(1); // rings both ways
+      await system.stop(d);
+      const replaced = nextEvent(system, 'worker-replaced');
+      faulty.tell({ type: 'exit', code: 1 });
+      expect((await replaced).restarted.sort()).toEqual(['/user/faulty', '/user/x']);
+      await expect(x.ask({ type: 'echo', value: 2 })).resolves.toBe(2);
+    });
+  });
+
+  it('a pool task longer than maxHandlerMs is not a runaway host', async () => {
+    await withSystem({ name: 'long-pool-task', workers: 1, maxHandlerMs: 300 }, async (system) => {
+      const counter = await system.spawn(fixture('counter.actor'));
+      for (let i = 0; i < 10; i++) counter.tell({ type: 'inc' });
+      expect(await counter.ask({ type: 'get' })).toBe(10);
+      const pool = await system.spawnPool(fixture('busy.pool'), { size: 1 });
+      await expect(pool.ask({ ms: 800 }, { timeoutMs: 5000 })).resolves.toBe(true);
+      expect(system.events.list('runaway')).toEqual([]);
+      await expect(counter.ask({ type: 'get' })).resolves.toBe(10);
+    });
+  });
+});
+
+describe('shutdown with a stuck worker', () => {
+  it('finishes, without waiting for the thread stuck in native code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'troupe-fifo-'));
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const system = await createActorSystem({ logger: quiet, name: 'stuck-shutdown', workers: 1, maxHandlerMs: 200, terminateTimeoutMs: 300, controlTimeoutMs: 1000 });
+    try {
+      const blocker = await system.spawn(fixture('faulty.actor'));
+      const stuck = nextEvent(system, 'worker-stuck');
+      blocker.tell({ type: 'read-fifo', path: fifo });
+      await stuck;
+      await system.shutdown({ timeoutMs: 500 });
+    } finally {
+      closeSync(openSync(fifo, 'w'));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
