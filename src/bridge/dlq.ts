@@ -41,6 +41,14 @@ export const H = {
   lastTime: 'Troupe-Last-Time',
 } as const;
 
+/** Where a stored dead letter goes back to: an address on its node (`@t.i`), or a top-level name (`/user/<name>`). */
+export function replayTarget(d: StoredDeadLetter): { node: string; thread: number; id: number } | { name: string } | null {
+  const addr = /^@(\d+)\.(\d+)$/.exec(d.target);
+  if (addr) return { node: d.node, thread: Number(addr[1]), id: Number(addr[2]) };
+  const named = /^\/user\/([^/]+)$/.exec(d.target);
+  return named ? { name: named[1]! } : null;
+}
+
 export class DeadLetterStream {
   constructor(
     private readonly jsm: JetStreamManager,

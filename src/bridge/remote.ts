@@ -30,7 +30,7 @@ import {
 } from '../runtime/wire.js';
 import { Bridge, WIRE_VERSION, W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, type Envelope, type ExposedName, type Incoming } from './bridge.js';
 import type { BridgeConfig } from './config.js';
-import { DeadLetterStream, H, type StoredDeadLetter } from './dlq.js';
+import { DeadLetterStream, H, replayTarget, type StoredDeadLetter } from './dlq.js';
 import type { ErrorEvents } from './error-events.js';
 
 /** What the bridge needs from the system on main. */
@@ -371,15 +371,14 @@ export class Remote {
   private async replayOne(d: StoredDeadLetter): Promise<boolean> {
     if (d.message === undefined) return false;
     let to: { node: string; thread: number; id: number; path: string } | undefined;
-    const addr = /^@(\d+)\.(\d+)$/.exec(d.target);
-    const named = /^\/user\/([^/]+)$/.exec(d.target);
-    if (addr) {
-      to = { node: d.node, thread: Number(addr[1]), id: Number(addr[2]), path: d.target };
-    } else if (named) {
-      const local = this.sys.localByName(named[1]!);
+    const target = replayTarget(d);
+    if (target !== null && 'node' in target) {
+      to = { ...target, path: d.target };
+    } else if (target !== null) {
+      const local = this.sys.localByName(target.name);
       if (local) to = { node: this.node, thread: local.thread, id: local.id, path: local.path };
       else {
-        const e = await this.bridge.waitForName(named[1]!, 1000);
+        const e = await this.bridge.waitForName(target.name, 1000);
         if (e) to = { node: e.node, thread: e.thread, id: e.id, path: e.path };
       }
     }

@@ -1,16 +1,20 @@
 #!/usr/bin/env node
 /**
  * The `troupe` command. Subcommands: `bench` (runs the benchmark harness, build/bench/run.js,
- * with the arguments that follow). Run it from a source checkout after `npm run build`.
+ * with the arguments that follow; from a source checkout after `npm run build`) and `dlq`
+ * (the NATS dead-letter stream: list, replay, purge).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { DLQ_HELP, runDlq } from './dlq.js';
 
 const HELP = `usage: troupe <command> [options]
 
 commands:
   bench [options]   run the benchmark suite (troupe against its peers); \`troupe bench --help\` lists its options
+  dlq <list|replay|purge> --nats <url> [options]
+                    the dead-letter stream; \`troupe dlq help\` lists its options
   help              this text`;
 
 /** The compiled bench runner, from dist/cli/troupe.js: <package root>/build/bench/run.js. */
@@ -30,6 +34,15 @@ const [command, ...rest] = process.argv.slice(2);
 switch (command) {
   case 'bench':
     runBench(rest);
+    break;
+  case 'dlq':
+    if (rest.length === 0 || rest[0] === 'help' || rest[0] === '--help') console.log(DLQ_HELP);
+    else {
+      runDlq(rest).then((code) => process.exit(code), (err: Error) => {
+        console.error(`troupe dlq: ${err.message}`);
+        process.exit(1);
+      });
+    }
     break;
   case undefined:
   case 'help':

@@ -8,6 +8,7 @@ import { createActorSystem, type ActorSystem } from 'troupe';
 import { expectConserved, fixture, quiet } from '../helpers.js';
 import { NatsServer, natsAvailable } from '../nats-server.js';
 import { OtherNode } from '../other-node.js';
+import { runDlq, parseSince } from '../../dist/cli/dlq.js';
 
 const haveNats = natsAvailable();
 
@@ -132,6 +133,40 @@ describe.skipIf(!haveNats)('two nodes over NATS', () => {
     } finally {
       await nc.close();
     }
+  });
+
+  it('the CLI lists, replays and purges the dead-letter stream', async () => {
+    const failing = await a.resolve('failing-b');
+    await expect(failing!.ask({ type: 'boom', field: 'zip' })).rejects.toMatchObject({ code: 'E_VALIDATION' });
+    const nc = await connect({ servers: server.url });
+    try {
+      const cli = async (...args: string[]) => {
+        const out: string[] = [];
+        expect(await runDlq([...args, '--nats', server.url], (l) => out.push(l))).toBe(0);
+        return out;
+      };
+      // Wait until the record is stored (the dead letter reaches the stream a moment after the reply).
+      const first = nc.subscribe('troupe.dlq.actor-failed.node-b', { max: 1 });
+      const listed = await (async () => {
+        for (;;) {
+          const out = await cli('list', '--reason', 'actor-failed', '--target', '/user/failing-b', '--since', '1h');
+          if (out.some((l) => l.includes('bad zip'))) return out;
+          for await (const _ of first) break; // the next record to arrive
+        }
+      })();
+      expect(listed.at(-1)).toMatch(/^\d+ dead letter\(s\)$/);
+      // Replay: the message goes back to failing-b (an exposed actor), fails again, and is stored again.
+      const again = nc.subscribe('troupe.dlq.actor-failed.node-b', { max: 1 });
+      const before = listed.filter((l) => l.includes('/user/failing-b')).length;
+      expect(await cli('replay', '--reason', 'actor-failed', '--target', '/user/failing-b')).toEqual([`replayed ${before}, skipped 0 (no target found)`]);
+      for await (const _ of again) break;
+      expect(await cli('purge', '--target', '/user/failing-b')).toEqual([expect.stringMatching(/^purged [1-9]\d* dead letter\(s\)$/)]);
+      expect(await cli('list', '--target', '/user/failing-b')).toEqual(['0 dead letter(s)']);
+    } finally {
+      await nc.close();
+    }
+    expect(parseSince('30m', 10_000_000)).toBe(10_000_000 - 30 * 60_000);
+    expect(parseSince('2026-11-22T00:00:00Z')).toBe(Date.parse('2026-11-22T00:00:00Z'));
   });
 
   it('keeps the count on each node', async () => {

@@ -196,6 +196,9 @@ describe('worker faults, harder cases', () => {
       await died;
       forwarder.tell({ type: 'tell-other', other: target, value: { type: 'inc' } });
       await replaced;
+      // The forwarder has handled the tell (its mail is in order); its tell to the target went
+      // straight into the target's mailbox, ahead of the ask below.
+      await expect(forwarder.ask({ type: 'echo', value: 'barrier' })).resolves.toBe('barrier');
       await expect(target.ask({ type: 'get' })).resolves.toBe(1);
       expect(system.deadLetters.counts()['no-such-actor']).toBeUndefined();
       await expectConserved(system);
