@@ -156,10 +156,11 @@ describe.skipIf(!haveNats)('two nodes over NATS', () => {
       })();
       expect(listed.at(-1)).toMatch(/^\d+ dead letter\(s\)$/);
       // Replay: the message goes back to failing-b (an exposed actor), fails again, and is stored again.
-      const again = nc.subscribe('troupe.dlq.actor-failed.node-b', { max: 1 });
       const before = listed.filter((l) => l.includes('/user/failing-b')).length;
+      const again = nc.subscribe('troupe.dlq.actor-failed.node-b', { max: before });
       expect(await cli('replay', '--reason', 'actor-failed', '--target', '/user/failing-b')).toEqual([`replayed ${before}, skipped 0 (no target found)`]);
-      for await (const _ of again) break;
+      let stored = 0;
+      for await (const _ of again) if (++stored === before) break; // each replayed message failed again
       expect(await cli('purge', '--target', '/user/failing-b')).toEqual([expect.stringMatching(/^purged [1-9]\d* dead letter\(s\)$/)]);
       expect(await cli('list', '--target', '/user/failing-b')).toEqual(['0 dead letter(s)']);
     } finally {
