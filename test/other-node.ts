@@ -43,7 +43,7 @@ export class OtherNode {
   }
 
   async stop(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
     await this.call({ cmd: 'shutdown' }).catch(() => {});
     await this.exited;
   }

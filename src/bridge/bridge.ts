@@ -112,6 +112,7 @@ export class Bridge {
   private seq = 0;
   private closing = false;
   private consumerMessages: ConsumerMessages | null = null;
+  private advisoryMessages: ConsumerMessages | null = null;
   private directSub: Subscription | null = null;
   private readonly ownNames = new Map<string, ExposedName>();
   private namesTimer: ReturnType<typeof setInterval> | null = null;
@@ -160,6 +161,7 @@ export class Bridge {
     this.readyResolve();
     this.flush();
     void this.consume();
+    void this.consumeAdvisories().catch((err) => { if (!this.closing) this.log.error({ err }, 'NATS bridge: dead-letter backstop stopped'); });
     this.directSub = this.nc.subscribe(this.names.directSubjects, {
       callback: (err, msg) => { if (!err) this.take(msg.subject, msg.data, msg.headers, null); },
     });
@@ -194,6 +196,14 @@ export class Bridge {
       name: n.errorsStream, subjects: [n.errorsSubjects], retention: RetentionPolicy.Limits, storage: StorageType.File,
       max_age: 7 * 24 * 3600 * 1e9, max_msgs: 100_000, discard: DiscardPolicy.Old,
     });
+    // The backstop for dead letters (see consumeAdvisories).
+    await ensureStream(jsm, {
+      name: n.advisoryStream, subjects: [n.advisorySubjects], retention: RetentionPolicy.Limits, storage: StorageType.File,
+      max_age: 7 * 24 * 3600 * 1e9, discard: DiscardPolicy.Old,
+    });
+    await jsm.consumers.add(n.advisoryStream, {
+      durable_name: n.backstop, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: 30e9, max_deliver: 10,
+    }).catch(() => { /* exists */ });
     const kvm = new Kvm(this.nc!);
     this.kv = await kvm.create(n.namesBucket, { history: 1, ttl: NAMES_TTL_MS });
   }
@@ -224,6 +234,53 @@ export class Bridge {
     const messages = await consumer.consume({ max_messages: 256 });
     this.consumerMessages = messages;
     for await (const m of messages) this.take(m.subject, m.data, m.headers, m);
+  }
+
+  /**
+   * The dead-letter backstop. A message that used up its deliveries without an ack (its node died
+   * before it could dead-letter it) makes JetStream publish a max-deliveries advisory; the
+   * advisory stream keeps it, and one node (a shared durable consumer) turns it into a DLQ
+   * record: reason `max-deliveries`, the original message, its target and delivery count. The
+   * record's msg id is the stream and sequence, so it is written once.
+   */
+  private async consumeAdvisories(): Promise<void> {
+    const n = this.names;
+    const consumer = await this.js!.consumers.get(n.advisoryStream, n.backstop);
+    const messages = await consumer.consume({ max_messages: 64 });
+    this.advisoryMessages = messages;
+    for await (const m of messages) {
+      try {
+        await this.backstop(m.json<{ stream: string; stream_seq: number; deliveries: number }>());
+        m.ack();
+      } catch (err) {
+        this.log.warn({ err }, 'dead-letter backstop: could not handle an advisory; retrying later');
+        m.nak(5000);
+      }
+    }
+  }
+
+  private async backstop(adv: { stream: string; stream_seq: number; deliveries: number }): Promise<void> {
+    const n = this.names;
+    const stored = await this.jsm!.streams.getMessage(adv.stream, { seq: adv.stream_seq }).catch(() => null);
+    if (stored === null) return; // aged out or deleted: nothing to keep
+    const node = n.nodeOfStream(adv.stream);
+    const from = stored.subject.slice(stored.subject.lastIndexOf('.') + 1);
+    let payload = stored.data;
+    let target = `node ${node}`;
+    try {
+      const env = this.codec.decode(stored.data, 0, stored.data.length) as Envelope;
+      if (env && typeof env === 'object' && validEnvelope(env)) {
+        payload = this.encode(env.m);
+        target = env.k === W_REPLY || env.k === W_REPLY_ERROR ? `@${env.t[0]}.ask #${env.t[1]}` : `@${env.t[0]}.${env.t[1]}`;
+      }
+    } catch { /* not an envelope: keep the bytes as they were */ }
+    const time = stored.time.getTime();
+    const headers = this.headers({
+      'Troupe-Reason': 'max-deliveries', 'Troupe-Target': target, 'Troupe-Sender': `node ${from}`, 'Troupe-Node': node,
+      'Troupe-Error-Message': `delivered ${adv.deliveries} times without an ack: its node stopped before it could dead-letter it`,
+      'Troupe-Deliveries': adv.deliveries, 'Troupe-First-Time': time, 'Troupe-Last-Time': Date.now(),
+    });
+    await this.js!.publish(n.dlq('max-deliveries', node), payload, { msgID: `dlq.${adv.stream}.${adv.stream_seq}`, headers });
   }
 
   /** Checks what came and hands it to the system. Never throws: bad input is reported as bad. */
@@ -425,6 +482,7 @@ export class Bridge {
       ]);
     }
     this.consumerMessages?.stop();
+    this.advisoryMessages?.stop();
     this.directSub?.unsubscribe();
     for (const item of this.outbox.splice(0)) item.done(false, new Error('the bridge closed'));
     if (this.nc) await Promise.race([this.nc.close(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => {});

@@ -127,7 +127,13 @@ export function names(prefix: string, node: string) {
     /** At-most-once messages: core NATS, no stream. */
     direct: (target: string, from: string) => `${P}.direct.${target}.${from}`,
     directSubjects: `${P}.direct.${node}.*`,
-    consumer: 'bridge',
+    /** Named with the prefix: the max-deliveries advisories of every node's consumer are captured by that name. */
+    consumer: `${P}_bridge`,
+    /** Where those advisories are kept (JetStream publishes them on core NATS only), and who reads them. */
+    advisoryStream: `${P}_ADVISORIES`,
+    advisorySubjects: `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.*.${P}_bridge`,
+    backstop: `${P}_dlq_backstop`,
+    nodeOfStream: (stream: string) => stream.startsWith(`${P}_NODE_`) ? stream.slice(`${P}_NODE_`.length) : stream,
     dlqStream: `${P}_DLQ`,
     dlqSubjects: `${P}.dlq.>`,
     dlq: (reason: string, from: string) => `${P}.dlq.${sanitizeToken(reason)}.${from}`,

@@ -28,7 +28,7 @@ async function settled(server: NatsServer, a: ActorSystem): Promise<void> {
   try {
     const jsm = await jetstreamManager(nc);
     const left = await until(async () => {
-      const info = await jsm.consumers.info('troupe_NODE_node-b', 'bridge');
+      const info = await jsm.consumers.info('troupe_NODE_node-b', 'troupe_bridge');
       return info.num_pending + info.num_ack_pending + (a.health().nats?.outbox ?? 0);
     }, (n) => n === 0, 30_000);
     expect(left).toBe(0);
@@ -124,6 +124,45 @@ describe.skipIf(!haveNats)('the bridge when NATS fails', () => {
     } finally {
       await c.shutdown();
       await d.shutdown();
+      await server.stop();
+    }
+  });
+
+  it('the target node killed while 50 messages fail: 50 DLQ records appear anyway (the advisory backstop)', async () => {
+    const server = await NatsServer.start();
+    const { a, b } = await twoNodes(server);
+    let b2: OtherNode | null = null;
+    const nc = await connect({ servers: server.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const doomed = (await a.resolve('doomed-b'))!;
+      const records = nc.subscribe('troupe.dlq.max-deliveries.node-b', { max: 50 });
+      for (let i = 0; i < 50; i++) doomed.tell({ type: 'doomed', id: `m${i}` });
+      // Each fails 4 times; its 5th (last) delivery is never finished. Once all 250 deliveries
+      // are made, kill node b: it dead-letters none of them.
+      const delivered = await until(async () => (await jsm.consumers.info('troupe_NODE_node-b', 'troupe_bridge')).delivered.consumer_seq,
+        (seq) => seq >= 250, 30_000);
+      expect(delivered).toBe(250);
+      b.proc.kill('SIGKILL');
+      await b.exited;
+      // JetStream says a message used up its deliveries when its consumer next pulls: node b
+      // comes back (as a supervisor would restart it). It never sees those 50 again, and has no
+      // memory of them; the advisories, kept in their stream, are what turns them into records.
+      b2 = await OtherNode.start(server.url, 'node-b');
+      const targets = new Set<string>();
+      for await (const m of records) {
+        expect(m.headers!.get('Troupe-Deliveries')).toBe('5');
+        targets.add(m.headers!.get('Troupe-Target'));
+      }
+      expect(targets.size).toBe(1); // all to doomed-b's address
+      const stored = await a.deadLetters.stored({ reason: 'max-deliveries', limit: 1000 });
+      expect(stored).toHaveLength(50);
+      expect(new Set(stored.map((d) => (d.message as { id: string }).id)).size).toBe(50);
+    } finally {
+      await nc.close();
+      await b.stop();
+      await b2?.stop();
+      await a.shutdown();
       await server.stop();
     }
   });

@@ -128,7 +128,7 @@ describe.skipIf(!haveNats)('two nodes over NATS', () => {
       const counts = await b.call<Record<string, number>>({ cmd: 'dead-letters' });
       expect(counts).toMatchObject({ 'bad-message': 1, spoofed: 1, 'unsupported-version': 1, oversized: 1, 'not-exposed': 1 });
       const jsm = await jetstreamManager(nc);
-      const info = await jsm.consumers.info('troupe_NODE_node-b', 'bridge');
+      const info = await jsm.consumers.info('troupe_NODE_node-b', 'troupe_bridge');
       expect(info.num_ack_pending).toBe(0);
     } finally {
       await nc.close();
