@@ -14,6 +14,7 @@ import { pingpongSuite } from './core/pingpong.js';
 import { sameWorkerSuite } from './core/same-worker.js';
 import type { Suite, SuiteContext } from './core/suite.js';
 import { throughputSuite } from './core/throughput.js';
+import { bridgeSuite } from './bridge/suite.js';
 import { workerToWorkerSuite } from './core/worker-to-worker.js';
 import { cpuSnapshot, machineInfo, otherCpuCores } from './lib/machine.js';
 import { RESULTS_SCHEMA, type BenchResults, type SuiteResult } from './lib/types.js';
@@ -29,7 +30,7 @@ import { exposeGc } from './lib/gc.js';
 /** Every suite, in run order. */
 const SUITES: Suite[] = [
   throughputSuite, pingpongSuite, sameWorkerSuite, workerToWorkerSuite, codecMicroSuite, ringMicroSuite,
-  ...SAVINA_SUITES, memorySuite,
+  ...SAVINA_SUITES, memorySuite, bridgeSuite,
 ];
 
 /** A 1-minute load average above this at the start means something else is running: say so. */

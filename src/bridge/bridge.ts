@@ -39,7 +39,9 @@ export const WIRE_VERSION = 1;
 /**
  * A message between nodes. `n`: the sending node (must match the subject). `f`: the sending actor
  * (thread, id, path) or null. `t`: the target (thread, id), or for a reply (thread, ask corr).
- * `c`: the asker's correlation id (asks). `ms`: the ask's timeout. `m`: the message.
+ * `c`: the asker's correlation id (asks). `ms`: the ask's timeout. `m`: the message, encoded by
+ * the sender's codec: the receiving node passes these bytes on to the worker untouched, whose
+ * codec reads the refs inside (stamped with their node) as local or remote.
  */
 export interface Envelope {
   v: number;
@@ -49,7 +51,7 @@ export interface Envelope {
   t: [number, number];
   c: number;
   ms?: number;
-  m: unknown;
+  m: Uint8Array;
 }
 
 /** A message as it came off the wire, and how to settle it with the stream. */
@@ -104,7 +106,7 @@ export class Bridge {
   private js: JetStreamClient | null = null;
   private jsm: JetStreamManager | null = null;
   private kv: KV | null = null;
-  private readonly outbox: OutboxItem[] = [];
+  private readonly outbox = new Queue<OutboxItem>();
   private inflight = 0;
   private paused = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -270,7 +272,7 @@ export class Bridge {
     try {
       const env = this.codec.decode(stored.data, 0, stored.data.length) as Envelope;
       if (env && typeof env === 'object' && validEnvelope(env)) {
-        payload = this.encode(env.m);
+        payload = env.m;
         target = env.k === W_REPLY || env.k === W_REPLY_ERROR ? `@${env.t[0]}.ask #${env.t[1]}` : `@${env.t[0]}.${env.t[1]}`;
       }
     } catch { /* not an envelope: keep the bytes as they were */ }
@@ -349,7 +351,7 @@ export class Bridge {
   private flush(): void {
     if (!this.connected || this.paused || this.closing && this.outbox.length === 0) return;
     while (this.connected && !this.paused && this.inflight < PUBLISH_WINDOW && this.outbox.length > 0) {
-      const item = this.outbox.shift()!;
+      const item = this.outbox.shift();
       if (item.core) {
         try {
           this.nc!.publish(item.subject, item.data, item.headers ? { headers: item.headers } : undefined);
@@ -484,9 +486,39 @@ export class Bridge {
     this.consumerMessages?.stop();
     this.advisoryMessages?.stop();
     this.directSub?.unsubscribe();
-    for (const item of this.outbox.splice(0)) item.done(false, new Error('the bridge closed'));
+    while (this.outbox.length > 0) this.outbox.shift().done(false, new Error('the bridge closed'));
     if (this.nc) await Promise.race([this.nc.close(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => {});
     await this.connecting;
+  }
+}
+
+/** A FIFO with O(1) shift and unshift (Array.shift copies: O(n) per call on a long outbox). */
+class Queue<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(v: T): void {
+    this.items.push(v);
+  }
+
+  shift(): T {
+    const v = this.items[this.head]!;
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return v;
+  }
+
+  /** Puts one back at the front (a publish to retry). */
+  unshift(v: T): void {
+    if (this.head > 0) this.items[--this.head] = v;
+    else this.items.unshift(v);
   }
 }
 
@@ -494,7 +526,7 @@ function validEnvelope(v: Envelope): boolean {
   return typeof v.n === 'string' && typeof v.k === 'number' && v.k >= W_TELL && v.k <= W_REPLY_ERROR &&
     Array.isArray(v.t) && v.t.length === 2 && Number.isInteger(v.t[0]) && Number.isInteger(v.t[1]) &&
     (v.f === null || (Array.isArray(v.f) && v.f.length === 3 && Number.isInteger(v.f[0]) && Number.isInteger(v.f[1]))) &&
-    Number.isInteger(v.c);
+    Number.isInteger(v.c) && v.m instanceof Uint8Array;
 }
 
 function authenticator(a: BridgeConfig['auth']): Authenticator | undefined {

@@ -52,6 +52,7 @@ export interface NodeInternals {
 }
 
 const PROCESSED_WINDOW = 100_000;
+const EMPTY = new Uint8Array(0);
 const MAX_PROXIES = 100_000;
 
 export class Remote {
@@ -108,12 +109,13 @@ export class Remote {
     const stats = this.sys.mainStats;
     const env: Envelope = {
       v: WIRE_VERSION, n: this.node, k: corr !== 0 ? W_ASK : W_TELL,
-      f: fromId !== 0 ? [fromThread, fromId, `@${fromThread}.${fromId}`] : null, t: [to.thread, to.id], c: corr, m: msg,
+      f: fromId !== 0 ? [fromThread, fromId, `@${fromThread}.${fromId}`] : null, t: [to.thread, to.id], c: corr, m: EMPTY,
     };
     if (timeoutMs !== undefined) env.ms = timeoutMs;
     let data: Uint8Array;
     let problem: TroupeError | null = null;
     try {
+      env.m = this.bridge.encode(msg);
       data = this.bridge.encode(env);
       if (data.length > this.config.maxPayloadBytes) {
         problem = new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `message of ${data.length} bytes is over nats.maxPayloadBytes (${this.config.maxPayloadBytes}) for a remote actor`);
@@ -180,41 +182,61 @@ export class Remote {
     return id;
   }
 
-  /** A reply for an ask that came from `node`. */
-  private sendReply(node: string, thread: number, corr: number, kind: number, value: unknown): void {
+  /** A reply for an ask that came from `node`, the way the ask came (at-most-once: core NATS). */
+  private sendReply(node: string, thread: number, corr: number, kind: number, value: unknown, atMostOnce: boolean): void {
     const stats = this.sys.mainStats;
-    let data: Uint8Array;
-    const env: Envelope = { v: WIRE_VERSION, n: this.node, k: kind, f: null, t: [thread, corr], c: 0, m: value };
+    const env: Envelope = { v: WIRE_VERSION, n: this.node, k: kind, f: null, t: [thread, corr], c: 0, m: EMPTY };
     try {
-      data = this.bridge.encode(env);
+      env.m = this.bridge.encode(value);
     } catch (err) {
       env.k = W_REPLY_ERROR;
-      env.m = toWireError(err);
-      data = this.bridge.encode(env);
+      env.m = this.bridge.encode(toWireError(err));
     }
+    const data = this.bridge.encode(env);
     stats[S_SENT]!++;
     if (!this.bridge.hasRoom) {
       stats[S_DEAD_LETTERED]!++;
       this.sys.deadLetters.add({ reason: 'outbox-full', target: `${node}:ask #${corr}`, sender: null, message: value, time: Date.now() });
       return;
     }
-    this.enqueue(node, data, false, `${node}:ask #${corr}`, value);
+    this.enqueue(node, data, atMostOnce, `${node}:ask #${corr}`, value);
   }
 
   /** Settles ask `corr` of local thread `thread` (main's table, or a host's over the ring). */
   private replyLocal(thread: number, corr: number, kind: number, value: unknown): void {
+    this.replyLocalEncoded(thread, corr, kind, this.bridge.encode(value));
+  }
+
+  /** The same, with the reply as its node encoded it. */
+  private replyLocalEncoded(thread: number, corr: number, kind: number, bytes: Uint8Array): void {
     const stats = this.sys.mainStats;
     stats[S_SENT]!++;
     if (thread === MAIN_THREAD) {
+      let value: unknown;
+      try {
+        value = this.decode(bytes);
+      } catch (err) {
+        kind = K_REPLY_ERROR;
+        value = toWireError(err);
+      }
       this.sys.asks.settle(corr, kind, value);
       return;
     }
     if (!this.sys.hostExists(thread)) {
       stats[S_DEAD_LETTERED]!++;
-      this.sys.deadLetters.add({ reason: 'no-such-actor', target: `@${thread}.ask #${corr}`, sender: null, message: value, time: Date.now() });
+      this.sys.deadLetters.add({ reason: 'no-such-actor', target: `@${thread}.ask #${corr}`, sender: null, message: this.describe(bytes), time: Date.now() });
       return;
     }
-    this.sys.mesh.send(thread, ASK_TABLE, 0, corr, kind, value);
+    this.sys.mesh.sendEncoded(thread, ASK_TABLE, 0, corr, kind, bytes);
+  }
+
+  private decode(bytes: Uint8Array): unknown {
+    return this.sys.mesh.codec.decode(bytes, 0, bytes.length);
+  }
+
+  /** A message's bytes as a dead letter shows it: decoded, or a description if they do not decode. */
+  private describe(bytes: Uint8Array): unknown {
+    try { return this.decode(bytes); } catch { return `[${bytes.length} bytes that do not decode]`; }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -234,7 +256,7 @@ export class Remote {
     }
     const sender = env.f ? `${m.from}:${env.f[2]}` : `node ${m.from}`;
     if (env.k === W_REPLY || env.k === W_REPLY_ERROR) {
-      this.replyLocal(env.t[0], env.t[1], env.k === W_REPLY ? K_REPLY : K_REPLY_ERROR, env.m);
+      this.replyLocalEncoded(env.t[0], env.t[1], env.k === W_REPLY ? K_REPLY : K_REPLY_ERROR, env.m);
       this.done(m);
       return;
     }
@@ -254,23 +276,24 @@ export class Remote {
       const replyThread = env.f ? env.f[0] : MAIN_THREAD;
       const { corr, promise } = this.sys.asks.open(target, { timeoutMs: env.ms ?? 30_000 });
       if (m.msgId !== null) this.inProgress.set(m.msgId, []);
-      this.sys.mesh.send(thread, id, proxy, corr, K_ASK, env.m);
+      this.sys.mesh.sendEncoded(thread, id, proxy, corr, K_ASK, env.m);
       // The asker's own timeout decides; a reply that comes too late there is dead-lettered there.
+      const atMostOnce = m.msgId === null;
       promise.then(
-        (v) => this.sendReply(m.from, replyThread, env.c, W_REPLY, v),
-        (e) => this.sendReply(m.from, replyThread, env.c, W_REPLY_ERROR, toWireError(e)),
+        (v) => this.sendReply(m.from, replyThread, env.c, W_REPLY, v, atMostOnce),
+        (e) => this.sendReply(m.from, replyThread, env.c, W_REPLY_ERROR, toWireError(e), atMostOnce),
       ).finally(() => this.done(m));
       return;
     }
     if (m.msgId === null) {
       // At-most-once: no receipt, nothing to ack.
-      this.sys.mesh.send(thread, id, proxy, 0, K_TELL, env.m);
+      this.sys.mesh.sendEncoded(thread, id, proxy, 0, K_TELL, env.m);
       return;
     }
     const receipt = this.nextReceipt++;
     this.receipts.set(receipt, m);
     this.inProgress.set(m.msgId, []);
-    this.sys.mesh.send(thread, id, proxy, receipt, m.last ? K_TELL_LAST : K_TELL_RECEIPT, env.m);
+    this.sys.mesh.sendEncoded(thread, id, proxy, receipt, m.last ? K_TELL_LAST : K_TELL_RECEIPT, env.m);
   }
 
   /** A host says how a receipted tell ended (K_RECEIPT). */
@@ -309,13 +332,13 @@ export class Remote {
     const stats = this.sys.mainStats;
     stats[S_SENT]!++;
     stats[S_DEAD_LETTERED]!++;
-    const message = m.env ? m.env.m : `[${m.raw.length} bytes from node ${m.from}]`;
+    const message = m.env ? this.describe(m.env.m) : `[${m.raw.length} bytes from node ${m.from}]`;
     const entry: DeadLetterWire = { reason, target, sender: sender ?? `node ${m.from}`, message, time: Date.now() };
     if (error) entry.error = toWireError(error);
     this.sys.deadLetters.add(entry);
     // Answer an honest asker (not a spoofer or garbage: those get nothing back).
     if (m.bad === null && m.env !== null && m.env.k === W_ASK && error) {
-      this.sendReply(m.from, m.env.f ? m.env.f[0] : MAIN_THREAD, m.env.c, W_REPLY_ERROR, toWireError(error));
+      this.sendReply(m.from, m.env.f ? m.env.f[0] : MAIN_THREAD, m.env.c, W_REPLY_ERROR, toWireError(error), m.msgId === null);
     }
     this.done(m);
   }
@@ -383,7 +406,8 @@ export class Remote {
       }
     }
     if (to === undefined) return false;
-    const env: Envelope = { v: WIRE_VERSION, n: this.node, k: W_TELL, f: null, t: [to.thread, to.id], c: 0, m: d.message };
+    // The stored payload is the message as its sender encoded it.
+    const env: Envelope = { v: WIRE_VERSION, n: this.node, k: W_TELL, f: null, t: [to.thread, to.id], c: 0, m: d.raw };
     const data = this.bridge.encode(env);
     const subject = this.bridge.names.toNode(to.node, this.node);
     // One replay per stored dead letter: its id dedupes a second replay within the window.

@@ -107,7 +107,7 @@ export async function runDlq(argv: string[], out: (s: string) => void = (s) => c
         if (e && e.operation === 'PUT') to = JSON.parse(new TextDecoder().decode(e.value)) as ExposedName;
       }
       if (to === null || d.message === undefined) return false;
-      const env: Envelope = { v: WIRE_VERSION, n: self, k: W_TELL, f: null, t: [to.thread, to.id], c: 0, m: d.message };
+      const env: Envelope = { v: WIRE_VERSION, n: self, k: W_TELL, f: null, t: [to.thread, to.id], c: 0, m: d.raw };
       await js.publish(n.toNode(to.node, self), codec.encode(env).slice(), { msgID: `${self}.replay.${d.seq}` });
       return true;
     });

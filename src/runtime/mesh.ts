@@ -221,6 +221,14 @@ export class MeshNode {
       this.post(to, target, sender, corr, kind, { seq: 0, value }, []);
       return;
     }
+    this.sendEncoded(to, target, sender, corr, kind, bytes);
+  }
+
+  /**
+   * Sends a value already encoded by a codec (a message from another node, say): no decoding
+   * and encoding again on the way through. Refs inside are read by the receiving thread's codec.
+   */
+  sendEncoded(to: number, target: number, sender: number, corr: number, kind: number, bytes: Uint8Array): void {
     if (bytes.length > this.tuning.largeBytes) {
       const copy = bytes.slice();
       this.post(to, target, sender, corr, kind, { seq: 0, bytes: copy }, [copy.buffer]);

@@ -115,7 +115,7 @@ describe.skipIf(!haveNats)('two nodes over NATS', () => {
     try {
       const js = jetstream(nc);
       const to = (from: string) => `troupe.node.node-b.${from}`;
-      const env = (n: string, extra: object = {}) => pack({ v: 1, n, k: 0, f: null, t: [1, 1], c: 0, m: { type: 'echo', value: 1 }, ...extra });
+      const env = (n: string, extra: object = {}) => pack({ v: 1, n, k: 0, f: null, t: [1, 1], c: 0, m: pack({ type: 'echo', value: 1 }), ...extra });
       await js.publish(to('mallory'), new Uint8Array([0xc1, 0xff, 0x00, 0x13]), { msgID: 'mallory.1' });
       await js.publish(to('mallory'), env('node-a'), { msgID: 'mallory.2' }); // claims to be node-a
       await js.publish(to('mallory'), env('mallory', { v: 2 }), { msgID: 'mallory.3' });
