@@ -42,10 +42,13 @@ export class OtherNode {
     });
   }
 
+  /** Shuts the node down; kills it if that takes more than 20 s. */
   async stop(): Promise<void> {
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 20_000);
     await this.call({ cmd: 'shutdown' }).catch(() => {});
     await this.exited;
+    clearTimeout(timer);
   }
 }
 

@@ -58,6 +58,8 @@ export interface Envelope {
 export interface Incoming {
   /** The sending node, from the subject. */
   from: string;
+  /** It came through this node's stream (at-least-once), not core NATS (at-most-once). */
+  jetstream: boolean;
   env: Envelope | null;
   /** Why it cannot be used (garbage, version, size, spoofing), with env null or suspect. */
   bad: string | null;
@@ -71,11 +73,15 @@ export interface Incoming {
   ack(): void;
   /** Try again after `delayMs`. */
   retry(delayMs: number): void;
+  /** Still being handled: JetStream restarts its ack_wait. */
+  working(): void;
 }
 
-export interface ExposedName { node: string; thread: number; id: number; path: string }
+export interface ExposedName { node: string; thread: number; id: number; path: string; /** When its node last refreshed it (ms). */ at?: number }
 
 interface OutboxItem {
+  /** Its place in the outbox: a failed publish goes back where it was. */
+  seq: number;
   subject: string;
   data: Uint8Array;
   msgId: string | null;
@@ -111,9 +117,12 @@ export class Bridge {
   private paused = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly boot = randomBytes(4).toString('hex');
+  private outboxSeq = 0;
+  private readonly toNode = new Map<string, { token: string; seq: number }>();
   private seq = 0;
   private closing = false;
   private consumerMessages: ConsumerMessages | null = null;
+  private receivingStopped = false;
   private advisoryMessages: ConsumerMessages | null = null;
   private directSub: Subscription | null = null;
   private readonly ownNames = new Map<string, ExposedName>();
@@ -141,18 +150,28 @@ export class Bridge {
 
   private async connectAndSetUp(): Promise<void> {
     const c = this.config;
-    this.nc = await connect({
-      servers: c.servers,
-      name: `troupe-${c.node}`,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      waitOnFirstConnect: true,
-      pingInterval: 10_000,
-      inboxPrefix: `_INBOX_${c.node}`,
-      authenticator: authenticator(c.auth),
-      ...(c.tls ? { tls: c.tls } : {}),
-    });
-    if (this.closing) { await this.nc.close(); return; }
+    // Our own loop for the first connection (it stops when we close); after it, the client's
+    // reconnects, forever.
+    for (let attempt = 0; ; attempt++) {
+      if (this.closing) return;
+      try {
+        this.nc = await connect({
+          servers: c.servers,
+          name: `troupe-${c.node}`,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 250,
+          pingInterval: 10_000,
+          inboxPrefix: `_INBOX_${c.node}`,
+          authenticator: authenticator(c.auth),
+          ...(c.tls ? { tls: c.tls } : {}),
+        });
+        break;
+      } catch (err) {
+        if (attempt === 0) this.log.warn({ err: (err as Error).message }, 'NATS: cannot connect yet; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))).unref());
+      }
+    }
+    if (this.closing) { await this.nc!.close(); return; }
     this.watchStatus(this.nc);
     this.js = jetstream(this.nc, { timeout: this.config.publishTimeoutMs });
     this.jsm = await jetstreamManager(this.nc);
@@ -162,7 +181,7 @@ export class Bridge {
     this.handlers.onConnected(true);
     this.readyResolve();
     this.flush();
-    void this.consume();
+    void this.keepConsuming();
     void this.consumeAdvisories().catch((err) => { if (!this.closing) this.log.error({ err }, 'NATS bridge: dead-letter backstop stopped'); });
     this.directSub = this.nc.subscribe(this.names.directSubjects, {
       callback: (err, msg) => { if (!err) this.take(msg.subject, msg.data, msg.headers, null); },
@@ -206,8 +225,10 @@ export class Bridge {
     await jsm.consumers.add(n.advisoryStream, {
       durable_name: n.backstop, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: 30e9, max_deliver: 10,
     }).catch(() => { /* exists */ });
-    const kvm = new Kvm(this.nc!);
-    this.kv = await kvm.create(n.namesBucket, { history: 1, ttl: NAMES_TTL_MS });
+    if (this.kv === null) {
+      const kvm = new Kvm(this.nc!);
+      this.kv = await kvm.create(n.namesBucket, { history: 1, ttl: NAMES_TTL_MS });
+    }
   }
 
   private watchStatus(nc: NatsConnection): void {
@@ -221,6 +242,8 @@ export class Bridge {
           this.log.info('NATS reconnected: flushing the outbox');
           this.connected = this.ready;
           this.handlers.onConnected(this.connected);
+          // The server may have come back without its store: make sure the streams exist.
+          void this.setUpStreams().catch((err) => this.log.warn({ err: (err as Error).message }, 'NATS: set-up after reconnect failed'));
           this.flush();
           void this.refreshNames();
         }
@@ -231,11 +254,34 @@ export class Bridge {
   // ------------------------------------------------------------------------------------------
   // Receiving
 
-  private async consume(): Promise<void> {
-    const consumer = await this.js!.consumers.get(this.names.nodeStream, this.names.consumer);
-    const messages = await consumer.consume({ max_messages: 256 });
-    this.consumerMessages = messages;
-    for await (const m of messages) this.take(m.subject, m.data, m.headers, m);
+  /**
+   * Reads this node's stream for as long as the bridge is open: if the consumer goes (deleted, or
+   * the server came back with an empty store), the streams are set up again and it starts over.
+   */
+  private async keepConsuming(): Promise<void> {
+    for (let attempt = 0; !this.closing && !this.receivingStopped; attempt++) {
+      try {
+        const consumer = await this.js!.consumers.get(this.names.nodeStream, this.names.consumer);
+        const messages = await consumer.consume({ max_messages: 256 });
+        this.consumerMessages = messages;
+        attempt = 0;
+        for await (const m of messages) this.take(m.subject, m.data, m.headers, m);
+      } catch (err) {
+        if (this.closing || this.receivingStopped) return;
+        this.log.warn({ err: (err as Error).message }, 'NATS: this node\'s consumer stopped; setting up again');
+      }
+      if (this.closing || this.receivingStopped) return;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))).unref());
+      await this.setUpStreams().catch(() => {});
+    }
+  }
+
+  /** Takes no more messages from this node's stream (shutdown: what is not taken stays for the next start). */
+  stopReceiving(): void {
+    this.receivingStopped = true;
+    this.consumerMessages?.stop();
+    this.directSub?.unsubscribe();
+    this.directSub = null;
   }
 
   /**
@@ -289,7 +335,9 @@ export class Bridge {
   private take(subject: string, data: Uint8Array, hdrs: MsgHdrs | undefined, m: JsMsg | null): void {
     const from = subject.slice(subject.lastIndexOf('.') + 1);
     const deliveries = m ? m.info.deliveryCount : 1;
-    const msgId = hdrs?.get('Nats-Msg-Id') || null;
+    // A stream message always gets an id (one published without Nats-Msg-Id: its stream sequence),
+    // so it is deduplicated and acked like any other.
+    const msgId = hdrs?.get('Nats-Msg-Id') || (m ? `${from}.js.${m.seq}` : null);
     let env: Envelope | null = null;
     let bad: string | null = null;
     if (data.length > this.config.maxPayloadBytes) bad = 'oversized';
@@ -306,9 +354,10 @@ export class Bridge {
     }
     if (bad === null && env !== null && (env.n !== from || (msgId !== null && !msgId.startsWith(`${from}.`)))) bad = 'spoofed';
     const incoming: Incoming = {
-      from, env, bad, raw: data, msgId, deliveries, last: m === null || deliveries >= this.config.maxDeliver,
+      from, jetstream: m !== null, env, bad, raw: data, msgId, deliveries, last: m === null || deliveries >= this.config.maxDeliver,
       ack: () => { if (m) m.ack(); },
       retry: (delayMs) => { if (m) m.nak(delayMs); },
+      working: () => { if (m) m.working(); },
     };
     try {
       this.handlers.onMessage(incoming);
@@ -326,8 +375,16 @@ export class Bridge {
     return this.codec.encode(value).slice();
   }
 
-  nextMsgId(): string {
-    return `${this.node}.${this.boot}.${++this.seq}`;
+  /**
+   * A msg id: `<node>.<token>.<seq>`. Toward another node (`to`), the token is a random one of
+   * that destination's: a node sees only the ids meant for it, so it cannot guess (and squat in a
+   * stream's dedupe window) the ids of messages meant for others.
+   */
+  nextMsgId(to?: string): string {
+    if (to === undefined) return `${this.node}.${this.boot}.${++this.seq}`;
+    let d = this.toNode.get(to);
+    if (d === undefined) this.toNode.set(to, (d = { token: randomBytes(8).toString('hex'), seq: 0 }));
+    return `${this.node}.${d.token}.${++d.seq}`;
   }
 
   /** Room in the outbox for one more? */
@@ -344,7 +401,11 @@ export class Bridge {
    * checks `hasRoom` first; a full outbox is its to dead-letter.
    */
   publish(subject: string, data: Uint8Array, o: { msgId?: string | null; headers?: MsgHdrs; core?: boolean }, done: (ok: boolean, err?: Error) => void): void {
-    this.outbox.push({ subject, data, msgId: o.msgId ?? null, headers: o.headers, core: o.core ?? false, attempts: 0, done });
+    if (this.closing) {
+      done(false, new Error('the NATS bridge is closed'));
+      return;
+    }
+    this.outbox.push({ seq: ++this.outboxSeq, subject, data, msgId: o.msgId ?? null, headers: o.headers, core: o.core ?? false, attempts: 0, done });
     this.flush();
   }
 
@@ -366,9 +427,16 @@ export class Bridge {
         () => { this.inflight--; item.done(true); this.flush(); },
         (err: Error) => {
           this.inflight--;
-          // Ambiguous (timeout) or refused: the same msg id again later; the stream drops a duplicate.
+          if (this.closing || !retryable(err)) {
+            // Refused for good (too large, a bad subject, ...): it would block everything behind it.
+            this.log.error({ err: err.message, subject: item.subject }, 'NATS publish refused; not retried');
+            item.done(false, err);
+            this.flush();
+            return;
+          }
+          // Ambiguous (timeout) or no stream yet: the same msg id again later; the stream drops a duplicate.
           item.attempts++;
-          this.outbox.unshift(item);
+          this.outbox.putBack(item);
           if (item.attempts === 1 || item.attempts % 20 === 0) this.log.warn({ err: err.message, subject: item.subject, attempts: item.attempts }, 'NATS publish failed; retrying');
           this.pauseFor(Math.min(5000, 50 * 2 ** Math.min(item.attempts, 7)));
         },
@@ -380,6 +448,7 @@ export class Bridge {
     if (this.paused) return;
     this.paused = true;
     this.retryTimer = setTimeout(() => { this.paused = false; this.retryTimer = null; this.flush(); }, ms);
+    this.retryTimer.unref();
   }
 
   /** Resolves when the outbox is empty (or after timeoutMs). */
@@ -433,8 +502,19 @@ export class Bridge {
   /** Registers an exposed actor's name (and keeps it alive until `unexpose` or the node stops). */
   expose(name: string, entry: ExposedName): void {
     this.ownNames.set(name, entry);
-    this.registry.set(name, entry);
-    void this.kv?.put(name, JSON.stringify(entry)).catch((err) => this.log.warn({ err, name }, 'NATS: could not register a name'));
+    this.registry.set(name, { ...entry, at: Date.now() });
+    void this.kv?.put(name, JSON.stringify({ ...entry, at: Date.now() })).catch((err) => this.log.warn({ err, name }, 'NATS: could not register a name'));
+  }
+
+  /** A name another node registered, unless it went stale (its node stopped refreshing it). */
+  liveName(name: string): ExposedName | undefined {
+    const e = this.registry.get(name);
+    if (e === undefined) return undefined;
+    if (e.node !== this.node && e.at !== undefined && Date.now() - e.at > NAMES_TTL_MS) {
+      this.registry.delete(name);
+      return undefined;
+    }
+    return e;
   }
 
   unexpose(name: string): void {
@@ -445,14 +525,14 @@ export class Bridge {
 
   private async refreshNames(): Promise<void> {
     if (!this.kv || !this.connected) return;
-    for (const [name, entry] of this.ownNames) await this.kv.put(name, JSON.stringify(entry)).catch(() => {});
+    for (const [name, entry] of this.ownNames) await this.kv.put(name, JSON.stringify({ ...entry, at: Date.now() })).catch(() => {});
   }
 
   /** Waits (bounded) for a name to appear in the registry. */
   async waitForName(name: string, timeoutMs: number): Promise<ExposedName | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const e = this.registry.get(name);
+      const e = this.liveName(name);
       if (e) return e;
       if (this.kv && this.connected) {
         const got = await this.kv.get(name).catch(() => null);
@@ -473,8 +553,9 @@ export class Bridge {
 
   /** Flushes the outbox (bounded), removes this node's names, and closes the connection. */
   async close(timeoutMs: number): Promise<void> {
-    await this.drained(timeoutMs);
+    await this.drained(this.connected ? timeoutMs : Math.min(timeoutMs, 1000));
     this.closing = true;
+    this.stopReceiving();
     if (this.namesTimer) clearInterval(this.namesTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.kv && this.connected) {
@@ -488,7 +569,7 @@ export class Bridge {
     this.directSub?.unsubscribe();
     while (this.outbox.length > 0) this.outbox.shift().done(false, new Error('the bridge closed'));
     if (this.nc) await Promise.race([this.nc.close(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => {});
-    await this.connecting;
+    await Promise.race([this.connecting, new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 }
 
@@ -515,18 +596,35 @@ class Queue<T> {
     return v;
   }
 
-  /** Puts one back at the front (a publish to retry). */
-  unshift(v: T): void {
+  /** Puts a failed publish back where it was: among those put back before it, by `seq`. */
+  putBack(this: Queue<T & { seq: number }>, v: T & { seq: number }): void {
     if (this.head > 0) this.items[--this.head] = v;
     else this.items.unshift(v);
+    // A window of publishes fails in any order: restore theirs (a short walk: at most the window).
+    for (let i = this.head; i + 1 < this.items.length && this.items[i]!.seq > this.items[i + 1]!.seq; i++) {
+      const t = this.items[i]!;
+      this.items[i] = this.items[i + 1];
+      this.items[i + 1] = t;
+    }
   }
 }
 
+/** Worth retrying with the same msg id: a timeout (maybe stored), no stream/responders yet, a lost connection. */
+function retryable(err: Error): boolean {
+  const text = `${err.name} ${err.message}`.toLowerCase();
+  if (text.includes('max_payload') || text.includes('maximum payload') || text.includes('invalid subject') || text.includes('bad subject')) return false;
+  return /timeout|no ?responders|503|connection|closed|draining|disconnect|reconnect|not connected|jetstream not enabled|stream not found/.test(text)
+    || err.name === 'TimeoutError' || err.name === 'NoRespondersError' || err.name === 'RequestError' || err.name === 'ConnectionError';
+}
+
+const U32 = (x: unknown) => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 0xffffffff;
+
 function validEnvelope(v: Envelope): boolean {
   return typeof v.n === 'string' && typeof v.k === 'number' && v.k >= W_TELL && v.k <= W_REPLY_ERROR &&
-    Array.isArray(v.t) && v.t.length === 2 && Number.isInteger(v.t[0]) && Number.isInteger(v.t[1]) &&
-    (v.f === null || (Array.isArray(v.f) && v.f.length === 3 && Number.isInteger(v.f[0]) && Number.isInteger(v.f[1]))) &&
-    Number.isInteger(v.c) && v.m instanceof Uint8Array;
+    Array.isArray(v.t) && v.t.length === 2 && U32(v.t[0]) && U32(v.t[1]) && v.t[0] < 65536 &&
+    (v.f === null || (Array.isArray(v.f) && v.f.length === 3 && U32(v.f[0]) && U32(v.f[1]) && v.f[0] < 65536 &&
+      typeof v.f[2] === 'string' && v.f[2].length <= 1024)) &&
+    U32(v.c) && (v.ms === undefined || (typeof v.ms === 'number' && v.ms > 0 && v.ms <= 2 ** 31 - 1)) && v.m instanceof Uint8Array;
 }
 
 function authenticator(a: BridgeConfig['auth']): Authenticator | undefined {

@@ -33,6 +33,19 @@ import type { BridgeConfig } from './config.js';
 import { DeadLetterStream, H, replayTarget, type StoredDeadLetter } from './dlq.js';
 import type { ErrorEvents } from './error-events.js';
 
+/** Sets key → value, dropping the oldest entry past `max`. */
+function bounded<K, V>(map: Map<K, V>, key: K, value: V, max = 100_000): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value as K);
+}
+
+function boundedSet<K>(set: Set<K>, key: K, max = 100_000): void {
+  set.delete(key);
+  set.add(key);
+  if (set.size > max) set.delete(set.values().next().value as K);
+}
+
 /** What the bridge needs from the system on main. */
 export interface NodeInternals {
   readonly log: Logger;
@@ -58,15 +71,22 @@ const MAX_PROXIES = 100_000;
 export class Remote {
   readonly bridge: Bridge;
   readonly node: string;
-  private readonly receipts = new Map<number, Incoming>();
+  /** Tells handed to an actor, by receipt id, and the worker they went to. */
+  private readonly receipts = new Map<number, { m: Incoming; thread: number }>();
   private nextReceipt = 1;
-  /** Ids of messages done with, oldest first (bounded). */
+  /** Messages done with (`<from>|<msg id>`), oldest first (bounded). */
   private readonly processed = new Set<string>();
   /**
-   * Ids of messages being handled now, with any redeliveries of them that came meanwhile (after a
-   * server restart, say): those are settled with the first, so none waits out its ack_wait.
+   * Messages being handled now, with every delivery of each (the first, then redeliveries that
+   * came meanwhile, after a server restart say): all are settled together, none waits out its
+   * ack_wait, and the newest is the one the stream waits on.
    */
   private readonly inProgress = new Map<string, Incoming[]>();
+  /** Asks this node sent to other nodes (`<thread>:<corr>` → node): only that node may answer. */
+  private readonly asking = new Map<string, string>();
+  /** Local actors that wrote to a node (`<node>|<thread>.<id>`): that node may write back. */
+  private readonly contacted = new Set<string>();
+  private readonly workingTimer: ReturnType<typeof setInterval>;
   private readonly proxies = new Map<number, ActorRef>();
   private readonly proxyIds = new Map<string, number>();
   private nextProxy = 1;
@@ -79,6 +99,11 @@ export class Remote {
       onMessage: (m) => this.onMessage(m),
       onConnected: (c) => sys.onConnected(c),
     });
+    // Long handlers: tell JetStream we are still on it, so it does not redeliver meanwhile.
+    this.workingTimer = setInterval(() => {
+      for (const deliveries of this.inProgress.values()) deliveries[deliveries.length - 1]!.working();
+    }, Math.max(100, Math.floor(config.ackWaitMs / 3)));
+    this.workingTimer.unref();
   }
 
   async start(): Promise<void> {
@@ -114,7 +139,10 @@ export class Remote {
     if (timeoutMs !== undefined) env.ms = timeoutMs;
     let data: Uint8Array;
     let problem: TroupeError | null = null;
-    try {
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(to.node)) {
+      problem = new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `not a node id: ${JSON.stringify(to.node)}`);
+    }
+    if (problem === null) try {
       env.m = this.bridge.encode(msg);
       data = this.bridge.encode(env);
       if (data.length > this.config.maxPayloadBytes) {
@@ -135,6 +163,8 @@ export class Remote {
       if (corr !== 0) this.replyLocal(fromThread, corr, K_REPLY_ERROR, toWireError(problem));
       return;
     }
+    if (corr !== 0) bounded(this.asking, `${fromThread}:${corr}`, to.node);
+    if (fromId !== 0) boundedSet(this.contacted, `${to.node}|${fromThread}.${fromId}`);
     this.enqueue(to.node, data!, atMostOnce, `${to.node}:${to.path}`, msg);
   }
 
@@ -143,7 +173,7 @@ export class Remote {
     const stats = this.sys.mainStats;
     stats[S_QUEUED]!++;
     const subject = atMostOnce ? this.bridge.names.direct(node, this.node) : this.bridge.names.toNode(node, this.node);
-    this.bridge.publish(subject, data, { msgId: atMostOnce ? null : this.bridge.nextMsgId(), core: atMostOnce }, (ok, err) => {
+    this.bridge.publish(subject, data, { msgId: atMostOnce ? null : this.bridge.nextMsgId(node), core: atMostOnce }, (ok, err) => {
       stats[S_QUEUED]!--;
       if (ok) { stats[S_PROCESSED]!++; return; }
       stats[S_DEAD_LETTERED]!++;
@@ -244,25 +274,34 @@ export class Remote {
 
   private onMessage(m: Incoming): void {
     const stats = this.sys.mainStats;
-    if (m.msgId !== null) {
-      if (this.processed.has(m.msgId)) { m.ack(); return; } // done with it already: a redelivery
-      const again = this.inProgress.get(m.msgId);
-      if (again !== undefined) { again.push(m); return; } // still being handled: settled with the first
-    }
     const env = m.env;
+    // Bad input first: a spoofed or broken message must not mark any id as done.
     if (m.bad !== null || env === null) {
       this.wireDeadLetter(m, m.bad ?? 'bad-message', `node ${this.node}`, null);
       return;
     }
+    const key = this.keyOf(m);
+    if (key !== null) {
+      if (this.processed.has(key)) { m.ack(); return; } // done with it already: a redelivery
+      const again = this.inProgress.get(key);
+      if (again !== undefined) { again.push(m); return; } // still being handled: settled with the first
+    }
     const sender = env.f ? `${m.from}:${env.f[2]}` : `node ${m.from}`;
     if (env.k === W_REPLY || env.k === W_REPLY_ERROR) {
+      // Only the node that was asked may answer.
+      const asked = `${env.t[0]}:${env.t[1]}`;
+      if (this.asking.get(asked) !== m.from) {
+        this.wireDeadLetter(m, 'unexpected-reply', `ask #${env.t[1]}`, sender);
+        return;
+      }
+      this.asking.delete(asked);
       this.replyLocalEncoded(env.t[0], env.t[1], env.k === W_REPLY ? K_REPLY : K_REPLY_ERROR, env.m);
       this.done(m);
       return;
     }
     const [thread, id] = env.t;
     const target = `@${thread}.${id}`;
-    if (m.from !== this.node && !this.sys.isExposed(thread, id)) {
+    if (m.from !== this.node && !this.sys.isExposed(thread, id) && !this.contacted.has(`${m.from}|${thread}.${id}`)) {
       this.wireDeadLetter(m, 'not-exposed', target, sender, new TroupeError('ERR_TROUPE_NOT_EXPOSED', `${target} on node ${this.node} is not exposed to other nodes`));
       return;
     }
@@ -275,54 +314,101 @@ export class Remote {
     if (env.k === W_ASK) {
       const replyThread = env.f ? env.f[0] : MAIN_THREAD;
       const { corr, promise } = this.sys.asks.open(target, { timeoutMs: env.ms ?? 30_000 });
-      if (m.msgId !== null) this.inProgress.set(m.msgId, []);
+      if (key !== null) this.inProgress.set(key, [m]);
       this.sys.mesh.sendEncoded(thread, id, proxy, corr, K_ASK, env.m);
       // The asker's own timeout decides; a reply that comes too late there is dead-lettered there.
-      const atMostOnce = m.msgId === null;
+      const atMostOnce = !m.jetstream;
       promise.then(
         (v) => this.sendReply(m.from, replyThread, env.c, W_REPLY, v, atMostOnce),
         (e) => this.sendReply(m.from, replyThread, env.c, W_REPLY_ERROR, toWireError(e), atMostOnce),
       ).finally(() => this.done(m));
       return;
     }
-    if (m.msgId === null) {
+    if (!m.jetstream || key === null) {
       // At-most-once: no receipt, nothing to ack.
       this.sys.mesh.sendEncoded(thread, id, proxy, 0, K_TELL, env.m);
       return;
     }
-    const receipt = this.nextReceipt++;
-    this.receipts.set(receipt, m);
-    this.inProgress.set(m.msgId, []);
+    let receipt = this.nextReceipt;
+    while (this.receipts.has(receipt)) receipt = receipt >= 0xffffffff ? 1 : receipt + 1;
+    this.nextReceipt = receipt >= 0xffffffff ? 1 : receipt + 1;
+    this.receipts.set(receipt, { m, thread });
+    this.inProgress.set(key, [m]);
     this.sys.mesh.sendEncoded(thread, id, proxy, receipt, m.last ? K_TELL_LAST : K_TELL_RECEIPT, env.m);
+  }
+
+  /** Dedupe key: the sending node and its msg id (a node cannot mark another's ids as done). */
+  private keyOf(m: Incoming): string | null {
+    return m.msgId === null ? null : `${m.from}|${m.msgId}`;
+  }
+
+  /**
+   * Worker `thread` died: tells handed to it that were in its heap will bring no receipt. Their
+   * redeliveries (after ack_wait) are handled again, not held back as "in progress". (Those still
+   * in its rings reach the replacement and settle as usual.)
+   */
+  threadDied(thread: number): void {
+    for (const { m, thread: t } of this.receipts.values()) {
+      if (t !== thread) continue;
+      const key = this.keyOf(m);
+      if (key !== null) this.inProgress.delete(key);
+    }
+  }
+
+  /**
+   * The tell with this receipt was running when its worker died (it is dead-lettered there): done
+   * with it, so JetStream does not redeliver it to take the next worker down too.
+   */
+  culpritDied(receipt: number): void {
+    const entry = this.receipts.get(receipt);
+    if (entry === undefined) return;
+    this.receipts.delete(receipt);
+    this.done(entry.m);
+  }
+
+  /** Takes no more messages from the wire (shutdown). */
+  stopReceiving(): void {
+    this.bridge.stopReceiving();
   }
 
   /** A host says how a receipted tell ended (K_RECEIPT). */
   onReceipt(receipt: number, outcome: number, error: WireError | null): void {
-    const m = this.receipts.get(receipt);
-    if (m === undefined) return;
+    const entry = this.receipts.get(receipt);
+    if (entry === undefined) return;
     this.receipts.delete(receipt);
+    const m = entry.m;
     if (outcome === R_PROCESSED || outcome === R_DEAD_LETTERED) {
       this.done(m);
       return;
     }
-    const delay = Math.min(30_000, this.config.retryMs * 2 ** (m.deliveries - 1));
-    this.sys.log.debug({ msgId: m.msgId, deliveries: m.deliveries, delay, err: error?.message }, 'remote message failed; redelivery after backoff');
-    const again = m.msgId !== null ? this.inProgress.get(m.msgId) ?? [] : [];
-    if (m.msgId !== null) this.inProgress.delete(m.msgId);
+    const key = this.keyOf(m);
+    const deliveries = (key !== null ? this.inProgress.get(key) : undefined) ?? [m];
+    if (key !== null) this.inProgress.delete(key);
     // The newest delivery is the one the stream waits on.
-    (again.length > 0 ? again[again.length - 1]! : m).retry(delay);
+    const newest = deliveries[deliveries.length - 1]!;
+    if (newest.last) {
+      // Redelivered meanwhile up to its last delivery (a handler slower than ack_wait): this
+      // failure is its last; dead-letter it here rather than nak it into oblivion.
+      this.sys.mainStats[S_SENT]!++;
+      this.sys.mainStats[S_DEAD_LETTERED]!++;
+      this.sys.deadLetters.add({ reason: 'actor-failed', target: `@${entry.thread}.?`, sender: `node ${m.from}`,
+        message: newest.env ? this.describe(newest.env.m) : undefined, ...(error ? { error } : {}), time: Date.now() });
+      if (key !== null) this.inProgress.set(key, deliveries);
+      this.done(m);
+      return;
+    }
+    const delay = Math.min(30_000, this.config.retryMs * 2 ** (newest.deliveries - 1));
+    this.sys.log.debug({ msgId: m.msgId, deliveries: newest.deliveries, delay, err: error?.message }, 'remote message failed; redelivery after backoff');
+    newest.retry(delay);
   }
 
-  /** Done with a message from the wire: remember its id, ack it. */
+  /** Done with a message from the wire: remember it (a redelivery is dropped), ack every delivery of it. */
   private done(m: Incoming): void {
-    if (m.msgId !== null) {
-      for (const again of this.inProgress.get(m.msgId) ?? []) again.ack();
-      this.inProgress.delete(m.msgId);
-      this.processed.add(m.msgId);
-      if (this.processed.size > PROCESSED_WINDOW) {
-        const [oldest] = this.processed;
-        this.processed.delete(oldest!);
-      }
+    const key = this.keyOf(m);
+    if (key !== null) {
+      for (const d of this.inProgress.get(key) ?? []) if (d !== m) d.ack();
+      this.inProgress.delete(key);
+      boundedSet(this.processed, key, PROCESSED_WINDOW);
     }
     m.ack();
   }
@@ -338,16 +424,18 @@ export class Remote {
     this.sys.deadLetters.add(entry);
     // Answer an honest asker (not a spoofer or garbage: those get nothing back).
     if (m.bad === null && m.env !== null && m.env.k === W_ASK && error) {
-      this.sendReply(m.from, m.env.f ? m.env.f[0] : MAIN_THREAD, m.env.c, W_REPLY_ERROR, toWireError(error), m.msgId === null);
+      this.sendReply(m.from, m.env.f ? m.env.f[0] : MAIN_THREAD, m.env.c, W_REPLY_ERROR, toWireError(error), !m.jetstream);
     }
-    this.done(m);
+    // Acked (it is accounted for) but its id is not remembered: a bad message vouches for nothing.
+    if (m.bad === null) this.done(m);
+    else m.ack();
   }
 
   // ------------------------------------------------------------------------------------------
   // Names
 
   lookup(name: string): ActorRef | undefined {
-    const e = this.bridge.registry.get(name);
+    const e = this.bridge.liveName(name);
     return e === undefined || e.node === this.node ? undefined : this.refOf(e);
   }
 
@@ -379,6 +467,8 @@ export class Remote {
     }
     let data: Uint8Array;
     try { data = b.encode(d.message); } catch { data = b.encode(`[unencodable ${typeof d.message}]`); }
+    // A record the server would refuse (max_payload) keeps its headers and says what the message was.
+    if (data.length > this.config.maxPayloadBytes - 8192) data = b.encode(`[a message of ${data.length} bytes: too large to keep in the DLQ]`);
     const e = d.error as (Error & { code?: string; category?: string; severity?: string }) | undefined;
     const headers = b.headers({
       [H.reason]: d.reason, [H.target]: d.target, [H.sender]: d.sender, [H.node]: this.node,
@@ -398,7 +488,8 @@ export class Remote {
     if (target !== null && 'node' in target) {
       to = { ...target, path: d.target };
     } else if (target !== null) {
-      const local = this.sys.localByName(target.name);
+      // The name on the node that dead-lettered it (names may repeat across nodes).
+      const local = d.node === this.node ? this.sys.localByName(target.name) : undefined;
       if (local) to = { node: this.node, thread: local.thread, id: local.id, path: local.path };
       else {
         const e = await this.bridge.waitForName(target.name, 1000);
@@ -427,6 +518,7 @@ export class Remote {
   }
 
   async close(timeoutMs: number): Promise<void> {
+    clearInterval(this.workingTimer);
     this.offDeadLetters?.();
     await this.bridge.close(timeoutMs);
   }

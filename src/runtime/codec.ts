@@ -25,6 +25,10 @@ addExtension({
   },
   read: (a: [string, number, number, string?]) => {
     const node = a[3];
+    // A node id becomes a subject token: anything else is a bad message, not a ref.
+    if (node !== undefined && (typeof node !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(node))) {
+      throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', 'a ref with an invalid node id');
+    }
     return new ActorRef(a[0], a[1], a[2], decodingFor, node === undefined || node === decodingNode ? undefined : node);
   },
 });

@@ -550,7 +550,8 @@ export class Host implements RefTransport, SupervisedHost {
         cell.curLast = (t & F_LAST) !== 0;
       }
       stats[S_CUR_FROM] = cell.curThread * 0x100000000 + cell.curSender;
-      stats[S_CUR_CORR] = cell.curCorr;
+      // An ask's correlation id, or (negative) the receipt of a tell from another node.
+      stats[S_CUR_CORR] = cell.curReceipt !== 0 ? -cell.curReceipt : cell.curCorr;
       box.shift();
       n++;
       let result: unknown;

@@ -440,6 +440,7 @@ export class ActorSystem implements RefTransport {
       ? new TroupeError('ERR_TROUPE_HANDLER_TIMEOUT', `${handle.label} was blocked for more than ${this.maxHandlerMs} ms (maxHandlerMs) and was terminated`, { cause: err })
       : new TroupeError('ERR_TROUPE_WORKER_FAILED', `${handle.label} died: ${err.message}`, { cause: err });
     handle.control.kill(wrapped);
+    this.remote?.threadDied(handle.thread);
     // Names, replies and exits it sent before it died come first: after this, what comes from
     // its thread comes from its replacement.
     this.mesh.drainFrom(handle.thread);
@@ -458,7 +459,10 @@ export class ActorSystem implements RefTransport {
       const sender = from % 0x100000000;
       this.deadLetters.add({ reason, target: culprit!, sender: sender === 0 ? null : `@${senderThread}.${sender}`,
         message: '[lost with the worker: its handler was running]', error: toWireError(wrapped), time: now });
-      this.rejectAsk(senderThread, stats[S_CUR_CORR]!, culpritId, wrapped);
+      const corr = stats[S_CUR_CORR]!;
+      // A tell from another node that takes its worker down is not redelivered to do it again.
+      if (corr < 0) this.remote?.culpritDied(-corr);
+      else this.rejectAsk(senderThread, corr, culpritId, wrapped);
     }
     const lost = queued + stats[S_OUTSTANDING]!;
     stats[S_DEAD_LETTERED]! += lost;
@@ -999,6 +1003,8 @@ export class ActorSystem implements RefTransport {
   private async doShutdown(timeoutMs: number): Promise<void> {
     this.state = 'stopping';
     if (this.watchdog) clearInterval(this.watchdog);
+    // Nothing more from other nodes: what is not taken stays in this node's stream for its next start.
+    this.remote?.stopReceiving();
     const deadline = performance.now() + timeoutMs;
     const live = () => this.hosts.filter((h): h is HostHandle => !!h && h.alive);
     for (;;) {
@@ -1017,11 +1023,12 @@ export class ActorSystem implements RefTransport {
     }
     await Promise.all(live().map((h) => h.control.call('stopAll', [], this.controlTimeoutMs).catch((err) =>
       this.log.error({ err: toWireError(err) }, 'shutdown: stopping actors failed'))));
+    this.state = 'stopped';
+    // Pending asks (relayed ones too, whose error replies then go out) before the bridge closes.
+    this.asks.closeAll();
     // Dead letters of the stops, and whatever else waits in the outbox, go out before the connection closes.
     await this.remote?.close(Math.max(1000, deadline - performance.now())).catch((err) =>
       this.log.error({ err }, 'shutdown: closing the NATS bridge failed'));
-    this.state = 'stopped';
-    this.asks.closeAll();
     await Promise.all(this.hosts.map((h) => (h ? this.closeHost(h) : undefined)));
     // A thread stuck in native code never exits: do not wait for it forever.
     await withDeadline(this.shared.destroy(), this.controlTimeoutMs);

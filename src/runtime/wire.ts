@@ -155,7 +155,7 @@ export const S_NEXT_CORR = 15;
 export const S_HEARTBEAT = 16;
 /** The actor whose handler (or init) runs synchronously right now, or 0. */
 export const S_CUR_ACTOR = 17;
-/** Its message's sender (thread * 2^32 + actor id) and correlation id. */
+/** Its message's sender (thread * 2^32 + actor id) and correlation id (negative: a receipt id, see Remote). */
 export const S_CUR_FROM = 18;
 export const S_CUR_CORR = 19;
 /** Messages from other nodes handed back for redelivery after a failed attempt (R_RETRY). */
