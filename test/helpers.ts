@@ -65,3 +65,12 @@ export async function counterAt(sab: SharedArrayBuffer, n: number): Promise<void
     if (r.async) await r.value;
   }
 }
+
+/** Calls `probe` (an ask, a stats read: it waits on the system, not on a clock) until `ok` says so or the deadline passes; the last value. */
+export async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (ok(v) || Date.now() > deadline) return v;
+  }
+}

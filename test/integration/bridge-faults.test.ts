@@ -5,7 +5,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { describe, expect, it } from 'vitest';
 import { createActorSystem, type ActorRef, type ActorSystem } from 'troupe';
-import { expectConserved, fixture, nextEvent, quiet } from '../helpers.js';
+import { expectConserved, fixture, nextEvent, quiet, until } from '../helpers.js';
 import { NatsServer, natsAvailable } from '../nats-server.js';
 import { OtherNode } from '../other-node.js';
 
@@ -13,14 +13,6 @@ const haveNats = natsAvailable();
 
 interface Report { n: number; sum: number }
 
-/** Until `ok(v)` or the deadline: `probe` is an ask (it waits on the system, not on a clock). */
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() > deadline) return v;
-  }
-}
 
 /** No message of node b's stream is waiting or unacked, and node a's outbox is empty. */
 async function settled(server: NatsServer, a: ActorSystem): Promise<void> {

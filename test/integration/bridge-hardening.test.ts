@@ -6,18 +6,11 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActorSystem, type ActorSystem } from 'troupe';
-import { deadLetters, expectConserved, fixture, quiet } from '../helpers.js';
+import { deadLetters, expectConserved, fixture, quiet, until } from '../helpers.js';
 import { NatsServer, natsAvailable } from '../nats-server.js';
 
 const haveNats = natsAvailable();
 
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() > deadline) return v;
-  }
-}
 
 describe.skipIf(!haveNats)('the bridge, hardened', () => {
   let server: NatsServer;
