@@ -5,8 +5,10 @@
  * retries, deliveries, first and last time. Used by the system (`system.deadLetters.stored /
  * replay / purge`) and by the CLI (`troupe dlq list | replay | purge`).
  */
-import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { DeadLetterFilter } from '../runtime/dead-letters.js';
+import { sanitizeToken } from './config.js';
+import { scanStream, type ScannedMsg } from './scan.js';
 
 export interface StoredDeadLetter {
   /** Its sequence number in the stream. */
@@ -62,9 +64,9 @@ export class DeadLetterStream {
     const out: StoredDeadLetter[] = [];
     for await (const d of this.scan(filter)) {
       out.push(d);
-      if (out.length >= limit) break;
+      if (out.length > 2 * limit) out.splice(0, out.length - limit);
     }
-    return out.reverse();
+    return out.slice(-limit);
   }
 
   /** Deletes the stored dead letters that match (all of them with no filter); returns how many. */
@@ -74,8 +76,7 @@ export class DeadLetterStream {
       return r.purged;
     }
     let n = 0;
-    for await (const d of this.scan(filter)) {
-      if (filter.limit !== undefined && n >= filter.limit) break;
+    for (const d of await this.list({ ...filter, limit: filter.limit ?? Number.MAX_SAFE_INTEGER })) {
       if (await this.jsm.streams.deleteMessage(this.stream, d.seq, false).catch(() => false)) n++;
     }
     return n;
@@ -100,22 +101,20 @@ export class DeadLetterStream {
     return { replayed, skipped };
   }
 
-  /** Newest first. */
+  /** Oldest first: the reason is the subject's, `since` the stream's start time; the target is in a header. */
   private async *scan(filter: DeadLetterFilter): AsyncGenerator<StoredDeadLetter> {
-    const info = await this.jsm.streams.info(this.stream);
-    for (let seq = info.state.last_seq; seq >= info.state.first_seq && seq > 0; seq--) {
-      const m = await this.jsm.streams.getMessage(this.stream, { seq }).catch(() => null);
-      if (m === null) continue; // deleted
+    const subject = filter.reason !== undefined ? `${this.stream.slice(0, -'_DLQ'.length)}.dlq.${sanitizeToken(filter.reason)}.>` : undefined;
+    // (No `last` shortcut here: replay and purge delete records, so the last N sequence numbers may hold fewer.)
+    for await (const m of scanStream(this.jsm, this.stream, { subject, since: filter.since })) {
       const d = this.read(m);
-      if (filter.since !== undefined && d.lastTime < filter.since) break;
       if (filter.reason !== undefined && d.reason !== filter.reason) continue;
       if (filter.target !== undefined && d.target !== filter.target) continue;
       yield d;
     }
   }
 
-  private read(m: StoredMsg): StoredDeadLetter {
-    const h = (k: string) => m.header?.get(k) || undefined;
+  private read(m: ScannedMsg): StoredDeadLetter {
+    const h = (k: string) => m.headers?.get(k) || undefined;
     let message: unknown;
     try { message = this.decode(m.data); } catch { message = undefined; }
     const num = (k: string) => { const v = h(k); return v === undefined ? undefined : Number(v); };

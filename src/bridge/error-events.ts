@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { invalidArgument } from '../actors/errors.js';
 import { CATEGORIES, SEVERITIES, type ErrorCategory, type Severity } from '../supervision/classify.js';
 import type { Bridge } from './bridge.js';
+import { scanStream } from './scan.js';
 
 export interface ErrorReport {
   severity?: Severity;
@@ -92,19 +93,18 @@ export class ErrorEvents implements AsyncIterable<ErrorEvent> {
     const limit = filter.limit ?? 100;
     const b = this.bridge;
     if (b === null || !b.connected || b.manager === null) return this.local.filter((e) => matches(e, filter)).slice(-limit);
-    const jsm = b.manager;
-    const info = await jsm.streams.info(b.names.errorsStream);
+    // The severity is the subject's second-last token; read from `since` on; keep the newest `limit`.
+    const subject = filter.severity !== undefined ? `${b.names.errorsSubjects.slice(0, -1)}${filter.severity}.*` : undefined;
     const out: ErrorEvent[] = [];
-    // Newest first, then reversed: a limit keeps the newest.
-    for (let seq = info.state.last_seq; seq >= info.state.first_seq && seq > 0 && out.length < limit; seq--) {
-      const m = await jsm.streams.getMessage(b.names.errorsStream, { seq }).catch(() => null);
-      if (m === null) continue;
+    const onlyLimit = filter.severity === undefined && filter.actor === undefined && filter.since === undefined;
+    for await (const m of scanStream(b.manager, b.names.errorsStream, { subject, since: filter.since, ...(onlyLimit ? { last: limit } : {}) })) {
       let e: ErrorEvent;
       try { e = JSON.parse(new TextDecoder().decode(m.data)) as ErrorEvent; } catch { continue; }
-      if (filter.since !== undefined && e.time < filter.since) break;
-      if (matches(e, filter)) out.push(e);
+      if (!matches(e, filter)) continue;
+      out.push(e);
+      if (out.length > 2 * limit) out.splice(0, out.length - limit);
     }
-    return out.reverse();
+    return out.slice(-limit);
   }
 
   /** Follows this node's events as they happen (until the loop breaks). */
