@@ -98,6 +98,17 @@ describe.skipIf(!haveNats)('the bridge, hardened', () => {
     expect(a.deadLetters.counts()['not-exposed']).toBeUndefined();
   });
 
+  it('a node that stops removes its names', async () => {
+    const d = await createActorSystem({ name: 'hd', node: 'h-d', workers: 1, logger: quiet, nats: { servers: server.url } });
+    await d.spawn(fixture('echo.actor'), { name: 'h-temp', expose: true });
+    expect((await a.resolve('h-temp'))?.node).toBe('h-d');
+    await d.shutdown();
+    const echo = b.lookup('h-echo')!;
+    // Each probe is a round trip, so the name registry's watch gets its turn in between.
+    const left = await until(async () => { await echo.ask({ type: 'echo', value: 0 }); return a.lookup('h-temp'); }, (r) => r === undefined, 10_000);
+    expect(left).toBeUndefined();
+  });
+
   it('a dead letter too large for the server does not hold up the messages behind it', async () => {
     const gone = await a.spawn(fixture('echo.actor'));
     await a.stop(gone);
