@@ -474,13 +474,6 @@ export class Bridge {
     return this.jsm;
   }
 
-  get client(): JetStreamClient | null {
-    return this.js;
-  }
-
-  get connection(): NatsConnection | null {
-    return this.nc;
-  }
 
   // ------------------------------------------------------------------------------------------
   // Names across nodes (KV)

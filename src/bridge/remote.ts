@@ -90,7 +90,7 @@ export class Remote {
   private readonly proxies = new Map<number, ActorRef>();
   private readonly proxyIds = new Map<string, number>();
   private nextProxy = 1;
-  private readonly dlq: DeadLetterStream | null = null;
+  private dlq: DeadLetterStream | null = null;
   private offDeadLetters: (() => void) | null = null;
 
   constructor(private readonly config: BridgeConfig, private readonly sys: NodeInternals) {
@@ -119,7 +119,7 @@ export class Remote {
 
   private async stream(): Promise<DeadLetterStream> {
     await this.bridge.whenReady;
-    return this.dlq ?? new DeadLetterStream(this.bridge.manager!, this.bridge.names.dlqStream, (b) => this.sys.mesh.codec.decode(b, 0, b.length));
+    return (this.dlq ??= new DeadLetterStream(this.bridge.manager!, this.bridge.names.dlqStream, (b) => this.sys.mesh.codec.decode(b, 0, b.length)));
   }
 
   // ------------------------------------------------------------------------------------------

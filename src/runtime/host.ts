@@ -539,19 +539,19 @@ export class Host implements RefTransport, SupervisedHost {
       const msg = box.messageAt(i);
       const t = box.senderThreadAt(i);
       cell.curSender = box.senderIdAt(i);
+      // S_CUR_CORR: an ask's correlation id, or (negative) the receipt of a tell from another node.
       if (t < F_RECEIPT) {
         cell.curThread = t;
-        cell.curCorr = box.corrAt(i);
+        cell.curCorr = stats[S_CUR_CORR] = box.corrAt(i);
         cell.curReceipt = 0;
       } else {
         cell.curThread = t & THREAD_MASK;
         cell.curCorr = 0;
         cell.curReceipt = box.corrAt(i);
         cell.curLast = (t & F_LAST) !== 0;
+        stats[S_CUR_CORR] = -cell.curReceipt;
       }
       stats[S_CUR_FROM] = cell.curThread * 0x100000000 + cell.curSender;
-      // An ask's correlation id, or (negative) the receipt of a tell from another node.
-      stats[S_CUR_CORR] = cell.curReceipt !== 0 ? -cell.curReceipt : cell.curCorr;
       box.shift();
       n++;
       let result: unknown;

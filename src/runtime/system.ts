@@ -278,7 +278,6 @@ export class ActorSystem implements RefTransport {
       node: this.node,
       requestLink: (to) => this.link(MAIN_THREAD, to),
     });
-    const self = this;
     this.remote = natsConfig === null ? null : new Remote(natsConfig, {
       log: this.log, mainStats: this.mainStats, mesh: this.mesh, asks: this.asks, deadLetters: this.deadLetters,
       errors: this.errors, transport: this,
@@ -286,9 +285,9 @@ export class ActorSystem implements RefTransport {
       hostExists: (thread) => !!this.hosts[thread],
       localByName: (name) => this.names.get(name) ?? undefined,
       onConnected: (c) => {
-        if (self.natsUp === c) return;
-        self.natsUp = c;
-        self.events.add({ type: 'nats', connected: c, outbox: self.remote?.outboxSize ?? 0, time: Date.now() });
+        if (this.natsUp === c) return;
+        this.natsUp = c;
+        this.events.add({ type: 'nats', connected: c, outbox: this.remote?.outboxSize ?? 0, time: Date.now() });
       },
     });
     // Every supervision failure is an error event too.
