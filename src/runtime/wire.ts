@@ -193,7 +193,10 @@ export interface Tuning {
   ringBytes: number;
   /** Payloads above this many bytes go over the port instead of the ring. */
   largeBytes: number;
-  /** How long a thread keeps polling after its last work before it parks (ms). */
+  /**
+   * How long a thread keeps polling after its last work before it parks (ms). A worker whose work
+   * has lately come further apart than a park costs (~50 µs) polls only that long.
+   */
   spinMs: number;
   /** Records read from one ring per pump turn. */
   readBudget: number;
