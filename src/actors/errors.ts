@@ -26,7 +26,7 @@ export const ERROR_CODES = {
   ERR_TROUPE_CIRCUIT_OPEN: "The target's circuit breaker is open after repeated failures; retry after its reset timeout.",
   ERR_TROUPE_ESCALATED: 'A child needed more restarts than its supervisor allows (maxRestarts within withinMs); see cause.',
   ERR_TROUPE_NOT_EXPOSED: 'The target actor is not exposed to other nodes; spawn it with { name, expose: true }.',
-  ERR_TROUPE_NODE_UNREACHABLE: 'The message could not leave for its node: no NATS configured, or the outbox is full while NATS is unreachable.',
+  ERR_TROUPE_NODE_UNREACHABLE: 'The message could not leave for its node: no NATS configured, or the outbox is full (NATS unreachable, or slower than a burst of sends).',
   ERR_TROUPE_HANDLER_TIMEOUT: 'A handler blocked its worker longer than maxHandlerMs; the worker was terminated and replaced. Make the handler async or split its work.',
 } as const;
 

@@ -8,7 +8,9 @@
  * `Nats-Msg-Id` (`<node>.<boot>.<seq>`), so a retry after an ambiguous timeout is deduplicated by
  * the stream; it is retried with the same id, with backoff, until it is acknowledged. While NATS
  * is unreachable the outbox holds on (health: degraded); when it is full, the caller
- * dead-letters (`outbox-full`).
+ * dead-letters (`outbox-full`). The outbox is flushed at the end of the caller's synchronous
+ * burst (or sooner, when it gets long), so that at-most-once messages to the same node can share
+ * one core NATS message: a frame, which is a msgpack array of envelopes.
  *
  * Receiving: this node's stream `<P>_NODE_<node>` (subjects `<P>.node.<node>.<sender>`) with one
  * durable pull consumer (explicit ack, bounded ack pending). The sender's node is the subject's
@@ -98,6 +100,8 @@ export interface BridgeHandlers {
 }
 
 const PUBLISH_WINDOW = 256;
+/** Largest frame of several core NATS messages (bytes). */
+const FRAME_BYTES = 64 * 1024;
 const NAMES_TTL_MS = 60_000;
 
 export class Bridge {
@@ -116,6 +120,10 @@ export class Bridge {
   private inflight = 0;
   private paused = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private flushQueued = false;
+  /** Outbox length at which a publish flushes at once rather than at the end of the burst. */
+  private readonly flushAt: number;
+  private readonly flushNow = () => { this.flushQueued = false; this.flush(); };
   private readonly boot = randomBytes(4).toString('hex');
   private outboxSeq = 0;
   private readonly toNode = new Map<string, { token: string; seq: number }>();
@@ -135,6 +143,7 @@ export class Bridge {
   constructor(readonly config: BridgeConfig, private readonly log: Logger, private readonly codec: Codec, private readonly handlers: BridgeHandlers) {
     this.node = config.node;
     this.names = names(config.prefix, config.node);
+    this.flushAt = Math.max(1, Math.min(256, Math.floor(config.outboxCapacity / 2)));
     this.whenReady = new Promise((r) => { this.readyResolve = r; });
   }
 
@@ -337,31 +346,49 @@ export class Bridge {
   /** Checks what came and hands it to the system. Never throws: bad input is reported as bad. */
   private take(subject: string, data: Uint8Array, hdrs: MsgHdrs | undefined, m: JsMsg | null): void {
     const from = subject.slice(subject.lastIndexOf('.') + 1);
-    const deliveries = m ? m.info.deliveryCount : 1;
     // A stream message always gets an id (one published without Nats-Msg-Id: its stream sequence),
     // so it is deduplicated and acked like any other.
     const msgId = hdrs?.get('Nats-Msg-Id') || (m ? `${from}.js.${m.seq}` : null);
+    if (data.length > this.config.maxPayloadBytes) {
+      this.hand(subject, from, null, 'oversized', data, msgId, m);
+      return;
+    }
+    let v: unknown;
+    try {
+      v = this.codec.decode(data, 0, data.length);
+    } catch {
+      this.hand(subject, from, null, 'bad-message', data, msgId, m);
+      return;
+    }
+    if (m === null && Array.isArray(v) && v.length > 0) {
+      // A frame of several core NATS messages (publishCore): each stands on its own.
+      for (const e of v) this.hand(subject, from, e, null, data, null, null);
+      return;
+    }
+    this.hand(subject, from, v, null, data, msgId, m);
+  }
+
+  private hand(subject: string, from: string, v: unknown, bad: string | null, data: Uint8Array, msgId: string | null, m: JsMsg | null): void {
     let env: Envelope | null = null;
-    let bad: string | null = null;
-    if (data.length > this.config.maxPayloadBytes) bad = 'oversized';
-    else {
-      try {
-        const v = this.codec.decode(data, 0, data.length) as Envelope;
-        if (v === null || typeof v !== 'object' || typeof v.v !== 'number') bad = 'bad-message';
-        else if (v.v !== WIRE_VERSION) bad = 'unsupported-version';
-        else if (!validEnvelope(v)) bad = 'bad-message';
-        else env = v;
-      } catch {
-        bad = 'bad-message';
+    if (bad === null) {
+      const e = v as Envelope;
+      if (e === null || typeof e !== 'object' || typeof e.v !== 'number') bad = 'bad-message';
+      else if (e.v !== WIRE_VERSION) bad = 'unsupported-version';
+      else if (!validEnvelope(e)) bad = 'bad-message';
+      else {
+        env = e;
+        if (env.n !== from || (msgId !== null && !msgId.startsWith(`${from}.`))) bad = 'spoofed';
       }
     }
-    if (bad === null && env !== null && (env.n !== from || (msgId !== null && !msgId.startsWith(`${from}.`)))) bad = 'spoofed';
-    const incoming: Incoming = {
-      from, jetstream: m !== null, env, bad, raw: data, msgId, deliveries, last: m === null || deliveries >= this.config.maxDeliver,
-      ack: () => { if (m) m.ack(); },
-      retry: (delayMs) => { if (m) m.nak(delayMs); },
-      working: () => { if (m) m.working(); },
-    };
+    const deliveries = m ? m.info.deliveryCount : 1;
+    const incoming: Incoming = m === null
+      ? { from, jetstream: false, env, bad, raw: data, msgId, deliveries, last: true, ack: noop, retry: noop, working: noop }
+      : {
+        from, jetstream: true, env, bad, raw: data, msgId, deliveries, last: deliveries >= this.config.maxDeliver,
+        ack: () => m.ack(),
+        retry: (delayMs) => m.nak(delayMs),
+        working: () => m.working(),
+      };
     try {
       this.handlers.onMessage(incoming);
     } catch (err) {
@@ -409,7 +436,13 @@ export class Bridge {
       return;
     }
     this.outbox.push({ seq: ++this.outboxSeq, subject, data, msgId: o.msgId ?? null, headers: o.headers, core: o.core ?? false, attempts: 0, done });
-    this.flush();
+    // At the end of the caller's synchronous burst, so that core messages can share frames; but
+    // a long burst goes now, not into the outbox's room for when NATS is down.
+    if (this.outbox.length >= this.flushAt) this.flush();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushNow);
+    }
   }
 
   private flush(): void {
@@ -417,12 +450,7 @@ export class Bridge {
     while (this.connected && !this.paused && this.inflight < PUBLISH_WINDOW && this.outbox.length > 0) {
       const item = this.outbox.shift();
       if (item.core) {
-        try {
-          this.nc!.publish(item.subject, item.data, item.headers ? { headers: item.headers } : undefined);
-          item.done(true);
-        } catch (err) {
-          item.done(false, err as Error);
-        }
+        this.publishCore(item);
         continue;
       }
       this.inflight++;
@@ -445,6 +473,39 @@ export class Bridge {
         },
       );
     }
+  }
+
+  /**
+   * A core NATS (at-most-once) message, and those right behind it in the outbox for the same
+   * subject: several go as one frame (a msgpack array of envelopes, up to FRAME_BYTES). Per NATS
+   * message, the client and the receiving node pay more than for the envelope itself.
+   */
+  private publishCore(first: OutboxItem): void {
+    let batch: OutboxItem[] | null = null;
+    let bytes = first.data.length;
+    const limit = Math.min(FRAME_BYTES, this.config.maxPayloadBytes);
+    while (first.headers === undefined && this.outbox.length > 0) {
+      const next = this.outbox.peek();
+      if (!next.core || next.subject !== first.subject || next.headers !== undefined || bytes + next.data.length > limit) break;
+      (batch ??= [first]).push(this.outbox.shift());
+      bytes += next.data.length;
+    }
+    let data = first.data;
+    if (batch !== null) {
+      // A msgpack array (0xdd, u32 count) whose elements are the envelopes' own bytes.
+      data = new Uint8Array(5 + bytes);
+      data[0] = 0xdd;
+      new DataView(data.buffer).setUint32(1, batch.length);
+      let at = 5;
+      for (const b of batch) { data.set(b.data, at); at += b.data.length; }
+    }
+    try {
+      this.nc!.publish(first.subject, data, first.headers ? { headers: first.headers } : undefined);
+    } catch (err) {
+      for (const b of batch ?? [first]) b.done(false, err as Error);
+      return;
+    }
+    for (const b of batch ?? [first]) b.done(true);
   }
 
   private pauseFor(ms: number): void {
@@ -582,6 +643,10 @@ class Queue<T> {
     this.items.push(v);
   }
 
+  peek(): T {
+    return this.items[this.head]!;
+  }
+
   shift(): T {
     const v = this.items[this.head]!;
     this.items[this.head++] = undefined;
@@ -612,6 +677,8 @@ function retryable(err: Error): boolean {
   return /timeout|no ?responders|503|connection|closed|draining|disconnect|reconnect|not connected|jetstream not enabled|stream not found/.test(text)
     || err.name === 'TimeoutError' || err.name === 'NoRespondersError' || err.name === 'RequestError' || err.name === 'ConnectionError';
 }
+
+const noop = () => {};
 
 const U32 = (x: unknown) => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 0xffffffff;
 

@@ -148,7 +148,7 @@ export class Remote {
       if (data.length > this.config.maxPayloadBytes) {
         problem = new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `message of ${data.length} bytes is over nats.maxPayloadBytes (${this.config.maxPayloadBytes}) for a remote actor`);
       } else if (!this.bridge.hasRoom) {
-        problem = new TroupeError('ERR_TROUPE_NODE_UNREACHABLE', `the outbox to other nodes is full (${this.config.outboxCapacity}); NATS is unreachable`);
+        problem = new TroupeError('ERR_TROUPE_NODE_UNREACHABLE', `the outbox to other nodes is full (${this.config.outboxCapacity}): NATS is unreachable, or slower than this burst of at-least-once sends; raise nats.outboxCapacity or send in smaller bursts`);
       }
     } catch (err) {
       if (!fromHost) throw err;

@@ -1,11 +1,11 @@
 // The JetStream bridge (issue 4): two nodes, each its own process and actor system, joined by a
 // real nats-server this file starts (free loopback port, temp store, stopped by PID).
-import { pack } from 'msgpackr';
+import { pack, unpack } from 'msgpackr';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, DeliverPolicy } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActorSystem, type ActorSystem } from 'troupe';
-import { expectConserved, fixture, quiet } from '../helpers.js';
+import { expectConserved, fixture, quiet, until } from '../helpers.js';
 import { NatsServer, natsAvailable } from '../nats-server.js';
 import { OtherNode } from '../other-node.js';
 import { runDlq, parseSince } from '../../dist/cli/dlq.js';
@@ -132,6 +132,61 @@ describe.skipIf(!haveNats)('two nodes over NATS', () => {
       expect(info.num_ack_pending).toBe(0);
     } finally {
       await nc.close();
+    }
+  });
+
+  it('at-most-once tells share frames: all arrive, in order; a bad part of a frame is dead-lettered alone', async () => {
+    const counter = (await a.resolve('counter-b'))!;
+    const nc = await connect({ servers: server.url });
+    try {
+      // Watch the wire: one synchronous burst goes as a few core NATS messages, not 2000.
+      let frames = 0;
+      let parts = 0;
+      const all = new Promise<void>((resolve) => nc.subscribe('troupe.direct.node-b.node-a', { callback: (_e, m) => {
+        const v = unpack(m.data) as unknown;
+        frames++;
+        parts += Array.isArray(v) ? v.length : 1;
+        if (parts >= 2001) resolve();
+      } }));
+      await nc.flush();
+      for (let seq = 0; seq < 2000; seq++) counter.tell({ type: 'inc', from: 'amo', seq }, { delivery: 'at-most-once' });
+      await expect(counter.ask({ type: 'report' }, { delivery: 'at-most-once' })).resolves.toMatchObject({ outOfOrder: 0, last: { amo: 1999 } });
+      await all;
+      expect(parts).toBe(2001);
+      expect(frames).toBeLessThanOrEqual(20);
+    } finally {
+      await nc.close();
+    }
+    // A frame by hand: a good tell, garbage, and one that claims another node; and an empty frame.
+    const before = await b.call<Record<string, number>>({ cmd: 'dead-letters' });
+    const forger = await connect({ servers: server.url });
+    try {
+      const env = (n: string, seq: number) => ({ v: 1, n, k: 0, f: null, t: [counter.thread, counter.id], c: 0, m: pack({ type: 'inc', from: 'frame', seq }) });
+      forger.publish('troupe.direct.node-b.mallory', pack([env('mallory', 0), 'garbage', env('node-a', 1), env('mallory', 1)]));
+      forger.publish('troupe.direct.node-b.mallory', pack([]));
+      await forger.flush();
+    } finally {
+      await forger.close();
+    }
+    const report = await until(() => counter.ask<{ last: Record<string, number> }>({ type: 'report' }), (r) => r.last.frame === 1, 10_000);
+    expect(report).toMatchObject({ outOfOrder: 0, last: { frame: 1 } });
+    const after = await until(() => b.call<Record<string, number>>({ cmd: 'dead-letters' }),
+      (c) => (c['bad-message'] ?? 0) - (before['bad-message'] ?? 0) >= 2, 10_000);
+    expect((after['bad-message'] ?? 0) - (before['bad-message'] ?? 0)).toBe(2);
+    expect((after.spoofed ?? 0) - (before.spoofed ?? 0)).toBe(1);
+  });
+
+  it('an at-most-once burst longer than the outbox goes out while NATS is up', async () => {
+    const small = await createActorSystem({ name: 'node-c', node: 'node-c', workers: 1, logger: quiet, nats: { servers: server.url, outboxCapacity: 100 } });
+    try {
+      const counter = (await small.resolve('counter-b', { timeoutMs: 10_000 }))!;
+      for (let seq = 0; seq < 1000; seq++) counter.tell({ type: 'inc', from: 'c-amo', seq }, { delivery: 'at-most-once' });
+      const report = await until(() => counter.ask<{ last: Record<string, number> }>({ type: 'report' }, { delivery: 'at-most-once' }), (r) => r.last['c-amo'] === 999, 10_000);
+      expect(report.last['c-amo']).toBe(999);
+      expect(small.deadLetters.counts()).toEqual({});
+      await expectConserved(small);
+    } finally {
+      await small.shutdown();
     }
   });
 
