@@ -1,3 +1,4 @@
+import { encodeEnvelope, payloadHeader, type Envelope } from '../dist/bridge/envelope.js';
 import { expect } from 'vitest';
 import type { ActorSystem, SupervisionEvent } from 'troupe';
 
@@ -73,4 +74,16 @@ export async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, t
     const v = await probe();
     if (ok(v) || Date.now() > deadline) return v;
   }
+}
+
+/** A payload for the NATS wire, as node `node` would send it (tests forge and inspect these). */
+export function wire(node: string, e: Omit<Envelope, 'n' | 'm'>, m: Uint8Array): Uint8Array {
+  return encodeEnvelope(payloadHeader(node), e, m);
+}
+
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
 }

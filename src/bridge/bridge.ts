@@ -10,7 +10,7 @@
  * is unreachable the outbox holds on (health: degraded); when it is full, the caller
  * dead-letters (`outbox-full`). The outbox is flushed at the end of the caller's synchronous
  * burst (or sooner, when it gets long), so that at-most-once messages to the same node can share
- * one core NATS message: a frame, which is a msgpack array of envelopes.
+ * one core NATS message: a frame (envelope.ts).
  *
  * Receiving: this node's stream `<P>_NODE_<node>` (subjects `<P>.node.<node>.<sender>`) with one
  * durable pull consumer (explicit ack, bounded ack pending). The sender's node is the subject's
@@ -30,31 +30,9 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { Codec } from '../runtime/codec.js';
 import { names, type BridgeConfig } from './config.js';
+import { W_REPLY, W_REPLY_ERROR, decodePayload, frame, payloadHeader, type Envelope } from './envelope.js';
 
-/** Message kinds on the wire. */
-export const W_TELL = 0;
-export const W_ASK = 1;
-export const W_REPLY = 2;
-export const W_REPLY_ERROR = 3;
-export const WIRE_VERSION = 1;
-
-/**
- * A message between nodes. `n`: the sending node (must match the subject). `f`: the sending actor
- * (thread, id, path) or null. `t`: the target (thread, id), or for a reply (thread, ask corr).
- * `c`: the asker's correlation id (asks). `ms`: the ask's timeout. `m`: the message, encoded by
- * the sender's codec: the receiving node passes these bytes on to the worker untouched, whose
- * codec reads the refs inside (stamped with their node) as local or remote.
- */
-export interface Envelope {
-  v: number;
-  n: string;
-  k: number;
-  f: [number, number, string] | null;
-  t: [number, number];
-  c: number;
-  ms?: number;
-  m: Uint8Array;
-}
+export { W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, type Envelope } from './envelope.js';
 
 /** A message as it came off the wire, and how to settle it with the stream. */
 export interface Incoming {
@@ -107,6 +85,8 @@ const NAMES_TTL_MS = 60_000;
 export class Bridge {
   readonly names: ReturnType<typeof names>;
   readonly node: string;
+  /** This node's payload header (envelope.ts). */
+  readonly header: Uint8Array;
   /** Exposed names of every node, kept current by a KV watch. */
   readonly registry = new Map<string, ExposedName>();
   connected = false;
@@ -143,6 +123,7 @@ export class Bridge {
   constructor(readonly config: BridgeConfig, private readonly log: Logger, private readonly codec: Codec, private readonly handlers: BridgeHandlers) {
     this.node = config.node;
     this.names = names(config.prefix, config.node);
+    this.header = payloadHeader(config.node);
     this.flushAt = Math.max(1, Math.min(256, Math.floor(config.outboxCapacity / 2)));
     this.whenReady = new Promise((r) => { this.readyResolve = r; });
   }
@@ -327,13 +308,12 @@ export class Bridge {
     const from = stored.subject.slice(stored.subject.lastIndexOf('.') + 1);
     let payload = stored.data;
     let target = `node ${node}`;
-    try {
-      const env = this.codec.decode(stored.data, 0, stored.data.length) as Envelope;
-      if (env && typeof env === 'object' && validEnvelope(env)) {
-        payload = env.m;
-        target = env.k === W_REPLY || env.k === W_REPLY_ERROR ? `@${env.t[0]}.ask #${env.t[1]}` : `@${env.t[0]}.${env.t[1]}`;
-      }
-    } catch { /* not an envelope: keep the bytes as they were */ }
+    const d = decodePayload(stored.data);
+    if (d.bad === null && d.envelopes.length === 1) {
+      const env = d.envelopes[0]!;
+      payload = env.m;
+      target = env.k === W_REPLY || env.k === W_REPLY_ERROR ? `@${env.t[0]}.ask #${env.t[1]}` : `@${env.t[0]}.${env.t[1]}`;
+    } // else not an envelope: keep the bytes as they were
     const time = stored.time.getTime();
     const headers = this.headers({
       'Troupe-Reason': 'max-deliveries', 'Troupe-Target': target, 'Troupe-Sender': `node ${from}`, 'Troupe-Node': node,
@@ -353,33 +333,21 @@ export class Bridge {
       this.hand(subject, from, null, 'oversized', data, msgId, m);
       return;
     }
-    let v: unknown;
-    try {
-      v = this.codec.decode(data, 0, data.length);
-    } catch {
-      this.hand(subject, from, null, 'bad-message', data, msgId, m);
+    const d = decodePayload(data);
+    if (m !== null) {
+      // A stream message holds exactly one envelope (frames are for core NATS only).
+      if (d.bad === null && d.envelopes.length === 1) this.hand(subject, from, d.envelopes[0]!, null, data, msgId, m);
+      else this.hand(subject, from, null, d.bad ?? 'bad-message', data, msgId, m);
       return;
     }
-    if (m === null && Array.isArray(v) && v.length > 0) {
-      // A frame of several core NATS messages (publishCore): each stands on its own.
-      for (const e of v) this.hand(subject, from, e, null, data, null, null);
-      return;
-    }
-    this.hand(subject, from, v, null, data, msgId, m);
+    // Core NATS: one envelope, or a frame of several (publishCore), each on its own.
+    for (const env of d.envelopes) this.hand(subject, from, env, null, data, null, null);
+    if (d.bad !== null) this.hand(subject, from, null, d.bad, data, null, null);
   }
 
-  private hand(subject: string, from: string, v: unknown, bad: string | null, data: Uint8Array, msgId: string | null, m: JsMsg | null): void {
-    let env: Envelope | null = null;
-    if (bad === null) {
-      const e = v as Envelope;
-      if (e === null || typeof e !== 'object' || typeof e.v !== 'number') bad = 'bad-message';
-      else if (e.v !== WIRE_VERSION) bad = 'unsupported-version';
-      else if (!validEnvelope(e)) bad = 'bad-message';
-      else {
-        env = e;
-        if (env.n !== from || (msgId !== null && !msgId.startsWith(`${from}.`))) bad = 'spoofed';
-      }
-    }
+  private hand(subject: string, from: string, env: Envelope | null, bad: string | null, data: Uint8Array, msgId: string | null, m: JsMsg | null): void {
+    // The sender is the subject's: a payload that claims another node, or an id of another's, is spoofed.
+    if (env !== null && (env.n !== from || (msgId !== null && !msgId.startsWith(`${from}.`)))) bad = 'spoofed';
     const deliveries = m ? m.info.deliveryCount : 1;
     const incoming: Incoming = m === null
       ? { from, jetstream: false, env, bad, raw: data, msgId, deliveries, last: true, ack: noop, retry: noop, working: noop }
@@ -477,8 +445,9 @@ export class Bridge {
 
   /**
    * A core NATS (at-most-once) message, and those right behind it in the outbox for the same
-   * subject: several go as one frame (a msgpack array of envelopes, up to FRAME_BYTES). Per NATS
-   * message, the client and the receiving node pay more than for the envelope itself.
+   * subject: several go as one frame (one payload header, then their envelopes; up to
+   * FRAME_BYTES). Per NATS message, the client and the receiving node pay more than for the
+   * envelope itself. (Every core message in the outbox is a payload of this node's.)
    */
   private publishCore(first: OutboxItem): void {
     let batch: OutboxItem[] | null = null;
@@ -490,15 +459,7 @@ export class Bridge {
       (batch ??= [first]).push(this.outbox.shift());
       bytes += next.data.length;
     }
-    let data = first.data;
-    if (batch !== null) {
-      // A msgpack array (0xdd, u32 count) whose elements are the envelopes' own bytes.
-      data = new Uint8Array(5 + bytes);
-      data[0] = 0xdd;
-      new DataView(data.buffer).setUint32(1, batch.length);
-      let at = 5;
-      for (const b of batch) { data.set(b.data, at); at += b.data.length; }
-    }
+    const data = batch === null ? first.data : frame(batch.map((b) => b.data), this.header.length, bytes);
     try {
       this.nc!.publish(first.subject, data, first.headers ? { headers: first.headers } : undefined);
     } catch (err) {
@@ -679,16 +640,6 @@ function retryable(err: Error): boolean {
 }
 
 const noop = () => {};
-
-const U32 = (x: unknown) => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 0xffffffff;
-
-function validEnvelope(v: Envelope): boolean {
-  return typeof v.n === 'string' && typeof v.k === 'number' && v.k >= W_TELL && v.k <= W_REPLY_ERROR &&
-    Array.isArray(v.t) && v.t.length === 2 && U32(v.t[0]) && U32(v.t[1]) && v.t[0] < 65536 &&
-    (v.f === null || (Array.isArray(v.f) && v.f.length === 3 && U32(v.f[0]) && U32(v.f[1]) && v.f[0] < 65536 &&
-      typeof v.f[2] === 'string' && v.f[2].length <= 1024)) &&
-    U32(v.c) && (v.ms === undefined || (typeof v.ms === 'number' && v.ms > 0 && v.ms <= 2 ** 31 - 1)) && v.m instanceof Uint8Array;
-}
 
 function authenticator(a: BridgeConfig['auth']): Authenticator | undefined {
   if (a.creds !== undefined) return credsAuthenticator(new TextEncoder().encode(a.creds));

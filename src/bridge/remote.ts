@@ -28,7 +28,8 @@ import {
   ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_TELL, K_TELL_LAST, K_TELL_RECEIPT, MAIN_THREAD, R_DEAD_LETTERED, R_PROCESSED,
   S_DEAD_LETTERED, S_PROCESSED, S_QUEUED, S_SENT, type DeadLetterWire, type RemoteSend,
 } from '../runtime/wire.js';
-import { Bridge, WIRE_VERSION, W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, type Envelope, type ExposedName, type Incoming } from './bridge.js';
+import { Bridge, type ExposedName, type Incoming } from './bridge.js';
+import { W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, encodeEnvelope } from './envelope.js';
 import type { BridgeConfig } from './config.js';
 import { DeadLetterStream, H, replayTarget, type StoredDeadLetter } from './dlq.js';
 import type { ErrorEvents } from './error-events.js';
@@ -65,7 +66,6 @@ export interface NodeInternals {
 }
 
 const PROCESSED_WINDOW = 100_000;
-const EMPTY = new Uint8Array(0);
 const MAX_PROXIES = 100_000;
 
 export class Remote {
@@ -86,6 +86,8 @@ export class Remote {
   private readonly asking = new Map<string, string>();
   /** Local actors that wrote to a node (`<node>|<thread>.<id>`): that node may write back. */
   private readonly contacted = new Set<string>();
+  /** Node ids already checked to be subject tokens. */
+  private readonly nodeIds = new Set<string>();
   private readonly workingTimer: ReturnType<typeof setInterval>;
   private readonly proxies = new Map<number, ActorRef>();
   private readonly proxyIds = new Map<string, number>();
@@ -132,19 +134,15 @@ export class Remote {
   send(to: { node: string; thread: number; id: number; path: string }, msg: unknown, fromThread: number, fromId: number, corr: number,
     timeoutMs: number | undefined, atMostOnce: boolean, fromHost: boolean): void {
     const stats = this.sys.mainStats;
-    const env: Envelope = {
-      v: WIRE_VERSION, n: this.node, k: corr !== 0 ? W_ASK : W_TELL,
-      f: fromId !== 0 ? [fromThread, fromId, `@${fromThread}.${fromId}`] : null, t: [to.thread, to.id], c: corr, m: EMPTY,
-    };
-    if (timeoutMs !== undefined) env.ms = timeoutMs;
+    const f: [number, number, string] | null = fromId !== 0 ? [fromThread, fromId, `@${fromThread}.${fromId}`] : null;
     let data: Uint8Array;
     let problem: TroupeError | null = null;
-    if (!/^[A-Za-z0-9_-]{1,128}$/.test(to.node)) {
-      problem = new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `not a node id: ${JSON.stringify(to.node)}`);
+    if (!this.nodeIds.has(to.node)) {
+      if (/^[A-Za-z0-9_-]{1,128}$/.test(to.node)) boundedSet(this.nodeIds, to.node, 10_000);
+      else problem = new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `not a node id: ${JSON.stringify(to.node)}`);
     }
     if (problem === null) try {
-      env.m = this.bridge.encode(msg);
-      data = this.bridge.encode(env);
+      data = encodeEnvelope(this.bridge.header, { k: corr !== 0 ? W_ASK : W_TELL, f, t: [to.thread, to.id], c: corr, ms: timeoutMs }, this.sys.mesh.codec.encode(msg));
       if (data.length > this.config.maxPayloadBytes) {
         problem = new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `message of ${data.length} bytes is over nats.maxPayloadBytes (${this.config.maxPayloadBytes}) for a remote actor`);
       } else if (!this.bridge.hasRoom) {
@@ -159,17 +157,17 @@ export class Remote {
       if (!fromHost) throw problem;
       stats[S_DEAD_LETTERED]!++;
       this.sys.deadLetters.add({ reason: problem.code === 'ERR_TROUPE_NODE_UNREACHABLE' ? 'outbox-full' : 'unencodable', target: `${to.node}:${to.path}`,
-        sender: env.f ? env.f[2] : null, message: msg, error: toWireError(problem), time: Date.now() });
+        sender: f ? f[2] : null, message: msg, error: toWireError(problem), time: Date.now() });
       if (corr !== 0) this.replyLocal(fromThread, corr, K_REPLY_ERROR, toWireError(problem));
       return;
     }
     if (corr !== 0) bounded(this.asking, `${fromThread}:${corr}`, to.node);
     if (fromId !== 0) boundedSet(this.contacted, `${to.node}|${fromThread}.${fromId}`);
-    this.enqueue(to.node, data!, atMostOnce, `${to.node}:${to.path}`, msg);
+    this.enqueue(to.node, data!, atMostOnce, to.path, msg);
   }
 
-  /** Into the outbox: queued until its node's stream has it. */
-  private enqueue(node: string, data: Uint8Array, atMostOnce: boolean, target: string, msg: unknown): void {
+  /** Into the outbox: queued until its node's stream has it. (`path`: the target's, for a dead letter.) */
+  private enqueue(node: string, data: Uint8Array, atMostOnce: boolean, path: string, msg: unknown): void {
     const stats = this.sys.mainStats;
     stats[S_QUEUED]!++;
     const subject = atMostOnce ? this.bridge.names.direct(node, this.node) : this.bridge.names.toNode(node, this.node);
@@ -177,7 +175,7 @@ export class Remote {
       stats[S_QUEUED]!--;
       if (ok) { stats[S_PROCESSED]!++; return; }
       stats[S_DEAD_LETTERED]!++;
-      this.sys.deadLetters.add({ reason: 'node-unreachable', target, sender: null, message: msg,
+      this.sys.deadLetters.add({ reason: 'node-unreachable', target: `${node}:${path}`, sender: null, message: msg,
         error: toWireError(err ?? new Error('not sent')), time: Date.now() });
     });
   }
@@ -215,21 +213,22 @@ export class Remote {
   /** A reply for an ask that came from `node`, the way the ask came (at-most-once: core NATS). */
   private sendReply(node: string, thread: number, corr: number, kind: number, value: unknown, atMostOnce: boolean): void {
     const stats = this.sys.mainStats;
-    const env: Envelope = { v: WIRE_VERSION, n: this.node, k: kind, f: null, t: [thread, corr], c: 0, m: EMPTY };
+    const codec = this.sys.mesh.codec;
+    let bytes: Uint8Array;
     try {
-      env.m = this.bridge.encode(value);
+      bytes = codec.encode(value);
     } catch (err) {
-      env.k = W_REPLY_ERROR;
-      env.m = this.bridge.encode(toWireError(err));
+      kind = W_REPLY_ERROR;
+      bytes = codec.encode(toWireError(err));
     }
-    const data = this.bridge.encode(env);
+    const data = encodeEnvelope(this.bridge.header, { k: kind, f: null, t: [thread, corr], c: 0 }, bytes);
     stats[S_SENT]!++;
     if (!this.bridge.hasRoom) {
       stats[S_DEAD_LETTERED]!++;
       this.sys.deadLetters.add({ reason: 'outbox-full', target: `${node}:ask #${corr}`, sender: null, message: value, time: Date.now() });
       return;
     }
-    this.enqueue(node, data, atMostOnce, `${node}:ask #${corr}`, value);
+    this.enqueue(node, data, atMostOnce, `ask #${corr}`, value);
   }
 
   /** Settles ask `corr` of local thread `thread` (main's table, or a host's over the ring). */
@@ -498,8 +497,7 @@ export class Remote {
     }
     if (to === undefined) return false;
     // The stored payload is the message as its sender encoded it.
-    const env: Envelope = { v: WIRE_VERSION, n: this.node, k: W_TELL, f: null, t: [to.thread, to.id], c: 0, m: d.raw };
-    const data = this.bridge.encode(env);
+    const data = encodeEnvelope(this.bridge.header, { k: W_TELL, f: null, t: [to.thread, to.id], c: 0 }, d.raw);
     const subject = this.bridge.names.toNode(to.node, this.node);
     // One replay per stored dead letter: its id dedupes a second replay within the window.
     await new Promise<void>((resolve, reject) => this.bridge.publish(subject, data, { msgId: `${this.node}.replay.${d.seq}` },

@@ -10,7 +10,8 @@ import { Kvm } from '@nats-io/kv';
 import { Codec } from '../runtime/codec.js';
 import { names } from '../bridge/config.js';
 import { DeadLetterStream, replayTarget, type StoredDeadLetter } from '../bridge/dlq.js';
-import { WIRE_VERSION, W_TELL, type Envelope, type ExposedName } from '../bridge/bridge.js';
+import type { ExposedName } from '../bridge/bridge.js';
+import { W_TELL, encodeEnvelope, payloadHeader } from '../bridge/envelope.js';
 import type { DeadLetterFilter } from '../runtime/dead-letters.js';
 
 export const DLQ_HELP = `usage: troupe dlq <list|replay|purge> [options]
@@ -107,8 +108,8 @@ export async function runDlq(argv: string[], out: (s: string) => void = (s) => c
         if (e && e.operation === 'PUT') to = JSON.parse(new TextDecoder().decode(e.value)) as ExposedName;
       }
       if (to === null || d.message === undefined) return false;
-      const env: Envelope = { v: WIRE_VERSION, n: self, k: W_TELL, f: null, t: [to.thread, to.id], c: 0, m: d.raw };
-      await js.publish(n.toNode(to.node, self), codec.encode(env).slice(), { msgID: `${self}.replay.${d.seq}` });
+      const data = encodeEnvelope(payloadHeader(self), { k: W_TELL, f: null, t: [to.thread, to.id], c: 0 }, d.raw);
+      await js.publish(n.toNode(to.node, self), data, { msgID: `${self}.replay.${d.seq}` });
       return true;
     });
     out(`replayed ${r.replayed}, skipped ${r.skipped} (no target found)`);

@@ -6,7 +6,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActorSystem, type ActorSystem } from 'troupe';
-import { deadLetters, expectConserved, fixture, quiet, until } from '../helpers.js';
+import { deadLetters, expectConserved, fixture, quiet, until, wire } from '../helpers.js';
 import { NatsServer, natsAvailable } from '../nats-server.js';
 
 const haveNats = natsAvailable();
@@ -41,7 +41,7 @@ describe.skipIf(!haveNats)('the bridge, hardened', () => {
     const js = jetstream(nc);
     const forged = deadLetters(a, 'unexpected-reply', 20);
     for (let corr = 1; corr <= 20; corr++) {
-      await js.publish('troupe.node.h-a.mallory', pack({ v: 1, n: 'mallory', k: 2, f: null, t: [0, corr], c: 0, m: pack('forged') }), { msgID: `mallory.r${corr}` });
+      await js.publish('troupe.node.h-a.mallory', wire('mallory', { k: 2, f: null, t: [0, corr], c: 0 }, pack('forged')), { msgID: `mallory.r${corr}` });
     }
     await forged;
     await expect(answer).resolves.toBe('slept');
@@ -57,7 +57,7 @@ describe.skipIf(!haveNats)('the bridge, hardened', () => {
     const { boot, seq } = (a as unknown as { remote: { bridge: { boot: string; seq: number } } }).remote.bridge;
     const spoofed = deadLetters(b, 'spoofed', 50);
     const js = jetstream(nc);
-    const bytes = pack({ v: 1, n: 'mallory', k: 0, f: null, t: [local.thread, local.id], c: 0, m: pack({ type: 'inc' }) });
+    const bytes = wire('mallory', { k: 0, f: null, t: [local.thread, local.id], c: 0 }, pack({ type: 'inc' }));
     for (let s = seq + 1; s <= seq + 50; s++) await js.publish('troupe.node.h-b.mallory', bytes, { msgID: `h-a.${boot}.${s}` });
     await spoofed;
     for (let i = 0; i < 10; i++) counter.tell({ type: 'inc' });
@@ -67,7 +67,7 @@ describe.skipIf(!haveNats)('the bridge, hardened', () => {
   it('a stream message without a msg id is handled once and acked', async () => {
     const local = b.lookup('h-counter')!;
     const before = await local.ask<number>({ type: 'get' });
-    const ack = await jetstream(nc).publish('troupe.node.h-b.other', pack({ v: 1, n: 'other', k: 0, f: null, t: [local.thread, local.id], c: 0, m: pack({ type: 'inc' }) }));
+    const ack = await jetstream(nc).publish('troupe.node.h-b.other', wire('other', { k: 0, f: null, t: [local.thread, local.id], c: 0 }, pack({ type: 'inc' })));
     const jsm = await jetstreamManager(nc);
     const info = await until(() => jsm.consumers.info('troupe_NODE_h-b', 'troupe_bridge'), (i) => i.ack_floor.stream_seq >= ack.seq, 10_000);
     expect(info.ack_floor.stream_seq).toBeGreaterThanOrEqual(ack.seq);

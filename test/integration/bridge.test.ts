@@ -1,14 +1,15 @@
 // The JetStream bridge (issue 4): two nodes, each its own process and actor system, joined by a
 // real nats-server this file starts (free loopback port, temp store, stopped by PID).
-import { pack, unpack } from 'msgpackr';
+import { pack } from 'msgpackr';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, DeliverPolicy } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActorSystem, type ActorSystem } from 'troupe';
-import { expectConserved, fixture, quiet, until } from '../helpers.js';
 import { NatsServer, natsAvailable } from '../nats-server.js';
 import { OtherNode } from '../other-node.js';
 import { runDlq, parseSince } from '../../dist/cli/dlq.js';
+import { decodePayload } from '../../dist/bridge/envelope.js';
+import { concat, expectConserved, fixture, quiet, until, wire } from '../helpers.js';
 
 const haveNats = natsAvailable();
 
@@ -115,12 +116,14 @@ describe.skipIf(!haveNats)('two nodes over NATS', () => {
     try {
       const js = jetstream(nc);
       const to = (from: string) => `troupe.node.node-b.${from}`;
-      const env = (n: string, extra: object = {}) => pack({ v: 1, n, k: 0, f: null, t: [1, 1], c: 0, m: pack({ type: 'echo', value: 1 }), ...extra });
-      await js.publish(to('mallory'), new Uint8Array([0xc1, 0xff, 0x00, 0x13]), { msgID: 'mallory.1' });
+      const env = (n: string, t: [number, number] = [1, 1]) => wire(n, { k: 0, f: null, t, c: 0 }, pack({ type: 'echo', value: 1 }));
+      await js.publish(to('mallory'), new Uint8Array([0x13, 0xff, 0x00, 0x13]), { msgID: 'mallory.1' });
       await js.publish(to('mallory'), env('node-a'), { msgID: 'mallory.2' }); // claims to be node-a
-      await js.publish(to('mallory'), env('mallory', { v: 2 }), { msgID: 'mallory.3' });
+      const v3 = env('mallory');
+      v3[1] = 3; // a wire version from the future
+      await js.publish(to('mallory'), v3, { msgID: 'mallory.3' });
       await js.publish(to('mallory'), new Uint8Array(100 * 1024), { msgID: 'mallory.4' });
-      await js.publish(to('mallory'), env('mallory', { t: [1, 9999] }), { msgID: 'mallory.5' });
+      await js.publish(to('mallory'), env('mallory', [1, 9999]), { msgID: 'mallory.5' });
       // Each is dead-lettered and acked; echo-b still answers (its ask is behind them in the stream).
       await expect(b.call({ cmd: 'ask', name: 'echo-b', msg: { type: 'echo', value: 'still here' } })).resolves.toBe('still here');
       const echoB = await a.resolve('echo-b');
@@ -143,9 +146,10 @@ describe.skipIf(!haveNats)('two nodes over NATS', () => {
       let frames = 0;
       let parts = 0;
       const all = new Promise<void>((resolve) => nc.subscribe('troupe.direct.node-b.node-a', { callback: (_e, m) => {
-        const v = unpack(m.data) as unknown;
+        const d = decodePayload(m.data);
+        expect(d.bad).toBeNull();
         frames++;
-        parts += Array.isArray(v) ? v.length : 1;
+        parts += d.envelopes.length;
         if (parts >= 2001) resolve();
       } }));
       await nc.flush();
@@ -161,15 +165,20 @@ describe.skipIf(!haveNats)('two nodes over NATS', () => {
     const before = await b.call<Record<string, number>>({ cmd: 'dead-letters' });
     const forger = await connect({ servers: server.url });
     try {
-      const env = (n: string, seq: number) => ({ v: 1, n, k: 0, f: null, t: [counter.thread, counter.id], c: 0, m: pack({ type: 'inc', from: 'frame', seq }) });
-      forger.publish('troupe.direct.node-b.mallory', pack([env('mallory', 0), 'garbage', env('node-a', 1), env('mallory', 1)]));
-      forger.publish('troupe.direct.node-b.mallory', pack([]));
+      const env = (n: string, seq: number) => wire(n, { k: 0, f: null, t: [counter.thread, counter.id], c: 0 }, pack({ type: 'inc', from: 'frame', seq }));
+      const part = (n: string, seq: number) => { const p = env(n, seq); return p.subarray(3 + p[2]!); }; // its envelope, without the payload header
+      const spoofedNode = env('node-a', 1); // a payload whose own header claims node-a: spoofed on mallory's subject
+      forger.publish('troupe.direct.node-b.mallory', concat(env('mallory', 0), part('mallory', 1)));
+      forger.publish('troupe.direct.node-b.mallory', spoofedNode);
+      // A frame whose second envelope is cut short: the first is processed, the rest dead-lettered.
+      forger.publish('troupe.direct.node-b.mallory', concat(env('mallory', 2), part('mallory', 3).subarray(0, 10)));
+      forger.publish('troupe.direct.node-b.mallory', env('mallory', 0).subarray(0, 3 + 'mallory'.length)); // a header, no envelope
       await forger.flush();
     } finally {
       await forger.close();
     }
-    const report = await until(() => counter.ask<{ last: Record<string, number> }>({ type: 'report' }), (r) => r.last.frame === 1, 10_000);
-    expect(report).toMatchObject({ outOfOrder: 0, last: { frame: 1 } });
+    const report = await until(() => counter.ask<{ last: Record<string, number> }>({ type: 'report' }), (r) => r.last.frame === 2, 10_000);
+    expect(report).toMatchObject({ outOfOrder: 0, last: { frame: 2 } });
     const after = await until(() => b.call<Record<string, number>>({ cmd: 'dead-letters' }),
       (c) => (c['bad-message'] ?? 0) - (before['bad-message'] ?? 0) >= 2, 10_000);
     expect((after['bad-message'] ?? 0) - (before['bad-message'] ?? 0)).toBe(2);
