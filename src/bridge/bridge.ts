@@ -329,19 +329,28 @@ export class Bridge {
     // A stream message always gets an id (one published without Nats-Msg-Id: its stream sequence),
     // so it is deduplicated and acked like any other.
     const msgId = hdrs?.get('Nats-Msg-Id') || (m ? `${from}.js.${m.seq}` : null);
-    if (data.length > this.config.maxPayloadBytes) {
-      this.hand(subject, from, null, 'oversized', data, msgId, m);
-      return;
-    }
-    const d = decodePayload(data);
+    const max = this.config.maxPayloadBytes;
     if (m !== null) {
       // A stream message holds exactly one envelope (frames are for core NATS only).
-      if (d.bad === null && d.envelopes.length === 1) this.hand(subject, from, d.envelopes[0]!, null, data, msgId, m);
+      const d = data.length > max ? null : decodePayload(data);
+      if (d === null) this.hand(subject, from, null, 'oversized', data, msgId, m);
+      else if (d.bad === null && d.envelopes.length === 1) this.hand(subject, from, d.envelopes[0]!, null, data, msgId, m);
       else this.hand(subject, from, null, d.bad ?? 'bad-message', data, msgId, m);
       return;
     }
-    // Core NATS: one envelope, or a frame of several (publishCore), each on its own.
-    for (const env of d.envelopes) this.hand(subject, from, env, null, data, null, null);
+    // Core NATS: one envelope, or a frame of several (publishCore), each on its own; the size
+    // limit is each one's (the server's max_payload bounds the frame).
+    const d = decodePayload(data);
+    const first = d.envelopes[0];
+    if (first !== undefined && first.n !== from) {
+      // The header claims another node: the whole payload is spoofed (one dead letter, not one per envelope).
+      this.hand(subject, from, first, null, data, null, null);
+      return;
+    }
+    for (const env of d.envelopes) {
+      if (env.m.length > max) this.hand(subject, from, null, 'oversized', env.m, null, null);
+      else this.hand(subject, from, env, null, data, null, null);
+    }
     if (d.bad !== null) this.hand(subject, from, null, d.bad, data, null, null);
   }
 
@@ -452,7 +461,7 @@ export class Bridge {
   private publishCore(first: OutboxItem): void {
     let batch: OutboxItem[] | null = null;
     let bytes = first.data.length;
-    const limit = Math.min(FRAME_BYTES, this.config.maxPayloadBytes);
+    const limit = Math.min(FRAME_BYTES, this.config.maxPayloadBytes, this.nc!.info?.max_payload ?? FRAME_BYTES);
     while (first.headers === undefined && this.outbox.length > 0) {
       const next = this.outbox.peek();
       if (!next.core || next.subject !== first.subject || next.headers !== undefined || bytes + next.data.length > limit) break;
@@ -463,7 +472,16 @@ export class Bridge {
     try {
       this.nc!.publish(first.subject, data, first.headers ? { headers: first.headers } : undefined);
     } catch (err) {
-      for (const b of batch ?? [first]) b.done(false, err as Error);
+      if (batch === null) { first.done(false, err as Error); return; }
+      // The frame was refused: each on its own, then (one may be what the server refuses).
+      for (const b of batch) {
+        try {
+          this.nc!.publish(b.subject, b.data);
+          b.done(true);
+        } catch (e) {
+          b.done(false, e as Error);
+        }
+      }
       return;
     }
     for (const b of batch ?? [first]) b.done(true);

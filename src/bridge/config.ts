@@ -53,6 +53,8 @@ export interface BridgeConfig {
 
 /** Subject tokens and stream names: letters, digits, '-' and '_' only. */
 const TOKEN = /^[A-Za-z0-9_-]+$/;
+/** Longest node id (it travels in every payload's header). */
+export const MAX_NODE_ID = 128;
 
 export function sanitizeToken(s: string): string {
   const t = s.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -63,8 +65,8 @@ export function sanitizeToken(s: string): string {
 export function nodeId(option: string | undefined, env: NodeJS.ProcessEnv): string {
   const raw = option ?? env.TROUPE_NODE ?? `${hostname()}-${process.pid}`;
   if (typeof raw !== 'string' || raw === '') throw invalidArgument('node', 'a non-empty string', raw);
-  if (option !== undefined && !TOKEN.test(option)) throw invalidArgument('node', 'letters, digits, "-" and "_" only', option);
-  return sanitizeToken(raw);
+  if (option !== undefined && (!TOKEN.test(option) || option.length > MAX_NODE_ID)) throw invalidArgument('node', `letters, digits, "-" and "_" only, at most ${MAX_NODE_ID}`, option);
+  return sanitizeToken(raw).slice(0, MAX_NODE_ID);
 }
 
 function positiveInt(name: string, v: unknown, dflt: number): number {

@@ -34,6 +34,7 @@ export const WIRE_MARK = 0xc1;
 const F_SENDER = 1;
 const F_TIMEOUT = 2;
 const MAX_PATH = 1024;
+const MAX_MS = 2 ** 31 - 1;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -82,7 +83,8 @@ export function encodeEnvelope(header: Uint8Array, e: Omit<Envelope, 'n' | 'm'>,
   dv.setUint32(at + 8, e.t[1]);
   dv.setUint32(at + 12, e.c);
   at += 16;
-  if (e.ms !== undefined) { dv.setUint32(at, e.ms); at += 4; }
+  // Whole milliseconds, at least 1 (a timeout of 0.5 ms must not read as "none" or as 0).
+  if (e.ms !== undefined) { dv.setUint32(at, Math.min(MAX_MS, Math.max(1, Math.ceil(e.ms)))); at += 4; }
   if (path !== null) {
     dv.setUint16(at, e.f![0]);
     dv.setUint32(at + 2, e.f![1]);
@@ -116,6 +118,8 @@ export type Decoded = { envelopes: Envelope[]; bad: null } | { envelopes: Envelo
  */
 export function decodePayload(b: Uint8Array): Decoded {
   const envelopes: Envelope[] = [];
+  // Wire version 1 was a msgpack map whose first key is "v" (from a node not yet upgraded).
+  if (b.length >= 3 && (b[0]! & 0xf0) === 0x80 && b[1] === 0xa1 && b[2] === 0x76) return { envelopes, bad: 'unsupported-version' };
   if (b.length < 3 || b[0] !== WIRE_MARK) return { envelopes, bad: 'bad-message' };
   if (b[1] !== WIRE_VERSION) return { envelopes, bad: 'unsupported-version' };
   const nl = b[2]!;
@@ -139,7 +143,7 @@ export function decodePayload(b: Uint8Array): Decoded {
     if (flags & F_TIMEOUT) {
       if (end - p < 4) return { envelopes, bad: 'bad-message' };
       ms = dv.getUint32(p);
-      if (ms === 0 || ms > 2 ** 31 - 1) return { envelopes, bad: 'bad-message' };
+      if (ms === 0 || ms > MAX_MS) return { envelopes, bad: 'bad-message' };
       p += 4;
     }
     let f: [number, number, string] | null = null;

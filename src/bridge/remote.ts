@@ -417,7 +417,8 @@ export class Remote {
     const stats = this.sys.mainStats;
     stats[S_SENT]!++;
     stats[S_DEAD_LETTERED]!++;
-    const message = m.env ? this.describe(m.env.m) : `[${m.raw.length} bytes from node ${m.from}]`;
+    // A payload of another wire version keeps its bytes (a node of that version could read them).
+    const message = m.env ? this.describe(m.env.m) : reason === 'unsupported-version' ? m.raw : `[${m.raw.length} bytes from node ${m.from}]`;
     const entry: DeadLetterWire = { reason, target, sender: sender ?? `node ${m.from}`, message, time: Date.now() };
     if (error) entry.error = toWireError(error);
     this.sys.deadLetters.add(entry);

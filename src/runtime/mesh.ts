@@ -422,6 +422,9 @@ export class MeshNode {
   private turn(): void {
     this.pumpQueued = false;
     if (!this.running) return;
+    // After an idle turn: when this one began, for how long work kept us waiting (the handlers'
+    // own time below must not count as waiting).
+    const began = this.idleSince >= 0 ? performance.now() : 0;
     let did = this.readIncoming();
     did += this.work();
     let blocked = false;
@@ -434,7 +437,7 @@ export class MeshNode {
       if (this.idleSince >= 0) {
         // Did work keep us waiting longer than a park costs (parked or not)? Counted with
         // hysteresis, so one stall (a GC pause) does not change how we poll.
-        if (now - this.idleSince > PARK_COST_MS) { if (this.longGaps < 8) this.longGaps++; } else if (this.longGaps > 0) this.longGaps--;
+        if (began - this.idleSince > PARK_COST_MS) { if (this.longGaps < 8) this.longGaps++; } else if (this.longGaps > 0) this.longGaps--;
         this.idleSince = -1;
       }
       this.lastWork = now;

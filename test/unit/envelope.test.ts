@@ -13,6 +13,12 @@ describe('the wire envelope', () => {
     expect(decodePayload(tell)).toEqual({ bad: null, envelopes: [{ n: 'node-a', k: W_TELL, f: null, t: [1, 2], c: 0, m: bytes() }] });
   });
 
+  it('rounds an ask timeout up to whole milliseconds, at least 1', () => {
+    const d = decodePayload(encodeEnvelope(header, { k: W_ASK, f: null, t: [1, 2], c: 3, ms: 0.4 }, bytes()));
+    expect(d).toMatchObject({ bad: null, envelopes: [{ ms: 1 }] });
+    expect(decodePayload(encodeEnvelope(header, { k: W_ASK, f: null, t: [1, 2], c: 3, ms: 2.5 }, bytes())).envelopes[0]!.ms).toBe(3);
+  });
+
   it('frames several envelopes of one node, in order', () => {
     const parts = [0, 1, 2].map((i) => encodeEnvelope(header, { k: W_REPLY, f: null, t: [1, i], c: 0 }, bytes(i, i)));
     const total = parts.reduce((n, p) => n + p.length, 0);
@@ -23,7 +29,8 @@ describe('the wire envelope', () => {
 
   it('says what is wrong with bad input, keeps what came before it in a frame, and never throws', () => {
     expect(decodePayload(bytes()).bad).toBe('bad-message');
-    expect(decodePayload(bytes(0x82, 0xa1, 0x76, 0x01)).bad).toBe('bad-message'); // msgpack, not an envelope
+    expect(decodePayload(bytes(0x82, 0xa1, 0x76, 0x01)).bad).toBe('unsupported-version'); // wire version 1: a msgpack map, "v" first
+    expect(decodePayload(bytes(0x82, 0xa1, 0x6b, 0x01)).bad).toBe('bad-message'); // msgpack, not an envelope
     expect(decodePayload(bytes(0xc1, WIRE_VERSION + 1, 1, 0x61)).bad).toBe('unsupported-version');
     expect(decodePayload(header).bad).toBe('bad-message'); // a header without an envelope
     const one = encodeEnvelope(header, { k: W_ASK, f: [1, 2, '/user/x'], t: [1, 2], c: 9, ms: 10 }, bytes(7, 7, 7));
