@@ -1,7 +1,7 @@
 // A real nats-server for one test file: a free loopback port, a temp store dir, stopped by PID.
 // With CI=true a missing nats-server fails the tests; locally they are skipped with one loud line.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,23 +43,28 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+export interface ServerOptions {
+  /** The server's max_payload (bytes); its default is 1 MiB. */
+  maxPayload?: number;
+}
+
 export class NatsServer {
   private proc: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
 
-  private constructor(readonly port: number, readonly storeDir: string, private readonly bin: string) {}
+  private constructor(readonly port: number, readonly storeDir: string, private readonly bin: string, private readonly options: ServerOptions) {}
 
-  static async start(): Promise<NatsServer> {
-    const server = await NatsServer.create();
+  static async start(options: ServerOptions = {}): Promise<NatsServer> {
+    const server = await NatsServer.create(options);
     await server.run();
     return server;
   }
 
   /** A server with its port and store chosen, not running yet (`run()` starts it). */
-  static async create(): Promise<NatsServer> {
+  static async create(options: ServerOptions = {}): Promise<NatsServer> {
     const bin = natsServerBinary();
     if (bin === null) throw new Error('nats-server is not installed: apt-get install nats-server');
-    return new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'troupe-nats-')), bin);
+    return new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'troupe-nats-')), bin, options);
   }
 
   get url(): string {
@@ -72,7 +77,14 @@ export class NatsServer {
 
   /** Starts (or restarts) the server on the same port and store. */
   async run(): Promise<void> {
-    const proc = spawn(this.bin, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
+    const args = ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir];
+    if (this.options.maxPayload !== undefined) {
+      // Only a config file sets max_payload (no command-line flag); it sits in the store dir.
+      const conf = join(this.storeDir, 'server.conf');
+      writeFileSync(conf, `max_payload: ${this.options.maxPayload}\n`);
+      args.push('-c', conf);
+    }
+    const proc = spawn(this.bin, args, { stdio: 'ignore' });
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
     // Bounded: 200 tries, 25 ms apart (5 s).

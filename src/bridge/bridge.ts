@@ -469,22 +469,13 @@ export class Bridge {
       bytes += next.data.length;
     }
     const data = batch === null ? first.data : frame(batch.map((b) => b.data), this.header.length, bytes);
+    let err: Error | undefined;
     try {
       this.nc!.publish(first.subject, data, first.headers ? { headers: first.headers } : undefined);
-    } catch (err) {
-      if (batch === null) { first.done(false, err as Error); return; }
-      // The frame was refused: each on its own, then (one may be what the server refuses).
-      for (const b of batch) {
-        try {
-          this.nc!.publish(b.subject, b.data);
-          b.done(true);
-        } catch (e) {
-          b.done(false, e as Error);
-        }
-      }
-      return;
+    } catch (e) {
+      err = e as Error;
     }
-    for (const b of batch ?? [first]) b.done(true);
+    for (const b of batch ?? [first]) b.done(err === undefined, err);
   }
 
   private pauseFor(ms: number): void {

@@ -56,6 +56,11 @@ const TOKEN = /^[A-Za-z0-9_-]+$/;
 /** Longest node id (it travels in every payload's header). */
 export const MAX_NODE_ID = 128;
 
+/** Whether `s` can be a node id: a subject token of at most MAX_NODE_ID characters. */
+export function isNodeId(s: string): boolean {
+  return s.length <= MAX_NODE_ID && TOKEN.test(s);
+}
+
 export function sanitizeToken(s: string): string {
   const t = s.replace(/[^A-Za-z0-9_-]/g, '_');
   return t === '' ? '_' : t;
@@ -65,7 +70,7 @@ export function sanitizeToken(s: string): string {
 export function nodeId(option: string | undefined, env: NodeJS.ProcessEnv): string {
   const raw = option ?? env.TROUPE_NODE ?? `${hostname()}-${process.pid}`;
   if (typeof raw !== 'string' || raw === '') throw invalidArgument('node', 'a non-empty string', raw);
-  if (option !== undefined && (!TOKEN.test(option) || option.length > MAX_NODE_ID)) throw invalidArgument('node', `letters, digits, "-" and "_" only, at most ${MAX_NODE_ID}`, option);
+  if (option !== undefined && !isNodeId(option)) throw invalidArgument('node', `letters, digits, "-" and "_" only, at most ${MAX_NODE_ID}`, option);
   return sanitizeToken(raw).slice(0, MAX_NODE_ID);
 }
 

@@ -30,7 +30,7 @@ import {
 } from '../runtime/wire.js';
 import { Bridge, type ExposedName, type Incoming } from './bridge.js';
 import { W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, encodeEnvelope } from './envelope.js';
-import type { BridgeConfig } from './config.js';
+import { isNodeId, type BridgeConfig } from './config.js';
 import { DeadLetterStream, H, replayTarget, type StoredDeadLetter } from './dlq.js';
 import type { ErrorEvents } from './error-events.js';
 
@@ -138,7 +138,7 @@ export class Remote {
     let data: Uint8Array;
     let problem: TroupeError | null = null;
     if (!this.nodeIds.has(to.node)) {
-      if (/^[A-Za-z0-9_-]{1,128}$/.test(to.node)) boundedSet(this.nodeIds, to.node, 10_000);
+      if (isNodeId(to.node)) boundedSet(this.nodeIds, to.node, 10_000);
       else problem = new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `not a node id: ${JSON.stringify(to.node)}`);
     }
     if (problem === null) try {

@@ -131,3 +131,24 @@ describe.skipIf(!haveNats)('shutdown with NATS never reachable', () => {
     await never.stop();
   });
 });
+
+describe.skipIf(!haveNats)('a server with a small max_payload', () => {
+  it('at-most-once frames stay under it: a burst of tells all arrive', async () => {
+    const server = await NatsServer.start({ maxPayload: 4096 });
+    const a = await createActorSystem({ name: 'hp-a', node: 'hp-a', workers: 1, logger: quiet, nats: { servers: server.url } });
+    const b = await createActorSystem({ name: 'hp-b', node: 'hp-b', workers: 1, logger: quiet, nats: { servers: server.url } });
+    try {
+      await b.spawn(fixture('counter.actor'), { name: 'hp-counter', expose: true });
+      const counter = (await a.resolve('hp-counter', { timeoutMs: 10_000 }))!;
+      // About 45 KB in one burst: frames of at most 64 KB would be refused by this server.
+      for (let seq = 0; seq < 1000; seq++) counter.tell({ type: 'inc', from: 'a', seq }, { delivery: 'at-most-once' });
+      await expect(counter.ask({ type: 'report' }, { delivery: 'at-most-once' })).resolves.toMatchObject({ n: 1000, outOfOrder: 0 });
+      expect(a.deadLetters.counts()).toEqual({});
+      await expectConserved(a);
+    } finally {
+      await a.shutdown();
+      await b.shutdown();
+      await server.stop();
+    }
+  });
+});
