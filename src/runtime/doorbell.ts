@@ -13,7 +13,13 @@
  * The consumer waits with `Atomics.waitAsync` (never `Atomics.wait`, which would block its event
  * loop, and on main every timer and socket with it). A pending waitAsync does not keep a Node
  * process alive (nodejs/node#44729, #61941), so the owner of the thread holds a handle while the
- * system runs; and every wait has a timeout, so even a lost notify only costs latency.
+ * system runs.
+ *
+ * The wait has no timeout. V8 turns a timed waitAsync into a delayed task: Node's platform wakes
+ * the thread's loop to take it in and keeps it as a timer until it expires, rung or not. Parking
+ * a few thousand times a second (a node answering remote asks) that was a second loop wake-up
+ * per park and thousands of live timers. The owner's backstop against a lost notify is instead
+ * one interval timer that rings its own doorbell (see MeshNode).
  */
 
 const kSeq = 0;
@@ -64,9 +70,9 @@ export class Doorbell {
     Atomics.store(this.i32, kSleeping, 0);
   }
 
-  /** Waits for a ring after `prepare()`; resolves on a ring or after `timeoutMs`. */
-  park(timeoutMs: number): Promise<unknown> | null {
-    const r = Atomics.waitAsync(this.i32, kSeq, this.seq, timeoutMs);
+  /** Waits for a ring after `prepare()`; resolves on a ring (`ringSelf()` included). */
+  park(): Promise<unknown> | null {
+    const r = Atomics.waitAsync(this.i32, kSeq, this.seq);
     // Already rung between prepare() and now: no promise to wait on.
     return r.async ? r.value : null;
   }

@@ -116,6 +116,8 @@ export class MeshNode {
   /** Of the recent waits for work, how many more were longer than PARK_COST_MS than not (0–8). */
   private longGaps = 0;
   private running = true;
+  /** Rings our own doorbell while we are parked: a lost notify costs at most `parkMs`. */
+  private readonly backstop: ReturnType<typeof setInterval>;
   private readonly publishAll = () => this.publish();
   private readonly pump = () => this.turn();
 
@@ -130,6 +132,8 @@ export class MeshNode {
     this.requestLink = o.requestLink;
     this.work = o.work ?? (() => 0);
     this.hasWork = o.hasWork ?? (() => false);
+    this.backstop = setInterval(() => { if (this.parked) this.doorbell.ringSelf(); }, o.tuning.parkMs);
+    this.backstop.unref();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -488,7 +492,7 @@ export class MeshNode {
     // A wait already pending ends on the next ring (the seq it waits on is still current, or
     // it was rung and is resolving) and schedules us: no second one.
     if (this.parked) return;
-    const wait = this.doorbell.park(this.tuning.parkMs);
+    const wait = this.doorbell.park();
     if (wait === null) {
       this.doorbell.wake();
       this.schedule();
@@ -511,6 +515,7 @@ export class MeshNode {
   /** Stops the pump and closes the ports. */
   close(): void {
     this.running = false;
+    clearInterval(this.backstop);
     for (const link of this.inlinks) for (const port of link.ports) port.close();
     for (const link of this.outlinks) link?.port?.close();
     this.doorbell.ringSelf();

@@ -143,7 +143,7 @@ describe('ring across threads', () => {
       if (reader.read(check, 4096) > 0) continue;
       bell.prepare();
       if (reader.hasData()) { bell.wake(); continue; }
-      const wait = bell.park(1000);
+      const wait = bell.park();
       if (wait) await wait;
       bell.wake();
     }
@@ -152,5 +152,42 @@ describe('ring across threads', () => {
     expect(torn).toBe(0);
     expect(seen).toBe(count);
     expect(result.done).toBe(count);
+  });
+});
+
+describe('a parked mesh thread', () => {
+  it('takes a record whose ring was never rung within about parkMs (the backstop against a lost notify)', async () => {
+    const { MeshNode } = await import('../../dist/runtime/mesh.js');
+    const { Codec } = await import('../../dist/runtime/codec.js');
+    const { DEFAULT_TUNING } = await import('../../dist/runtime/system.js');
+    const bellSab = allocateDoorbell();
+    const got: unknown[] = [];
+    let delivered: () => void = () => {};
+    const arrived = new Promise<void>((resolve) => { delivered = resolve; });
+    const mesh = new MeshNode({
+      thread: 1, doorbell: bellSab, tuning: { ...DEFAULT_TUNING, spinMs: 0, parkMs: 20 }, transport: null,
+      stats: new Float64Array(16), requestLink: () => {},
+      deliver: (_from: number, _target: number, _sender: number, _corr: number, _kind: number, value: unknown) => { got.push(value); delivered(); },
+    });
+    const ring = Ring.allocate(4096);
+    const { port1, port2 } = new MessageChannel();
+    mesh.attachIn(2, ring, port1, allocateDoorbell());
+    // Wait (a bounded number of loop turns) until the mesh has announced sleep and parked.
+    const sleeping = new Int32Array(bellSab);
+    for (let i = 0; i < 10_000 && Atomics.load(sleeping, 16) !== 1; i++) await new Promise((r) => setImmediate(r));
+    expect(Atomics.load(sleeping, 16)).toBe(1);
+    // Publish a record and do not ring: as if the notify were lost.
+    const bytes = new Codec(null).encode({ hello: 'backstop' });
+    const writer = new RingWriter(ring);
+    expect(writer.tryWrite(0, 0, 0, 1, bytes, 0, bytes.length)).toBe(true);
+    writer.publish();
+    const t0 = performance.now();
+    await arrived;
+    const waited = performance.now() - t0;
+    mesh.close();
+    port2.close();
+    expect(got).toEqual([{ hello: 'backstop' }]);
+    // Without the backstop nothing would ever wake it (the test would time out).
+    expect(waited).toBeLessThan(5_000);
   });
 });
