@@ -46,6 +46,8 @@ function accepts(port: number): Promise<boolean> {
 export interface ServerOptions {
   /** The server's max_payload (bytes); its default is 1 MiB. */
   maxPayload?: number;
+  /** More server configuration, in its config-file syntax (an `authorization { ... }` block, say). */
+  config?: string;
 }
 
 export class NatsServer {
@@ -78,10 +80,11 @@ export class NatsServer {
   /** Starts (or restarts) the server on the same port and store. */
   async run(): Promise<void> {
     const args = ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir];
-    if (this.options.maxPayload !== undefined) {
+    if (this.options.maxPayload !== undefined || this.options.config !== undefined) {
       // Only a config file sets max_payload (no command-line flag); it sits in the store dir.
       const conf = join(this.storeDir, 'server.conf');
-      writeFileSync(conf, `max_payload: ${this.options.maxPayload}\n`);
+      const maxPayload = this.options.maxPayload !== undefined ? `max_payload: ${this.options.maxPayload}\n` : '';
+      writeFileSync(conf, maxPayload + (this.options.config ?? ''));
       args.push('-c', conf);
     }
     const proc = spawn(this.bin, args, { stdio: 'ignore' });

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   ERR_TROUPE_CIRCUIT_OPEN: "The target's circuit breaker is open after repeated failures; retry after its reset timeout.",
   ERR_TROUPE_ESCALATED: 'A child needed more restarts than its supervisor allows (maxRestarts within withinMs); see cause.',
   ERR_TROUPE_NOT_EXPOSED: 'The target actor is not exposed to other nodes; spawn it with { name, expose: true }.',
+  ERR_TROUPE_NATS_AUTH: "The NATS server refused the credentials (nats.user/pass, token, nkey or creds); check them against the server's authorization settings.",
   ERR_TROUPE_NODE_UNREACHABLE: 'The message could not leave for its node: no NATS configured, or the outbox is full (NATS unreachable, or slower than a burst of sends).',
   ERR_TROUPE_HANDLER_TIMEOUT: 'A handler blocked its worker longer than maxHandlerMs; the worker was terminated and replaced. Make the handler async or split its work.',
 } as const;

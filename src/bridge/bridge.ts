@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import {
-  credsAuthenticator, headers as natsHeaders, nkeyAuthenticator, tokenAuthenticator, usernamePasswordAuthenticator,
+  AuthorizationError, credsAuthenticator, headers as natsHeaders, nkeyAuthenticator, tokenAuthenticator, usernamePasswordAuthenticator,
   type Authenticator, type MsgHdrs, type NatsConnection, type Subscription,
 } from '@nats-io/transport-node';
 import {
@@ -28,6 +28,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
+import { TroupeError } from '../actors/errors.js';
 import type { Codec } from '../runtime/codec.js';
 import { names, type BridgeConfig } from './config.js';
 import { W_REPLY, W_REPLY_ERROR, decodePayload, frame, payloadHeader, type Envelope } from './envelope.js';
@@ -128,13 +129,27 @@ export class Bridge {
     this.whenReady = new Promise((r) => { this.readyResolve = r; });
   }
 
-  /** Connects and sets up; waits up to connectTimeoutMs, then goes on in the background (degraded). */
+  /**
+   * Connects and sets up; waits up to connectTimeoutMs, then goes on in the background (degraded).
+   * Throws ERR_TROUPE_NATS_AUTH if the server refuses the credentials meanwhile: that is a
+   * mistake in the configuration, not an outage to wait out.
+   */
   async start(): Promise<void> {
+    let refused: (err: TroupeError) => void = () => {};
+    const failed = new Promise<never>((_, reject) => { refused = reject; });
+    failed.catch(() => {});
+    let starting = true;
     this.connecting = this.connectAndSetUp().catch((err) => {
-      if (!this.closing) this.log.error({ err }, 'NATS bridge: set-up failed');
+      if (this.closing) return;
+      if (starting && err instanceof TroupeError) refused(err);
+      else this.log.error({ err }, 'NATS bridge: set-up failed');
     });
     const timeout = new Promise<void>((r) => setTimeout(r, this.config.connectTimeoutMs).unref());
-    await Promise.race([this.whenReady, timeout]);
+    try {
+      await Promise.race([this.whenReady, timeout, failed]);
+    } finally {
+      starting = false;
+    }
     if (!this.ready) this.log.warn({ servers: this.config.servers }, 'NATS not reachable yet: running degraded; remote messages wait in the outbox');
   }
 
@@ -160,6 +175,11 @@ export class Bridge {
         });
         break;
       } catch (err) {
+        if (err instanceof AuthorizationError) {
+          // The server is there and said no: retrying the same credentials cannot help.
+          const how = c.auth.creds !== undefined ? 'nats.creds' : c.auth.nkey !== undefined ? 'nats.nkey' : c.auth.token !== undefined ? 'nats.token' : c.auth.user !== undefined ? 'nats.user/pass' : 'no credentials';
+          throw new TroupeError('ERR_TROUPE_NATS_AUTH', `NATS at ${c.servers.join(', ')} refused the connection (${err.message}) with ${how}; check them against the server's authorization settings`, { cause: err });
+        }
         if (attempt === 0) this.log.warn({ err: (err as Error).message }, 'NATS: cannot connect yet; retrying');
         await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))).unref());
       }
