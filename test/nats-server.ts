@@ -66,7 +66,7 @@ export class NatsServer {
   static async create(options: ServerOptions = {}): Promise<NatsServer> {
     const bin = natsServerBinary();
     if (bin === null) throw new Error('nats-server is not installed: apt-get install nats-server');
-    return new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'troupe-nats-')), bin, options);
+    return new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'troupe-nats-')), bin, { ...options });
   }
 
   get url(): string {
@@ -79,14 +79,10 @@ export class NatsServer {
 
   /** Starts (or restarts) the server on the same port and store. */
   async run(): Promise<void> {
-    const args = ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir];
-    if (this.options.maxPayload !== undefined || this.options.config !== undefined) {
-      // Only a config file sets max_payload (no command-line flag); it sits in the store dir.
-      const conf = join(this.storeDir, 'server.conf');
-      const maxPayload = this.options.maxPayload !== undefined ? `max_payload: ${this.options.maxPayload}\n` : '';
-      writeFileSync(conf, maxPayload + (this.options.config ?? ''));
-      args.push('-c', conf);
-    }
+    const args = ['-a', '127.0.0.1', '-p', String(this.port)];
+    const conf = this.writeConfig();
+    // With a config file, JetStream and its store are set there (see writeConfig).
+    args.push(...(conf !== null ? ['-c', conf] : ['-js', '-sd', this.storeDir]));
     const proc = spawn(this.bin, args, { stdio: 'ignore' });
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
@@ -97,6 +93,30 @@ export class NatsServer {
       await new Promise((r) => setTimeout(r, 25));
     }
     throw new Error(`nats-server did not accept connections on ${this.port} within 5 s`);
+  }
+
+  /** Writes the config file (in the store dir) if there is anything to configure; returns its path. */
+  private writeConfig(): string | null {
+    if (this.options.maxPayload === undefined && this.options.config === undefined) return null;
+    // Only a config file sets max_payload (no command-line flag).
+    const conf = join(this.storeDir, 'server.conf');
+    const maxPayload = this.options.maxPayload !== undefined ? `max_payload: ${this.options.maxPayload}\n` : '';
+    // JetStream in the file, not on the command line: a reload (SIGHUP) applies the file, and
+    // one without it turns JetStream off (and the server refuses store_dir in both places).
+    const jetstream = `jetstream { store_dir: ${JSON.stringify(this.storeDir)} }\n`;
+    writeFileSync(conf, maxPayload + jetstream + (this.options.config ?? ''));
+    return conf;
+  }
+
+  /**
+   * Replaces the `config` option and, if the server runs, has it reload its config (SIGHUP). It
+   * must have started with one. Clients that the new authorization refuses are disconnected.
+   */
+  reload(config: string): void {
+    if (this.options.config === undefined && this.options.maxPayload === undefined) throw new Error('reload() needs a server started with a config');
+    this.options.config = config;
+    this.writeConfig();
+    if (this.proc !== null && this.proc.exitCode === null) this.signal('SIGHUP');
   }
 
   /** Sends `signal` to the server's PID. */

@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import {
-  AuthorizationError, credsAuthenticator, headers as natsHeaders, nkeyAuthenticator, tokenAuthenticator, usernamePasswordAuthenticator,
+  AuthorizationError, UserAuthenticationExpiredError, credsAuthenticator, headers as natsHeaders, nkeyAuthenticator, tokenAuthenticator, usernamePasswordAuthenticator,
   type Authenticator, type MsgHdrs, type NatsConnection, type Subscription,
 } from '@nats-io/transport-node';
 import {
@@ -93,6 +93,10 @@ export class Bridge {
   connected = false;
   /** Set up: streams, consumer and bucket exist. */
   ready = false;
+  /** Refusals of our credentials since we were last connected (the server is up, and says no). */
+  refusals = 0;
+  /** While start() waits: how the connect loop fails it when the server refuses our credentials. */
+  private refused: ((err: TroupeError) => void) | null = null;
   private nc: NatsConnection | null = null;
   private js: JetStreamClient | null = null;
   private jsm: JetStreamManager | null = null;
@@ -135,20 +139,16 @@ export class Bridge {
    * mistake in the configuration, not an outage to wait out.
    */
   async start(): Promise<void> {
-    let refused: (err: TroupeError) => void = () => {};
-    const failed = new Promise<never>((_, reject) => { refused = reject; });
+    const failed = new Promise<never>((_, reject) => { this.refused = reject; });
     failed.catch(() => {});
-    let starting = true;
     this.connecting = this.connectAndSetUp().catch((err) => {
-      if (this.closing) return;
-      if (starting && err instanceof TroupeError) refused(err);
-      else this.log.error({ err }, 'NATS bridge: set-up failed');
+      if (!this.closing) this.log.error({ err }, 'NATS bridge: set-up failed');
     });
     const timeout = new Promise<void>((r) => setTimeout(r, this.config.connectTimeoutMs).unref());
     try {
       await Promise.race([this.whenReady, timeout, failed]);
     } finally {
-      starting = false;
+      this.refused = null;
     }
     if (!this.ready) this.log.warn({ servers: this.config.servers }, 'NATS not reachable yet: running degraded; remote messages wait in the outbox');
   }
@@ -170,17 +170,23 @@ export class Bridge {
           // (a third of the CPU in a profile of at-least-once tells): its stack would only show our loop.
           noAsyncTraces: true,
           inboxPrefix: `_INBOX_${c.node}`,
+          // Otherwise two refusals in a row while reconnecting (credentials revoked, say) close
+          // the connection for good, and the node would stay degraded after they are restored.
+          ignoreAuthErrorAbort: true,
           authenticator: authenticator(c.auth),
           ...(c.tls ? { tls: c.tls } : {}),
         });
         break;
       } catch (err) {
-        if (err instanceof AuthorizationError) {
-          // The server is there and said no: retrying the same credentials cannot help.
+        if (refusedCredentials(err)) {
+          // The server is there and said no: during start-up, that is the caller's to fix (the
+          // same credentials will not do better). After it (we started degraded), keep trying:
+          // the server's settings may be what gets fixed.
           const how = c.auth.creds !== undefined ? 'nats.creds' : c.auth.nkey !== undefined ? 'nats.nkey' : c.auth.token !== undefined ? 'nats.token' : c.auth.user !== undefined ? 'nats.user/pass' : 'no credentials';
-          throw new TroupeError('ERR_TROUPE_NATS_AUTH', `NATS at ${c.servers.join(', ')} refused the connection (${err.message}) with ${how}; check them against the server's authorization settings`, { cause: err });
-        }
-        if (attempt === 0) this.log.warn({ err: (err as Error).message }, 'NATS: cannot connect yet; retrying');
+          const refusal = new TroupeError('ERR_TROUPE_NATS_AUTH', `NATS at ${c.servers.join(', ')} refused the connection (${(err as Error).message}) with ${how}; check them against the server's authorization settings`, { cause: err });
+          if (this.refused !== null) { this.refused(refusal); return; }
+          this.noteRefusal(refusal.message);
+        } else if (attempt === 0) this.log.warn({ err: (err as Error).message }, 'NATS: cannot connect yet; retrying');
         await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))).unref());
       }
     }
@@ -190,6 +196,7 @@ export class Bridge {
     this.jsm = await jetstreamManager(this.nc);
     await this.setUpStreams();
     this.connected = true;
+    this.refusals = 0;
     this.ready = true;
     this.handlers.onConnected(true);
     this.readyResolve();
@@ -251,7 +258,10 @@ export class Bridge {
           if (this.connected) this.log.warn('NATS disconnected: remote messages wait in the outbox');
           this.connected = false;
           this.handlers.onConnected(false);
+        } else if (s.type === 'error' && refusedCredentials(s.error)) {
+          this.noteRefusal(s.error.message);
         } else if (s.type === 'reconnect') {
+          this.refusals = 0;
           this.log.info('NATS reconnected: flushing the outbox');
           this.connected = this.ready;
           this.handlers.onConnected(this.connected);
@@ -262,6 +272,13 @@ export class Bridge {
         }
       }
     })().catch(() => {});
+  }
+
+  /** The server refused our credentials (again): an error once, then at debug level, until we connect. */
+  private noteRefusal(why: string): void {
+    this.refusals++;
+    if (this.refusals === 1) this.log.error({ err: why }, 'NATS refuses our credentials (ERR_TROUPE_NATS_AUTH); retrying');
+    else this.log.debug({ err: why, refusals: this.refusals }, 'NATS refused our credentials again');
   }
 
   // ------------------------------------------------------------------------------------------
@@ -660,15 +677,32 @@ class Queue<T> {
   }
 }
 
-/** Worth retrying with the same msg id: a timeout (maybe stored), no stream/responders yet, a lost connection. */
-function retryable(err: Error): boolean {
+/**
+ * Worth retrying with the same msg id: a timeout (maybe stored), no stream/responders yet, a lost
+ * connection. nats.js reports a publish nobody answered (no stream for the subject yet, or
+ * JetStream restarting, as it does when the server reloads its config) as `JetStreamNotEnabled`,
+ * "jetstream is not enabled".
+ * @internal exported for tests
+ */
+export function retryable(err: Error): boolean {
   const text = `${err.name} ${err.message}`.toLowerCase();
   if (text.includes('max_payload') || text.includes('maximum payload') || text.includes('invalid subject') || text.includes('bad subject')) return false;
-  return /timeout|no ?responders|503|connection|closed|draining|disconnect|reconnect|not connected|jetstream not enabled|stream not found/.test(text)
+  return /timeout|no ?responders|503|connection|closed|draining|disconnect|reconnect|not connected|jetstream (is )?not ?enabled|jetstreamnotenabled|stream not found/.test(text)
     || err.name === 'TimeoutError' || err.name === 'NoRespondersError' || err.name === 'RequestError' || err.name === 'ConnectionError';
 }
 
 const noop = () => {};
+
+/**
+ * Whether connecting failed because the server refused our credentials (or they expired): not
+ * the server's "authentication timeout", which nats.js reports the same way and which only
+ * means we were slow to say who we are (a loaded machine, a slow TLS handshake).
+ * @internal exported for tests
+ */
+export function refusedCredentials(err: unknown): boolean {
+  if (err instanceof UserAuthenticationExpiredError) return true;
+  return err instanceof AuthorizationError && !/authentication timeout/i.test(err.message);
+}
 
 function authenticator(a: BridgeConfig['auth']): Authenticator | undefined {
   if (a.creds !== undefined) return credsAuthenticator(new TextEncoder().encode(a.creds));

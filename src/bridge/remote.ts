@@ -512,6 +512,11 @@ export class Remote {
     return this.bridge.connected;
   }
 
+  /** Whether the server is up but refuses this node's credentials (since it was last connected). */
+  get refused(): boolean {
+    return !this.bridge.connected && this.bridge.refusals > 0;
+  }
+
   get outboxSize(): number {
     return this.bridge.outboxSize;
   }

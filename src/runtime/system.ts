@@ -974,7 +974,10 @@ export class ActorSystem implements RefTransport {
     if (dead > 0) critical.push(`${dead} worker(s) dead and not replaced`);
     if (stuck > 0) critical.push(`${stuck} worker(s) stuck: terminate() did not finish`);
     if (Math.max(latest(S_LAST_ESCALATION_AT), this.mainStats[S_LAST_ESCALATION_AT]!) >= since) critical.push('a failure escalated to the top of the tree');
-    if (this.remote && !this.remote.connected) degraded.push(`NATS unreachable: ${this.remote.outboxSize} message(s) wait in the outbox`);
+    if (this.remote && !this.remote.connected) {
+      const why = this.remote.refused ? "NATS refuses this node's credentials (ERR_TROUPE_NATS_AUTH)" : 'NATS unreachable';
+      degraded.push(`${why}: ${this.remote.outboxSize} message(s) wait in the outbox`);
+    }
     if (this.replacedAt.length > 0) degraded.push(`${this.replacedAt.length} worker death(s) recently (each replaced)`);
     if (openBreakers > 0) degraded.push(`${openBreakers} circuit breaker(s) open`);
     if (latest(S_LAST_RESTART_AT) >= since) degraded.push('an actor restarted recently');
@@ -1090,6 +1093,11 @@ export async function createActorSystem(options: SystemOptions = {}): Promise<Ac
   }
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
     throw invalidArgument('name', 'a non-empty string', options.name);
+  }
+  const parkMs = options.tuning?.parkMs;
+  if (parkMs !== undefined && (typeof parkMs !== 'number' || !(parkMs >= 1 && parkMs <= 2 ** 31 - 1))) {
+    // A timer's range: beyond it Node would fire the backstop every millisecond.
+    throw invalidArgument('tuning.parkMs', 'a number of milliseconds from 1 to 2^31 - 1', parkMs);
   }
   const system = new ActorSystem(options);
   await system.start();

@@ -83,6 +83,10 @@ describe('spawning, stopping and shutting down', () => {
     await expect(createActorSystem({ workers: 0 })).rejects.toMatchObject({ code: 'ERR_TROUPE_INVALID_ARGUMENT' });
     await expect(createActorSystem({ workers: 1.5 })).rejects.toMatchObject({ code: 'ERR_TROUPE_INVALID_ARGUMENT' });
     await expect(createActorSystem({ name: '' })).rejects.toMatchObject({ code: 'ERR_TROUPE_INVALID_ARGUMENT' });
+    // The backstop timer's period: outside a timer's range Node would fire it every millisecond.
+    for (const parkMs of [0, Infinity, Number.NaN, 2 ** 31]) {
+      await expect(createActorSystem({ tuning: { parkMs } })).rejects.toMatchObject({ code: 'ERR_TROUPE_INVALID_ARGUMENT', message: expect.stringContaining('parkMs') });
+    }
     // A node id must be a subject token of at most 128 characters (it goes in every payload's header).
     for (const node of ['a b', 'x'.repeat(129)]) {
       await expect(createActorSystem({ node, nats: { servers: 'nats://127.0.0.1:1' } })).rejects.toMatchObject({ code: 'ERR_TROUPE_INVALID_ARGUMENT', message: expect.stringContaining('node') });
