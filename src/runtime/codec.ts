@@ -2,32 +2,45 @@
  * Message encoding for the ring mesh: msgpackr, one Packr/Unpackr per thread, reused for every
  * message (no allocation per message beyond msgpackr's own output view).
  *
+ * What may cross threads, and what arrives, is message-values.ts's table: a value that would
+ * arrive changed is either kept by an extension here (Map, Error, an own `__proto__` key) or
+ * refused at encode time with ERR_TROUPE_UNENCODABLE_MESSAGE, so a bad message throws at `tell`
+ * rather than arriving changed. Bytes that do not decode throw ERR_TROUPE_UNDECODABLE_MESSAGE
+ * (the mesh dead-letters such a record: it never takes a thread down).
+ *
  * ActorRefs travel as an extension and come back bound to the decoding thread's transport.
- * Values msgpack would silently drop or mangle (functions, symbols) are refused at encode time,
- * so a bad message throws at `tell` rather than arriving changed.
  */
 import { Packr, Unpackr, addExtension } from 'msgpackr';
+import { MessagePort } from 'node:worker_threads';
 import { ActorRef, type RefTransport } from '../actors/ref.js';
-import { TroupeError } from '../actors/errors.js';
+import { ERROR_CODES, TroupeError, type ErrorCode } from '../actors/errors.js';
+import { MapEntries, ProtoObject, Slot, SlotView, findCycle, mapOf, needsTags, protoObjectOf, tag, type SlotFor } from './message-values.js';
 
 /** The transport refs decoded right now are bound to, and the node doing it (decoding is synchronous). */
 let decodingFor: RefTransport | null = null;
 let decodingNode = '';
+/** The values that came beside the bytes being decoded (see encodeForPost). */
+let decodingSlots: readonly unknown[] | null = null;
 /** The node encoding right now: a local ref leaves stamped with it, so another node sees it as remote. */
 let encodingNode = '';
+/** While encodeForPost runs: which values travel beside the bytes (Sets and Errors tag their insides with it). */
+let encodingSlot: SlotFor | null = null;
+
+/** A node id becomes a subject token: anything else in a ref is a bad message. */
+const NODE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 addExtension({
   Class: ActorRef,
   type: 0x54, // 'T'
   write: (ref: ActorRef) => {
     const node = ref.node ?? encodingNode;
+    if (ref.node !== undefined && !NODE_ID.test(ref.node)) throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', `a ref with an invalid node id: ${JSON.stringify(ref.node)}`);
     return node === '' ? [ref.path, ref.thread, ref.id] : [ref.path, ref.thread, ref.id, node];
   },
   read: (a: [string, number, number, string?]) => {
     const node = a[3];
-    // A node id becomes a subject token: anything else is a bad message, not a ref.
-    if (node !== undefined && (typeof node !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(node))) {
-      throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', 'a ref with an invalid node id');
+    if (node !== undefined && (typeof node !== 'string' || !NODE_ID.test(node))) {
+      throw new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', 'a ref with an invalid node id');
     }
     return new ActorRef(a[0], a[1], a[2], decodingFor, node === undefined || node === decodingNode ? undefined : node);
   },
@@ -36,22 +49,103 @@ addExtension({
 /**
  * Thrown while encoding a value that only structured clone can carry (a SharedArrayBuffer keeps
  * its identity only that way): the mesh then sends the message over the link's port, in order.
+ * @internal never leaves this module's callers (see tryEncode).
  */
-export class NeedsPost extends Error {}
+class NeedsPost extends Error {}
 
 addExtension({
   Class: SharedArrayBuffer,
   type: 0x55,
   write: () => { throw new NeedsPost('SharedArrayBuffer'); },
-  read: () => { throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', 'a SharedArrayBuffer cannot be decoded from bytes'); },
+  read: () => { throw new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', 'a SharedArrayBuffer cannot be decoded from bytes'); },
 });
+
+addExtension({ Class: MapEntries, type: 0x4d, write: (m: MapEntries) => m.flat, read: (flat: unknown[]) => mapOf(flat) });
+addExtension({ Class: ProtoObject, type: 0x4f, write: (o: ProtoObject) => o.flat, read: (flat: unknown[]) => protoObjectOf(flat) });
+
+// Sets are msgpackr's own extension too, but their items are written as they are: a Map inside
+// would arrive as an object. This one tags them first.
+addExtension({ Class: Set, type: 0x53, write: (s: Set<unknown>) => tag([...s], encodingSlot), read: (items: unknown[]) => new Set(items) });
+
+/** The built-in error classes, rebuilt by name (anything else arrives as an Error with its name). */
+const ERRORS: Record<string, new (message: string) => Error> = {
+  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+};
+
+// msgpackr's own Error extension keeps only name, message and cause (and AggregateError's
+// `errors` came out as the characters of its message). This keeps what structured clone keeps,
+// and more: the sender's stack, `code`, `errors` and other own fields.
+addExtension({
+  Class: Error,
+  type: 0x45,
+  write: (e: Error) => {
+    const own: Record<string, unknown> = {};
+    for (const k of Object.keys(e)) if (k !== 'errors' && k !== 'cause') own[k] = (e as unknown as Record<string, unknown>)[k];
+    const errors = e instanceof AggregateError || Array.isArray((e as { errors?: unknown }).errors) ? (e as AggregateError).errors : undefined;
+    return tag([e.name, e.message, e.stack, 'cause' in e ? [e.cause] : null, errors ?? null, own], encodingSlot);
+  },
+  read: ([name, message, stack, cause, errors, own]: [string, string, string | undefined, [unknown] | null, unknown[] | null, Record<string, unknown>]) => {
+    const code = own.code;
+    // A TroupeError keeps its class and code (as it does in an ask's rejection).
+    const e = typeof code === 'string' && code in ERROR_CODES ? new TroupeError(code as ErrorCode, message)
+      : errors !== null ? new AggregateError(errors, message) : new (ERRORS[name] ?? Error)(message);
+    if (cause !== null) Object.defineProperty(e, 'cause', { value: cause[0], writable: true, configurable: true });
+    if (e.name !== name) Object.defineProperty(e, 'name', { value: name, writable: true, configurable: true, enumerable: false });
+    Object.assign(e, own);
+    if (stack !== undefined) e.stack = stack;
+    return e;
+  },
+});
+
+addExtension({ Class: Slot, type: 0x58, write: (s: Slot) => s.index, read: (i: number) => slotValue(i) });
+addExtension({
+  Class: SlotView,
+  type: 0x59,
+  write: (s: SlotView) => [s.index, s.kind, s.byteOffset, s.length],
+  read: ([i, kind, byteOffset, length]: [number, string, number, number]) => {
+    const buffer = slotValue(i) as ArrayBuffer;
+    if (kind === 'DataView') return new DataView(buffer, byteOffset, length);
+    const Ctor = (globalThis as unknown as Record<string, new (b: ArrayBuffer, o: number, l: number) => unknown>)[kind];
+    if (typeof Ctor !== 'function' || !/Array$/.test(kind)) throw new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', `not a typed array: ${kind}`);
+    return new Ctor(buffer, byteOffset, length);
+  },
+});
+
+function slotValue(i: number): unknown {
+  if (decodingSlots === null || !(i >= 0 && i < decodingSlots.length)) {
+    throw new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', 'a value that travels beside the message is missing');
+  }
+  return decodingSlots[i];
+}
+
+/** Values that cannot cross threads, with what to do instead. */
+const REFUSED: [abstract new (...a: never[]) => object, string][] = [
+  [Promise, 'a Promise cannot cross threads; await it and send its result'],
+  [WeakMap, 'a WeakMap cannot cross threads (its keys cannot be copied); send a Map'],
+  [WeakSet, 'a WeakSet cannot cross threads; send a Set or an array'],
+  [WeakRef, 'a WeakRef cannot cross threads; send the value'],
+  [Boolean, 'a boxed Boolean cannot cross threads; send the primitive'],
+  [Number, 'a boxed Number cannot cross threads; send the primitive'],
+  [String, 'a boxed String cannot cross threads; send the primitive'],
+  [MessagePort, 'a MessagePort crosses threads only when it is listed in `transfer`'],
+];
+for (const [Class, why] of REFUSED) {
+  addExtension({ Class: Class as never, type: 0x5a, write: () => { throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', why); } });
+}
 
 function refuseFunction(): never {
   throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', 'a message cannot hold a function; send plain data');
 }
 
+const PACKR_OPTIONS = { useRecords: false, moreTypes: true, writeFunction: refuseFunction };
+
+/** What `encodeForPost` gives: bytes to post, and the values that go beside them (shared or moved). */
+export interface Posted { bytes: Uint8Array; slots: unknown[] }
+
 export class Codec {
-  private readonly packr = new Packr({ useRecords: false, moreTypes: true, writeFunction: refuseFunction } as never);
+  private readonly packr = new Packr(PACKR_OPTIONS as never);
+  /** For an object of more than 65 535 keys (the fast map header is 16-bit); made when needed. */
+  private bigPackr: Packr | null = null;
   // copyBuffers: binary values must not stay views into a ring or scratch buffer that is reused.
   private readonly unpackr = new Unpackr({ useRecords: false, moreTypes: true, copyBuffers: true });
   /** Where decodeShared copies a ring payload. */
@@ -68,17 +162,95 @@ export class Codec {
 
   /**
    * Encodes a message. The result is a view into the encoder's reusable buffer: copy it (into a
-   * ring, say) before the next call. Throws ERR_TROUPE_UNENCODABLE_MESSAGE with the reason.
+   * ring, say) before holding on to it. Throws ERR_TROUPE_UNENCODABLE_MESSAGE with the reason,
+   * also for a SharedArrayBuffer (it is shared only between threads of one system: see tryEncode).
    */
   encode(value: unknown): Uint8Array {
+    const bytes = this.tryEncode(value);
+    if (bytes === null) {
+      throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', 'a SharedArrayBuffer is shared only between threads of one system; it cannot be sent to another node');
+    }
+    return bytes;
+  }
+
+  /** As `encode`, but null when the value holds a SharedArrayBuffer: then use encodeForPost. */
+  tryEncode(value: unknown): Uint8Array | null {
     encodingNode = this.node;
+    try {
+      return this.pack(needsTags(value) ? tag(value) : value);
+    } catch (err) {
+      if (err instanceof NeedsPost) return null;
+      throw this.refusal(err, value);
+    }
+  }
+
+  /**
+   * Encodes a message for a link's port: the bytes, and beside them the SharedArrayBuffers it
+   * holds (shared) and what `transfer` lists (moved), each written in the bytes as its index.
+   * The bytes have a buffer of their own (they can be transferred). Throws as `encode` does.
+   */
+  encodeForPost(value: unknown, transfer: readonly unknown[]): Posted {
+    const slots: unknown[] = [];
+    const moved = new Set(transfer);
+    const indexOf = (v: unknown): number => {
+      let i = slots.indexOf(v);
+      if (i < 0) i = slots.push(v) - 1;
+      return i;
+    };
+    const slot = (v: object): Slot | SlotView | null => {
+      if (v instanceof SharedArrayBuffer || moved.has(v)) return new Slot(indexOf(v));
+      if (ArrayBuffer.isView(v) && moved.has(v.buffer)) {
+        const length = v instanceof DataView ? v.byteLength : (v as unknown as { length: number }).length;
+        return new SlotView(indexOf(v.buffer), v.constructor.name, v.byteOffset, length);
+      }
+      return null;
+    };
+    encodingNode = this.node;
+    encodingSlot = slot;
+    let bytes: Uint8Array;
+    try {
+      bytes = this.pack(tag(value, slot));
+    } catch (err) {
+      throw this.refusal(err, value);
+    } finally {
+      encodingSlot = null;
+    }
+    // What is listed but not in the message still moves (as with postMessage).
+    for (const t of transfer) indexOf(t);
+    return { bytes: new Uint8Array(bytes), slots };
+  }
+
+  /** The value as another thread would receive it (`strictMessages` on one worker): encoded, then decoded. */
+  copy(value: unknown): unknown {
+    const bytes = this.tryEncode(value);
+    if (bytes !== null) return this.decode(bytes, 0, bytes.length);
+    const posted = this.encodeForPost(value, []);
+    return this.decode(posted.bytes, 0, posted.bytes.length, posted.slots);
+  }
+
+  private pack(value: unknown): Uint8Array {
     try {
       return this.packr.pack(value);
     } catch (err) {
-      if (err instanceof TroupeError || err instanceof NeedsPost) throw err;
-      throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE',
-        `message cannot be encoded: ${(err as Error).message}; send plain data`, { cause: err });
+      if (!(err instanceof Error) || !/too large to serialize with fast 16-bit map size/.test(err.message)) throw err;
+      this.bigPackr ??= new Packr({ ...PACKR_OPTIONS, variableMapSize: true } as never);
+      return this.bigPackr.pack(value);
     }
+  }
+
+  /** An encoding failure as the user should see it. */
+  private refusal(err: unknown, value: unknown): Error {
+    if (err instanceof TroupeError) return err;
+    if (err instanceof NeedsPost) return new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', 'a SharedArrayBuffer cannot be written into bytes here; send it in a message of its own');
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      const cycle = findCycle(value);
+      return new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', cycle !== null
+        ? `a message cannot hold a cycle: ${cycle} refers back to a value that contains it; send a tree (refer to things by id)`
+        : 'the message is nested too deeply to encode; flatten it', { cause: err });
+    }
+    const why = (err as Error)?.message ?? String(err);
+    if (/unknown type: symbol/i.test(why)) return new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', 'a message cannot hold a symbol; send a string', { cause: err });
+    return new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', `message cannot be encoded: ${why}; send plain data`, { cause: err });
   }
 
   /**
@@ -98,21 +270,31 @@ export class Codec {
     return this.decode(scratch, 0, length);
   }
 
-  /** Decodes `bytes[start, start + length)`; shared memory goes through decodeShared. */
-  decode(bytes: Uint8Array, start: number, length: number): unknown {
+  /**
+   * Decodes `bytes[start, start + length)` (with `slots`, what came beside them: see
+   * encodeForPost); shared memory goes through decodeShared. Throws
+   * ERR_TROUPE_UNDECODABLE_MESSAGE when the bytes are not a message.
+   */
+  decode(bytes: Uint8Array, start: number, length: number, slots: readonly unknown[] | null = null): unknown {
     if (bytes.buffer instanceof SharedArrayBuffer) return this.decodeShared(bytes, start, length);
     const range = this.range;
     range.start = start;
     range.end = start + length;
     const prev = decodingFor;
     const prevNode = decodingNode;
+    const prevSlots = decodingSlots;
     decodingFor = this.transport;
     decodingNode = this.node;
+    decodingSlots = slots;
     try {
       return this.unpackr.unpack(bytes, range);
+    } catch (err) {
+      if (err instanceof TroupeError) throw err;
+      throw new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', `${length} bytes do not decode: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     } finally {
       decodingFor = prev;
       decodingNode = prevNode;
+      decodingSlots = prevSlots;
     }
   }
 }

@@ -72,6 +72,8 @@ export class Host implements RefTransport, SupervisedHost {
   private readonly systemName: string;
   /** This system's node ('' without NATS). */
   readonly node: string;
+  /** strictMessages: messages between actors of this worker are encoded and decoded as across threads. */
+  private readonly strict: boolean;
   private readonly tuning: Tuning;
   readonly stats: Float64Array;
   readonly clock: Clock = realClock;
@@ -104,6 +106,7 @@ export class Host implements RefTransport, SupervisedHost {
     this.events = start.events;
     this.log = createLogger({ level: start.logLevel }).child({ system: start.systemName, worker: start.thread - 1, threadId });
     this.node = start.node;
+    this.strict = start.strictMessages;
     // A replacement host goes on from its predecessor's ids: an old ref never names a new actor.
     this.nextId = Math.max(1, this.stats[S_NEXT_ID]!);
     this.asks = new AskTable(this.stats, (reason, corr, value) => this.deadLetter(reason, `ask #${corr}`, null, value));
@@ -113,7 +116,7 @@ export class Host implements RefTransport, SupervisedHost {
       tuning: start.tuning,
       transport: this,
       deliver: (from, target, sender, corr, kind, value) => this.deliver(from, target, sender, corr, kind, value),
-      lost: (from, target, sender, corr, kind) => this.lostWithConsumer(from, target, sender, corr, kind),
+      undeliverable: (from, target, sender, corr, kind, reason, bytes, error) => this.undeliverable(from, target, sender, corr, kind, reason, bytes, error),
       stats: this.stats,
       node: start.node,
       requestLink: (to) => this.post({ t: 'need-link', to }),
@@ -172,7 +175,7 @@ export class Host implements RefTransport, SupervisedHost {
   // Spawning
 
   private async spawnRoot(req: SpawnRequest): Promise<SpawnReply> {
-    const args = req.argsBytes !== undefined ? this.mesh.codec.decode(req.argsBytes, 0, req.argsBytes.length) : req.args;
+    const args = req.argsBytes !== undefined ? this.mesh.codec.decode(req.argsBytes, 0, req.argsBytes.length, req.argsSlots ?? null) : undefined;
     const cell = await this.create(req.url, req.name, args, req.mailbox, null, req);
     return { id: cell.id, path: cell.path };
   }
@@ -184,7 +187,8 @@ export class Host implements RefTransport, SupervisedHost {
       throw invalidArgument('name', 'a non-empty string without "/"', options.name);
     }
     if (parent.stopping) throw new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${parent.path} is stopping; it cannot spawn`);
-    const cell = await this.create(url, options.name, options.args, options.mailbox, parent, options);
+    const args = this.strict && options.args !== undefined ? this.mesh.codec.copy(options.args) : options.args;
+    const cell = await this.create(url, options.name, args, options.mailbox, parent, options);
     return cell.ref;
   }
 
@@ -253,9 +257,11 @@ export class Host implements RefTransport, SupervisedHost {
       return;
     }
     if (to.thread === this.thread) {
-      // Same worker: no encoding, the message is passed by reference (treat messages as immutable).
+      // Same worker: no encoding, the message is passed by reference (treat messages as immutable),
+      // unless strictMessages asks for the cross-thread rules here too.
+      const m = this.strict ? this.mesh.codec.copy(msg) : msg;
       this.stats[S_SENT]!++;
-      this.accept(to.id, msg, this.thread, sender, 0);
+      this.accept(to.id, m, this.thread, sender, 0);
       return;
     }
     this.mesh.send(to.thread, to.id, sender, 0, K_TELL, msg, transfer);
@@ -272,7 +278,7 @@ export class Host implements RefTransport, SupervisedHost {
       return promise;
     }
     try {
-      if (ref.thread === this.thread) this.accept(ref.id, msg, this.thread, sender, corr);
+      if (ref.thread === this.thread) this.accept(ref.id, this.strict ? this.mesh.codec.copy(msg) : msg, this.thread, sender, corr);
       else this.mesh.send(ref.thread, ref.id, sender, corr, K_ASK, msg, options?.transfer);
     } catch (err) {
       this.asks.fail(corr, err);
@@ -315,7 +321,7 @@ export class Host implements RefTransport, SupervisedHost {
   reply(cell: Cell, value: unknown): void {
     const thread = cell.curThread;
     if (cell.curCorr !== 0) {
-      if (thread === this.thread) this.asks.settle(cell.curCorr, K_REPLY, value);
+      if (thread === this.thread) this.asks.settle(cell.curCorr, K_REPLY, this.strict ? this.mesh.codec.copy(value) : value);
       else this.mesh.send(thread, ASK_TABLE, cell.id, cell.curCorr, K_REPLY, value);
       this.stats[S_SENT]!++; // counted once it is on its way: a reply that cannot be encoded threw above
       return;
@@ -897,18 +903,29 @@ export class Host implements RefTransport, SupervisedHost {
   // Dead letters, idleness, stats
 
   /**
-   * A message whose port part went to this ring's previous consumer, a worker that died: it
-   * cannot be delivered. Counted and dead-lettered `worker-died`; an ask is rejected.
+   * A record that cannot be delivered (mesh.ts, Undeliverable): its port part went to this ring's
+   * previous consumer, a worker that died (`worker-died`), or its bytes do not decode
+   * (`undecodable`). Counted and dead-lettered; an ask for it is rejected, a reply's ask fails at
+   * once, and a tell from another node is settled as dead-lettered.
    */
-  private lostWithConsumer(from: number, target: number, sender: number, corr: number, kind: number): void {
-    if (kind >= K_UNCOUNTED) return;
-    this.stats[S_DEAD_LETTERED]!++;
-    const what = kind === K_REPLY || kind === K_REPLY_ERROR ? `ask #${corr}` : `@${this.thread}.${target}`;
-    this.deadLetter('worker-died', what, this.senderPath(from, sender),
-      '[lost: sent over the port of a worker that died before it read it]');
-    if ((kind === K_ASK) && corr !== 0) {
-      this.replyError(from, corr, target, new TroupeError('ERR_TROUPE_WORKER_FAILED', `the worker of @${this.thread}.${target} died before it read this message`));
+  private undeliverable(from: number, target: number, sender: number, corr: number, kind: number,
+    reason: 'worker-died' | 'undecodable', bytes: number, error: Error | null): void {
+    if (kind >= K_UNCOUNTED) {
+      this.log.error({ from, target, kind, reason, err: error }, 'a system record could not be delivered; skipped');
+      return;
     }
+    this.stats[S_DEAD_LETTERED]!++;
+    const reply = kind === K_REPLY || kind === K_REPLY_ERROR;
+    const what = reply ? `ask #${corr}` : this.cells.get(target)?.path ?? `@${this.thread}.${target}`;
+    const err = reason === 'worker-died'
+      ? new TroupeError('ERR_TROUPE_WORKER_FAILED', `the worker of @${this.thread}.${target} died before it read this message`)
+      : error instanceof TroupeError ? error
+        : new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', `a message of ${bytes} bytes does not decode: ${error?.message}`, { cause: error });
+    this.deadLetter(reason, what, reply ? null : this.senderPath(from, sender),
+      reason === 'worker-died' ? '[lost: sent over the port of a worker that died before it read it]' : { bytes }, toWireError(err));
+    if (reply) this.asks.fail(corr, err);
+    else if (kind === K_ASK && corr !== 0) this.replyError(from, corr, target, err);
+    else if (kind === K_TELL_RECEIPT || kind === K_TELL_LAST) this.receipt(corr, R_DEAD_LETTERED, err);
   }
 
   private senderPath(thread: number, sender: number): string | null {

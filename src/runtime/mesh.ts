@@ -12,19 +12,24 @@
  * link's spill and nothing passes them; messages that go over the link's port (transferables,
  * large payloads) leave a marker record in the ring and are taken when the marker is read.
  */
-import type { Transferable } from 'node:worker_threads';
-import type { MessagePort } from 'node:worker_threads';
-import { Codec, NeedsPost } from './codec.js';
+import { MessagePort, type Transferable } from 'node:worker_threads';
+import { Codec } from './codec.js';
 import { Doorbell, DoorbellRinger } from './doorbell.js';
-import { RingReader, RingWriter } from './ring.js';
+import { Ring, RingReader, RingWriter } from './ring.js';
+import { TroupeError, invalidArgument } from '../actors/errors.js';
 import { Spill } from './spill.js';
 import { F_POSTED, KIND_MASK, K_UNCOUNTED, MAIN_THREAD, S_OUTSTANDING, type PortFrom, type PostedMessage, type Tuning } from './wire.js';
 import type { RefTransport } from '../actors/ref.js';
 
 /** Gets each record, decoded. `value` is the message (or reply, or system message). */
 export type Deliver = (from: number, target: number, sender: number, corr: number, kind: number, value: unknown) => void;
-/** A marker whose port message died with the ring's previous consumer: the message is lost. */
-export type Lost = (from: number, target: number, sender: number, corr: number, kind: number) => void;
+/**
+ * A record that cannot be delivered, skipped so the link reads on: its port message died with the
+ * ring's previous consumer (`worker-died`), or its bytes do not decode (`undecodable`, with the
+ * error and the bytes' size).
+ */
+export type Undeliverable = (from: number, target: number, sender: number, corr: number, kind: number,
+  reason: 'worker-died' | 'undecodable', bytes: number, error: Error | null) => void;
 
 
 class Outlink {
@@ -71,8 +76,8 @@ export interface MeshOptions {
   tuning: Tuning;
   transport: RefTransport | null;
   deliver: Deliver;
-  /** Called instead of `deliver` for a message that died with a replaced consumer (default: dropped). */
-  lost?: Lost;
+  /** Called instead of `deliver` for a record that cannot be delivered (see Undeliverable). */
+  undeliverable: Undeliverable;
   /** The thread's counters: S_OUTSTANDING counts user records sent and not yet published. */
   stats: Float64Array;
   /** The node this thread belongs to ('' without NATS): refs are stamped with it on the way out. */
@@ -99,7 +104,9 @@ export class MeshNode {
   readonly doorbell: Doorbell;
   private readonly tuning: Tuning;
   private readonly deliver: Deliver;
-  private readonly lost: Lost;
+  private readonly undeliverable: Undeliverable;
+  /** Larger payloads go over the port: above `largeBytes`, or too large for a ring record. */
+  private readonly ringPayloadMax: number;
   private readonly stats: Float64Array;
   private readonly requestLink: (to: number) => void;
   private readonly work: () => number;
@@ -127,7 +134,8 @@ export class MeshNode {
     this.codec = new Codec(o.transport, o.node ?? '');
     this.doorbell = new Doorbell(o.doorbell);
     this.deliver = o.deliver;
-    this.lost = o.lost ?? (() => {});
+    this.undeliverable = o.undeliverable;
+    this.ringPayloadMax = Math.min(o.tuning.largeBytes, Ring.maxPayloadFor(o.tuning.ringBytes));
     this.stats = o.stats;
     this.requestLink = o.requestLink;
     this.work = o.work ?? (() => 0);
@@ -149,7 +157,16 @@ export class MeshNode {
     link.port = port;
     link.ringer = new DoorbellRinger(consumerDoorbell);
     port.unref();
-    for (const p of link.unposted) port.postMessage(p.msg, p.transfer);
+    for (const p of link.unposted) {
+      try {
+        port.postMessage(p.msg, p.transfer);
+      } catch (err) {
+        // Its marker is in the ring already: the consumer must hear why it gets nothing, or it
+        // would wait for this message forever (and every record behind it with it).
+        const failed: PostedMessage = { seq: p.msg.seq, failed: `it could not be posted: ${(err as Error)?.message ?? String(err)}` };
+        port.postMessage(failed);
+      }
+    }
     link.unposted.length = 0;
     this.moveSpill(link);
     this.markDirty(link);
@@ -220,24 +237,19 @@ export class MeshNode {
   // Sending
 
   /**
-   * Sends a record toward thread `to`. Encodes `value` unless it must go over the port
-   * (transferables, or too large for the ring). Throws ERR_TROUPE_UNENCODABLE_MESSAGE before
-   * anything is queued.
+   * Sends a record toward thread `to`. Encodes `value`; it goes over the link's port when it
+   * holds transferables or a SharedArrayBuffer, or is too large for the ring. Throws
+   * ERR_TROUPE_UNENCODABLE_MESSAGE (or ERR_TROUPE_INVALID_ARGUMENT for a bad transfer list)
+   * before anything is queued.
    */
   send(to: number, target: number, sender: number, corr: number, kind: number, value: unknown, transfer?: readonly Transferable[]): void {
     if (transfer !== undefined && transfer.length > 0) {
-      this.post(to, target, sender, corr, kind, { seq: 0, value }, transfer as Transferable[]);
+      this.postValue(to, target, sender, corr, kind, value, transfer);
       return;
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = this.codec.encode(value);
-    } catch (err) {
-      if (!(err instanceof NeedsPost)) throw err;
-      this.post(to, target, sender, corr, kind, { seq: 0, value }, []);
-      return;
-    }
-    this.sendEncoded(to, target, sender, corr, kind, bytes);
+    const bytes = this.codec.tryEncode(value);
+    if (bytes === null) this.postValue(to, target, sender, corr, kind, value, []);
+    else this.sendEncoded(to, target, sender, corr, kind, bytes);
   }
 
   /**
@@ -245,20 +257,39 @@ export class MeshNode {
    * and encoding again on the way through. Refs inside are read by the receiving thread's codec.
    */
   sendEncoded(to: number, target: number, sender: number, corr: number, kind: number, bytes: Uint8Array): void {
-    if (bytes.length > this.tuning.largeBytes) {
-      const copy = bytes.slice();
+    if (bytes.length > this.ringPayloadMax) {
+      // A buffer of its own to transfer (an encoder's output is a view into a buffer it shares
+      // with other messages: transferring that one detached them all).
+      const copy = new Uint8Array(bytes);
       this.post(to, target, sender, corr, kind, { seq: 0, bytes: copy }, [copy.buffer]);
       return;
     }
     this.write(this.outlink(to), target, sender, corr, kind, bytes, bytes.length);
   }
 
+  private postValue(to: number, target: number, sender: number, corr: number, kind: number, value: unknown, transfer: readonly Transferable[]): void {
+    checkTransfer(transfer);
+    const { bytes, slots } = this.codec.encodeForPost(value, transfer);
+    const msg: PostedMessage = { seq: 0, bytes };
+    if (slots.length > 0) msg.slots = slots;
+    this.post(to, target, sender, corr, kind, msg, [bytes.buffer, ...transfer] as Transferable[]);
+  }
+
   private post(to: number, target: number, sender: number, corr: number, kind: number, msg: PostedMessage, transfer: Transferable[]): void {
     const link = this.outlink(to);
     msg.seq = link.writer !== null ? (link.postSeq = link.writer.nextPostSeq()) : ++link.postSeq;
     // The port message goes first; the marker that orders it among ring records follows.
-    if (link.port) link.port.postMessage(msg, transfer);
-    else link.unposted.push({ msg, transfer });
+    if (link.port) {
+      try {
+        link.port.postMessage(msg, transfer);
+      } catch (err) {
+        // Nothing was queued (no marker): the sender hears it now. (Its sequence number is
+        // skipped; markers only name numbers that were posted.)
+        throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', `the message could not be sent: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      }
+    } else {
+      link.unposted.push({ msg, transfer });
+    }
     const seq = new Uint8Array(4);
     new DataView(seq.buffer).setUint32(0, msg.seq, true);
     this.write(link, target, sender, corr, kind | F_POSTED, seq, 4);
@@ -340,25 +371,39 @@ export class MeshNode {
   /** @internal the ring reader's handler for one record. */
   takeRecord(link: Inlink, target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, start: number, len: number): boolean {
     let value: unknown;
-    if ((kind & F_POSTED) !== 0) {
-      const seq = bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24);
-      const posted = link.stash.get(seq >>> 0);
-      if (posted === undefined) {
-        // It went to the ring's previous consumer, which died: lost.
-        if (link.lostBelow > 0 && (seq >>> 0) < link.lostBelow) {
-          this.lost(link.from, target, sender, corr, kind & KIND_MASK);
+    const k = kind & KIND_MASK;
+    try {
+      if ((kind & F_POSTED) !== 0) {
+        const seq = (bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24)) >>> 0;
+        const posted = link.stash.get(seq);
+        if (posted === undefined) {
+          // It went to the ring's previous consumer, which died: lost.
+          if (link.lostBelow > 0 && seq < link.lostBelow) {
+            this.undeliverable(link.from, target, sender, corr, k, 'worker-died', 0, null);
+            return true;
+          }
+          // Its port message has not arrived yet (or we do not know yet whether it died): stop
+          // here, keep order, and resume when it does.
+          return false;
+        }
+        link.stash.delete(seq);
+        if (posted.bytes === undefined) {
+          this.undeliverable(link.from, target, sender, corr, k, 'undecodable', 0,
+            new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', posted.failed ?? 'a port message without a message'));
           return true;
         }
-        // Its port message has not arrived yet (or we do not know yet whether it died): stop
-        // here, keep order, and resume when it does.
-        return false;
+        len = posted.bytes.length;
+        value = this.codec.decode(posted.bytes, 0, len, posted.slots ?? null);
+      } else {
+        value = this.codec.decodeShared(bytes, start, len);
       }
-      link.stash.delete(seq >>> 0);
-      value = posted.bytes !== undefined ? this.codec.decode(posted.bytes, 0, posted.bytes.length) : posted.value;
-    } else {
-      value = this.codec.decodeShared(bytes, start, len);
+    } catch (err) {
+      // A record that does not decode is skipped, never retried: read again, it would fail again
+      // (and a thread that died of it would die of it again after its replacement).
+      this.undeliverable(link.from, target, sender, corr, k, 'undecodable', len, err as Error);
+      return true;
     }
-    this.deliver(link.from, target, sender, corr, kind & KIND_MASK, value);
+    this.deliver(link.from, target, sender, corr, k, value);
     return true;
   }
 
@@ -522,3 +567,18 @@ export class MeshNode {
   }
 }
 
+/** A transfer list postMessage will take: ArrayBuffers and MessagePorts, each once, none detached. */
+function checkTransfer(transfer: readonly unknown[]): void {
+  if (!Array.isArray(transfer)) throw invalidArgument('transfer', 'an array of ArrayBuffers and MessagePorts', transfer);
+  const seen = new Set<unknown>();
+  for (const t of transfer) {
+    if (t instanceof ArrayBuffer) {
+      // A detached buffer cannot be viewed: it was transferred already.
+      try { new Uint8Array(t); } catch { throw invalidArgument('transfer', 'ArrayBuffers that are not detached (transferred already)', t); }
+    } else if (!(t instanceof MessagePort)) {
+      throw invalidArgument('transfer', 'an array of ArrayBuffers and MessagePorts', t);
+    }
+    if (seen.has(t)) throw invalidArgument('transfer', 'a list without duplicates', t);
+    seen.add(t);
+  }
+}

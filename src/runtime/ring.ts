@@ -60,10 +60,20 @@ export const Ring = {
   },
   /** The largest payload a record in this ring can carry. */
   maxPayload(sab: SharedArrayBuffer): number {
-    // A record may need to skip up to (its own size - 4) bytes of tail room, so keep it under half.
-    return (Ring.capacityOf(sab) >>> 1) - RECORD_HEADER_BYTES;
+    return payloadLimit(Ring.capacityOf(sab));
+  },
+  /** The largest payload a record can carry in a ring allocated with `capacity` (as `allocate` rounds it). */
+  maxPayloadFor(capacity: number): number {
+    let size = MIN_RING_BYTES;
+    while (size < capacity && size < MAX_RING_BYTES) size *= 2;
+    return payloadLimit(size);
   },
 };
+
+/** A record may need to skip up to (its own size - 4) bytes of tail room, so keep it under half. */
+function payloadLimit(capacity: number): number {
+  return (capacity >>> 1) - RECORD_HEADER_BYTES;
+}
 
 /** The producer's side. Not thread-safe: one producer only. */
 export class RingWriter {

@@ -24,7 +24,6 @@ import { SupervisionEvents } from '../supervision/events.js';
 import { createLogger, type LoggerOption } from '../observability/logger.js';
 import { allocateDoorbell } from './doorbell.js';
 import { MeshNode } from './mesh.js';
-import { NeedsPost } from './codec.js';
 import { Ring } from './ring.js';
 import { AskTable } from './ask-table.js';
 import { ControlClient } from './control.js';
@@ -69,6 +68,13 @@ export interface SystemOptions {
   nats?: NatsOptions;
   /** This node's id among the nodes (with NATS): default TROUPE_NODE, else `<host>-<pid>`. */
   node?: string;
+  /**
+   * Messages between actors on one worker are passed by reference, unchecked. With
+   * `strictMessages: true` they are encoded and decoded as they would be between threads: a
+   * value that cannot cross threads throws at `tell`, and the receiver gets a copy. For tests
+   * (it costs an encode and a decode per message). Default false.
+   */
+  strictMessages?: boolean;
 }
 
 /**
@@ -224,6 +230,7 @@ export class ActorSystem implements RefTransport {
   private readonly controlTimeoutMs: number;
   private readonly healthWindowMs: number;
   private readonly logLevel: string;
+  private readonly strictMessages: boolean;
   private readonly mesh: MeshNode;
   private readonly mainDoorbell: SharedArrayBuffer;
   private readonly mainStats: Float64Array;
@@ -258,6 +265,7 @@ export class ActorSystem implements RefTransport {
     this.maxHandlerMs = options.maxHandlerMs === false ? 0 : options.maxHandlerMs ?? 30_000;
     this.heartbeatMs = this.maxHandlerMs > 0 ? Math.min(1000, Math.max(10, Math.floor(this.maxHandlerMs / 4))) : 0;
     this.terminateTimeoutMs = options.terminateTimeoutMs ?? 5000;
+    this.strictMessages = options.strictMessages === true;
     this.log = createLogger(options.logger).child({ system: this.name });
     this.logLevel = this.log.level;
     this.deadLetters = new DeadLetters(options.deadLetterCapacity ?? 10_000);
@@ -274,6 +282,7 @@ export class ActorSystem implements RefTransport {
       tuning: this.tuning,
       transport: this,
       deliver: (from, target, sender, corr, kind, value) => this.deliver(from, target, sender, corr, kind, value),
+      undeliverable: (from, target, sender, corr, kind, reason, bytes, error) => this.undeliverable(from, target, sender, corr, kind, reason, bytes, error),
       stats: this.mainStats,
       node: this.node,
       requestLink: (to) => this.link(MAIN_THREAD, to),
@@ -374,6 +383,7 @@ export class ActorSystem implements RefTransport {
     const start: HostStart = {
       thread, systemName: this.name, logLevel: this.logLevel, doorbell, stats,
       control: control.port2, events: events.port2, tuning: this.tuning, heartbeatMs: this.heartbeatMs, restoring, node: this.node,
+      strictMessages: this.strictMessages,
     };
     const task = { start, [queueOptions]: { host: thread } };
     pool.run(task, { name: 'hostTask', transferList: [control.port2, events.port2] }).then(
@@ -770,15 +780,16 @@ export class ActorSystem implements RefTransport {
     }
   }
 
-  /** Args travel encoded like messages, so refs in them arrive as live refs. */
-  private encodeArgs(args: unknown): { argsBytes?: Uint8Array; args?: unknown } {
+  /**
+   * Args travel encoded like messages, so refs in them arrive as live refs; SharedArrayBuffers in
+   * them go beside the bytes (the control call clones them: shared, as in a message).
+   */
+  private encodeArgs(args: unknown): { argsBytes?: Uint8Array; argsSlots?: unknown[] } {
     if (args === undefined) return {};
-    try {
-      return { argsBytes: this.mesh.codec.encode(args).slice() };
-    } catch (err) {
-      if (err instanceof NeedsPost) return { args };
-      throw err;
-    }
+    const bytes = this.mesh.codec.tryEncode(args);
+    if (bytes !== null) return { argsBytes: new Uint8Array(bytes) };
+    const posted = this.mesh.codec.encodeForPost(args, []);
+    return { argsBytes: posted.bytes, argsSlots: posted.slots };
   }
 
   private async place(placement: Placement, resourceLimits: ResourceLimits | undefined): Promise<HostHandle> {
@@ -931,6 +942,28 @@ export class ActorSystem implements RefTransport {
       this.mainStats[S_DEAD_LETTERED]!++;
       this.deadLetters.add({ reason: 'no-such-actor', target: `@0.${target}`, sender: `@${from}.${sender}`, message: value, time: Date.now() });
     }
+  }
+
+  /**
+   * A record for main that cannot be delivered (mesh.ts, Undeliverable): counted and
+   * dead-lettered; a reply's ask fails at once, and a host's ask (to main's proxies or another
+   * node) is rejected.
+   */
+  private undeliverable(from: number, target: number, sender: number, corr: number, kind: number,
+    reason: 'worker-died' | 'undecodable', bytes: number, error: Error | null): void {
+    if (kind >= K_SYSTEM) {
+      this.log.error({ from, target, kind, reason, err: error }, 'a system record could not be delivered; skipped');
+      return;
+    }
+    this.mainStats[S_DEAD_LETTERED]!++;
+    const reply = kind === K_REPLY || kind === K_REPLY_ERROR;
+    const err = error instanceof TroupeError ? error
+      : new TroupeError(reason === 'worker-died' ? 'ERR_TROUPE_WORKER_FAILED' : 'ERR_TROUPE_UNDECODABLE_MESSAGE',
+        `a message of ${bytes} bytes for main could not be delivered (${reason}): ${error?.message}`, { cause: error });
+    this.deadLetters.add({ reason, target: reply ? `ask #${corr}` : `@0.${target}`, sender: sender === 0 ? null : `@${from}.${sender}`,
+      message: { bytes }, error: toWireError(err), time: Date.now() });
+    if (reply) this.asks.fail(corr, err);
+    else if ((kind === K_ASK || kind === K_REMOTE) && corr !== 0) this.rejectAsk(from, corr, target, err);
   }
 
   // ------------------------------------------------------------------------------------------

@@ -52,13 +52,18 @@ export const MAIN_THREAD = 0;
 /** Target id of a thread's own ask table (replies go there). */
 export const ASK_TABLE = 0;
 
-/** A message sent over a link's port instead of its ring (transferables, large payloads). */
+/**
+ * A message sent over a link's port instead of its ring (transferables, SharedArrayBuffers, large
+ * payloads); a marker record orders it among the ring's records.
+ */
 export interface PostedMessage {
   seq: number;
-  /** The message itself (structured clone, with transferables) ... */
-  value?: unknown;
-  /** ... or its encoding, when it was only too large for the ring. */
+  /** The message's encoding, in a buffer of its own (transferred, not copied) ... */
   bytes?: Uint8Array;
+  /** ... and what travels beside it: SharedArrayBuffers (shared) and what `transfer` listed (moved). */
+  slots?: unknown[];
+  /** Or: why it could not be posted. The consumer dead-letters it (`undecodable`) and reads on. */
+  failed?: string;
 }
 
 /** Main → host: the host now produces into a ring toward `to`. */
@@ -179,6 +184,8 @@ export interface HostStart {
   tuning: Tuning;
   /** The node this system is (with NATS), or '' (local only): refs from other nodes are remote. */
   node: string;
+  /** Messages between actors of this worker follow the cross-thread rules (encoded and decoded). */
+  strictMessages: boolean;
   /** How often the host writes its heartbeat (ms); 0: no heartbeat (no watchdog). */
   heartbeatMs: number;
   /**
@@ -215,8 +222,8 @@ export interface SpawnRequest {
   name?: string | undefined;
   /** The args, encoded like a message (so refs inside them work) ... */
   argsBytes?: Uint8Array | undefined;
-  /** ... or as is, when only structured clone can carry them (a SharedArrayBuffer). */
-  args?: unknown;
+  /** ... and the SharedArrayBuffers in them, which travel beside the bytes (see Codec.encodeForPost). */
+  argsSlots?: unknown[] | undefined;
   mailbox?: Partial<MailboxOptions> | undefined;
   restart?: RestartType | undefined;
   supervision?: Omit<SupervisorSpec, 'decide'> | undefined;

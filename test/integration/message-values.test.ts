@@ -1,0 +1,93 @@
+// Values that msgpack alone would change or could not read back (a Map with object keys used to
+// kill the main process as a reply, and a worker — five times over — as a tell), and records
+// that do not decode: dead-lettered `undecodable`, never a dead thread.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActorSystem, type ActorSystem } from 'troupe';
+import { deadLetters, expectConserved, fixture, quiet } from '../helpers.js';
+
+const K_TELL = 1;
+
+describe('values across threads', () => {
+  let system: ActorSystem;
+  beforeAll(async () => { system = await createActorSystem({ name: 'values', workers: 2, logger: quiet }); });
+  afterAll(async () => { await system.shutdown(); });
+
+  it('a Map with object keys crosses as a Map: as a tell to a worker, and back to main as a reply', async () => {
+    const recorder = await system.spawn(fixture('recorder.actor'), { placement: { worker: 0 } });
+    const sibling = await system.spawn(fixture('counter.actor'), { placement: { worker: 0 }, args: { start: 0 } });
+    for (let i = 0; i < 5; i++) sibling.tell({ type: 'inc' });
+    const map = new Map<unknown, unknown>([[{ id: 1 }, 'one'], [2, 'two'], ['three', 3]]);
+    recorder.tell(map);
+    const got = await recorder.ask({ type: 'got' }) as unknown[];
+    expect(got).toHaveLength(1);
+    expect(got[0]).toBeInstanceOf(Map);
+    expect(got[0]).toEqual(map);
+    // The worker is the same one, and its other actor kept its state.
+    await expect(sibling.ask({ type: 'get' })).resolves.toBe(5);
+    expect(system.events.list('worker-died')).toHaveLength(0);
+    const echo = await system.spawn(fixture('echo.actor'), { placement: { worker: 1 } });
+    await expect(echo.ask({ type: 'echo', value: { map } })).resolves.toEqual({ map });
+    await expectConserved(system);
+  });
+
+  it('between actors on two workers, refs inside a Map stay live refs', async () => {
+    const counter = await system.spawn(fixture('counter.actor'), { placement: { worker: 1 }, args: { start: 0 } });
+    const echo = await system.spawn(fixture('echo.actor'), { placement: { worker: 0 } });
+    const back = await echo.ask({ type: 'echo', value: new Map([['counter', counter]]) }) as Map<string, typeof counter>;
+    back.get('counter')!.tell({ type: 'inc' });
+    await expect(counter.ask({ type: 'get' })).resolves.toBe(1);
+  });
+
+  it('a record that does not decode, to an actor on a worker, is dead-lettered undecodable with its size; the worker reads on', async () => {
+    const recorder = await system.spawn(fixture('recorder.actor'), { placement: { worker: 0 } });
+    const before = system.deadLetters.counts().undecodable ?? 0;
+    // Written straight into main's ring toward the worker, as a corrupt sender would (and counted
+    // as sent, as the runtime counts what it sends).
+    const internals = system as unknown as { mesh: { sendEncoded(...a: unknown[]): void }; mainStats: Float64Array };
+    internals.mesh.sendEncoded(recorder.thread, recorder.id, 0, 0, K_TELL, new Uint8Array([0x92, 0x01]));
+    internals.mainStats[0]!++;
+    recorder.tell('after');
+    await expect(recorder.ask({ type: 'got' })).resolves.toEqual(['after']);
+    await deadLetters(system, 'undecodable', before + 1);
+    const d = system.deadLetters.list({ reason: 'undecodable' }).at(-1)!;
+    expect(d).toMatchObject({ target: recorder.path, message: { bytes: 2 } });
+    expect(d.error).toMatchObject({ code: 'ERR_TROUPE_UNDECODABLE_MESSAGE' });
+    expect(system.events.list('worker-died')).toHaveLength(0);
+    await expectConserved(system);
+  });
+
+  it('a record that does not decode, from a worker to main, is dead-lettered undecodable; main reads on', async () => {
+    const garbage = await system.spawn(fixture('garbage.actor'), { placement: { worker: 1 } });
+    const before = system.deadLetters.counts().undecodable ?? 0;
+    const toMain = { thread: 0, id: 7 };
+    await expect(garbage.ask({ to: toMain })).resolves.toBe('sent');
+    await deadLetters(system, 'undecodable', before + 1);
+    expect(system.deadLetters.list({ reason: 'undecodable' }).at(-1)).toMatchObject({ target: '@0.7', message: { bytes: 2 } });
+    const echo = await system.spawn(fixture('echo.actor'), { placement: { worker: 1 } });
+    await expect(echo.ask({ type: 'echo', value: 'still here' })).resolves.toBe('still here');
+    await expectConserved(system);
+  });
+});
+
+describe('strictMessages', () => {
+  it('applies the cross-thread rules between actors on one worker', async () => {
+    const system = await createActorSystem({ name: 'strict', workers: 1, logger: quiet, strictMessages: true });
+    try {
+      const echo = await system.spawn(fixture('echo.actor'));
+      const other = await system.spawn(fixture('echo.actor'));
+      const recorder = await system.spawn(fixture('recorder.actor'));
+      // A reply to another actor of the same worker holding a function: refused, as across threads.
+      await expect(echo.ask({ type: 'ask-raw', other, value: { type: 'reply-function' } }))
+        .rejects.toMatchObject({ code: 'ERR_TROUPE_UNENCODABLE_MESSAGE' });
+      // A message between two actors of the worker arrives as a copy, Map and Date intact.
+      const sender = await system.spawn(fixture('recorder.actor'));
+      sender.tell({ type: 'send', to: recorder, msg: { when: new Date(5), m: new Map([[{ k: 1 }, 2]]) } });
+      await sender.ask({ type: 'got' }); // it has sent by now
+      const got = await recorder.ask({ type: 'got' }) as unknown[];
+      expect(got).toEqual([{ when: new Date(5), m: new Map([[{ k: 1 }, 2]]) }]);
+      await expectConserved(system);
+    } finally {
+      await system.shutdown();
+    }
+  });
+});
