@@ -10,7 +10,10 @@ import { invalidArgument } from './errors.js';
 import { supervisorOptions, type SupervisorSpec, type RestartType } from '../supervision/options.js';
 import type { BreakerOptions } from '../supervision/breaker.js';
 
-/** What a handler sees besides its state and message. One per actor, valid during the call. */
+/**
+ * What a handler sees besides its state and message. One per message: `reply` and `sender` act
+ * for the message the handler was given, also when used after it returned (in a `.then`, a timer).
+ */
 export interface ActorContext {
   /** This actor's ref. */
   readonly self: ActorRef;
@@ -21,8 +24,9 @@ export interface ActorContext {
   /** A pino child logger bound to this actor's path and thread. */
   readonly log: Logger;
   /**
-   * Answers the current message: resolves the sender's ask, or, for a tell from an actor, tells
-   * that actor `value`. With no one to answer, the reply is dead-lettered `no-reply-to`.
+   * Answers this message: resolves the sender's ask, or, for a tell from an actor, tells that
+   * actor `value`. With no one to answer, the reply is dead-lettered `no-reply-to`; a second
+   * reply to one ask is dead-lettered `late-reply`.
    */
   reply(value: unknown): void;
   /** Sends to another actor, with this actor as sender. */
@@ -39,7 +43,10 @@ export interface ActorContext {
    * `terminated(state, ref, ctx)` hook runs once. Watching an actor already gone runs it at once.
    */
   watch(ref: ActorRef): void;
-  /** Stops a child (or, with no argument, this actor) after the current message. */
+  /**
+   * Stops a child (or, with no argument or its own ref, this actor) after the current message.
+   * Any other ref throws ERR_TROUPE_NOT_A_CHILD (ask that actor to stop, or use system.stop).
+   */
   stop(ref?: ActorRef): void;
   /**
    * Reports an error event (`system.errors`): with NATS it is stored in the error stream, else

@@ -81,6 +81,11 @@ export class ActorRef {
   }
 }
 
+/** The transport (system or host) a ref sends through, if troupe made it. @internal */
+export function refTransport(ref: ActorRef): RefTransport | undefined {
+  return transports.get(ref);
+}
+
 function transportOf(ref: ActorRef): RefTransport {
   const t = transports.get(ref);
   if (!t) throw invalidArgument('ref', 'an ActorRef made by troupe (from spawn, lookup or a message)', ref);

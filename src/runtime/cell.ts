@@ -1,6 +1,6 @@
 /**
  * An actor as its host sees it: definition, state, mailbox, place in the tree, and the context
- * object its handlers get (one per actor, reused for every message).
+ * objects its handlers get (one per message; one per actor for init, hooks and `terminated`).
  */
 import type { Logger } from 'pino';
 import type { ActorContext, ChildSpawnOptions, DefinedActor } from '../actors/define.js';
@@ -39,7 +39,12 @@ export class Cell {
   readonly parent: Cell | null;
   /** Children in start order (Map keeps insertion order), by name or `$id`. */
   readonly children = new Map<string, Cell>();
+  /** The context of init, the lifecycle hooks and `terminated`: no message, no sender. */
   readonly ctx: Context;
+  /** The context of the message being handled (or last handled), or null before the first. */
+  cur: Context | null = null;
+  /** Made on first use of ctx.log: a pino child per actor is too heavy for 100k idle actors. */
+  logger: Logger | undefined = undefined;
   state: unknown = undefined;
   /** In the run queue. */
   scheduled = false;
@@ -63,13 +68,6 @@ export class Cell {
   watchers: number[] | null = null;
   /** As a supervisor: the restart window shared by its children (made on first child). */
   childIntensity: RestartIntensity | null = null;
-  /** The current message's sender and correlation id (valid while its handler runs). */
-  curThread = -1;
-  curSender = 0;
-  curCorr = 0;
-  /** The current message's receipt id (a tell from another node), or 0; and whether it is its last delivery. */
-  curReceipt = 0;
-  curLast = false;
   /** Resolved when an async handler settles (for a stop that must wait for it). */
   idleWaiters: (() => void)[] = [];
 
@@ -89,26 +87,40 @@ export class Cell {
   }
 }
 
+/**
+ * What a handler sees besides its state and message. There is one per message: it keeps the
+ * message it was handed with, so `reply` and `sender` used after the handler returned (in a
+ * `.then`, a timer) act for that message, never for whichever message the actor is on by then.
+ */
 export class Context implements ActorContext {
-  private logger: Logger | undefined;
-  constructor(private readonly host: Host, private readonly cell: Cell) {}
+  /** Its ask has been answered (by a reply, or by the runtime rejecting it): another reply is late. */
+  answered = false;
+
+  /**
+   * @param thread the sender's thread (-1: no message), `sender` its actor id (0: none), `corr`
+   *   the ask's id (0: a tell); `receipt`: a tell from another node wants a receipt with this id
+   *   (0: none; cleared once sent), and `last`: it is its last delivery.
+   */
+  constructor(
+    readonly host: Host, readonly cell: Cell,
+    readonly thread = -1, readonly senderId = 0, readonly corr = 0, public receipt = 0, readonly last = false,
+  ) {}
 
   get self(): ActorRef { return this.cell.ref; }
   get name(): string | undefined { return this.cell.name; }
 
   get sender(): ActorRef | null {
-    const c = this.cell;
-    if (c.curThread < 0 || c.curSender === 0) return null;
-    return this.host.refFor(c.curThread, c.curSender);
+    if (this.thread < 0 || this.senderId === 0) return null;
+    return this.host.refFor(this.thread, this.senderId);
   }
 
   get log(): Logger {
-    // Made on first use: a pino child per actor is too heavy for 100k idle actors.
-    return (this.logger ??= this.host.log.child({ actor: this.cell.path }));
+    const c = this.cell;
+    return (c.logger ??= this.host.log.child({ actor: c.path }));
   }
 
   reply(value: unknown): void {
-    this.host.reply(this.cell, value);
+    this.host.reply(this, value);
   }
 
   tell(to: ActorRef, msg: unknown, options?: TellOptions): void {
@@ -131,7 +143,8 @@ export class Context implements ActorContext {
   }
 
   stop(ref?: ActorRef): void {
-    this.host.requestStop(ref ?? this.cell.ref, this.cell);
+    if (ref !== undefined && !(ref instanceof ActorRef)) throw invalidArgument('ref', 'an ActorRef (this actor or a child)', ref);
+    this.host.stopSelfOrChild(this.cell, ref ?? this.cell.ref);
   }
 
   reportError(report: ErrorReport): void {

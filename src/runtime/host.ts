@@ -13,7 +13,7 @@ import { threadId, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
-import { Cell } from './cell.js';
+import { Cell, Context } from './cell.js';
 import { MeshNode } from './mesh.js';
 import { loadActor } from './modules.js';
 import { createLogger } from '../observability/logger.js';
@@ -318,16 +318,29 @@ export class Host implements RefTransport, SupervisedHost {
     this.receipt(receipt, R_DEAD_LETTERED);
   }
 
-  reply(cell: Cell, value: unknown): void {
-    const thread = cell.curThread;
-    if (cell.curCorr !== 0) {
-      if (thread === this.thread) this.asks.settle(cell.curCorr, K_REPLY, this.strict ? this.mesh.codec.copy(value) : value);
-      else this.mesh.send(thread, ASK_TABLE, cell.id, cell.curCorr, K_REPLY, value);
-      this.stats[S_SENT]!++; // counted once it is on its way: a reply that cannot be encoded threw above
+  /**
+   * ctx.reply: answers the message `ctx` was handed with (its ask, or a tell back to the actor
+   * that sent it). A second reply to one ask is dead-lettered `late-reply`; with no one to answer,
+   * `no-reply-to`.
+   */
+  reply(ctx: Context, value: unknown): void {
+    const cell = ctx.cell;
+    const thread = ctx.thread;
+    if (ctx.corr !== 0) {
+      if (ctx.answered) {
+        this.stats[S_SENT]!++;
+        this.stats[S_DEAD_LETTERED]!++;
+        this.deadLetter('late-reply', `ask #${ctx.corr}`, cell.path, value);
+        return;
+      }
+      if (thread === this.thread) this.asks.settle(ctx.corr, K_REPLY, this.strict ? this.mesh.codec.copy(value) : value);
+      else this.mesh.send(thread, ASK_TABLE, cell.id, ctx.corr, K_REPLY, value);
+      ctx.answered = true; // (a reply that cannot be encoded threw above: the ask is still open)
+      this.stats[S_SENT]!++;
       return;
     }
-    if (thread >= 0 && cell.curSender !== 0) {
-      this.send(this.refFor(thread, cell.curSender), value, cell, undefined);
+    if (thread >= 0 && ctx.senderId !== 0) {
+      this.send(this.refFor(thread, ctx.senderId), value, cell, undefined);
       return;
     }
     this.stats[S_SENT]!++;
@@ -357,14 +370,19 @@ export class Host implements RefTransport, SupervisedHost {
     return new ActorRef(`@${thread}.${id}`, thread, id, this);
   }
 
-  requestStop(ref: ActorRef, by: Cell | null = null): void {
-    if (ref.thread === this.thread) {
-      const cell = this.cells.get(ref.id);
-      if (cell) this.system(cell, { t: 'stop', self: cell === by });
-      else if (this.held?.has(ref.id)) this.hold(this.thread, ref.id, 0, 0, K_SYSTEM, { t: 'stop' });
-    } else {
-      this.mesh.send(ref.thread, ref.id, 0, 0, K_SYSTEM, { t: 'stop' });
+  /**
+   * ctx.stop: an actor stops itself or one of its children (as in Akka); anything else throws
+   * ERR_TROUPE_NOT_A_CHILD.
+   */
+  stopSelfOrChild(by: Cell, ref: ActorRef): void {
+    if (ref.node === undefined && ref.thread === this.thread) {
+      if (ref.id === by.id) { this.system(by, { t: 'stop', self: true }); return; }
+      for (const child of by.children.values()) {
+        if (child.id === ref.id && this.cells.has(child.id)) { this.system(child, { t: 'stop' }); return; }
+      }
     }
+    throw new TroupeError('ERR_TROUPE_NOT_A_CHILD', `${ref.path} is not a child of ${by.path}: ctx.stop stops this actor or one of its children; ask another actor to stop, or use system.stop`,
+      { details: { actor: by.path, ref: ref.path } });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -544,29 +562,30 @@ export class Host implements RefTransport, SupervisedHost {
       const i = box.first;
       const msg = box.messageAt(i);
       const t = box.senderThreadAt(i);
-      cell.curSender = box.senderIdAt(i);
+      const senderId = box.senderIdAt(i);
+      // The message's own context: what a handler does with it later still acts for this message.
       // S_CUR_CORR: an ask's correlation id, or (negative) the receipt of a tell from another node.
+      let ctx: Context;
       if (t < F_RECEIPT) {
-        cell.curThread = t;
-        cell.curCorr = stats[S_CUR_CORR] = box.corrAt(i);
-        cell.curReceipt = 0;
+        const corr = box.corrAt(i);
+        ctx = new Context(this, cell, t, senderId, corr);
+        stats[S_CUR_CORR] = corr;
       } else {
-        cell.curThread = t & THREAD_MASK;
-        cell.curCorr = 0;
-        cell.curReceipt = box.corrAt(i);
-        cell.curLast = (t & F_LAST) !== 0;
-        stats[S_CUR_CORR] = -cell.curReceipt;
+        const receipt = box.corrAt(i);
+        ctx = new Context(this, cell, t & THREAD_MASK, senderId, 0, receipt, (t & F_LAST) !== 0);
+        stats[S_CUR_CORR] = -receipt;
       }
-      stats[S_CUR_FROM] = cell.curThread * 0x100000000 + cell.curSender;
+      cell.cur = ctx;
+      stats[S_CUR_FROM] = ctx.thread * 0x100000000 + senderId;
       box.shift();
       n++;
       let result: unknown;
       this.current = cell;
       try {
-        result = cell.def.receive(cell.state, msg, cell.ctx);
+        result = cell.def.receive(cell.state, msg, ctx);
       } catch (err) {
         this.current = null;
-        this.supervision.fail(cell, err, this.failedMessage(cell, msg));
+        this.supervision.fail(cell, err, this.failedMessage(ctx, msg));
         return n;
       }
       this.current = null;
@@ -581,7 +600,7 @@ export class Host implements RefTransport, SupervisedHost {
           (err) => {
             if (cell.abandoned) return;
             this.settled(cell);
-            this.supervision.fail(cell, err, this.failedMessage(cell, msg));
+            this.supervision.fail(cell, err, this.failedMessage(ctx, msg));
             this.resume(cell);
           },
         );
@@ -590,7 +609,7 @@ export class Host implements RefTransport, SupervisedHost {
       if (result !== undefined) cell.state = result;
       stats[S_PROCESSED]!++;
       stats[S_QUEUED]!--;
-      if (cell.retries !== 0 || cell.sup.breaker !== null || cell.curReceipt !== 0) this.succeeded(cell, true);
+      if (cell.retries !== 0 || cell.sup.breaker !== null || ctx.receipt !== 0) this.succeeded(cell, true);
     }
     return n;
   }
@@ -598,7 +617,8 @@ export class Host implements RefTransport, SupervisedHost {
   /** A message was handled: count it (unless counted already), clear its retries, tell the breaker. */
   private succeeded(cell: Cell, counted = false): void {
     if (!counted) { this.stats[S_PROCESSED]!++; this.stats[S_QUEUED]!--; }
-    if (cell.curReceipt !== 0) { this.receipt(cell.curReceipt, R_PROCESSED); cell.curReceipt = 0; }
+    const ctx = cell.cur;
+    if (ctx !== null && ctx.receipt !== 0) { this.receipt(ctx.receipt, R_PROCESSED); ctx.receipt = 0; }
     cell.retries = 0;
     cell.sup.breaker?.success();
   }
@@ -636,7 +656,11 @@ export class Host implements RefTransport, SupervisedHost {
     this.deadLetter('actor-failed', cell.path, this.senderPath(failed.thread, failed.sender), failed.msg, toWireError(error),
       { category: c.category, severity: c.severity, retries });
     if (failed.receipt !== 0) this.receipt(failed.receipt, R_DEAD_LETTERED, error);
-    else if (failed.corr !== 0) this.replyError(failed.thread, failed.corr, cell.id, error);
+    else if (failed.corr !== 0 && !failed.ctx.answered) {
+      // (An ask the handler answered before it threw keeps its answer.)
+      failed.ctx.answered = true;
+      this.replyError(failed.thread, failed.corr, cell.id, error);
+    }
   }
 
   returnFailed(cell: Cell, failed: FailedMessage, error: unknown): void {
@@ -650,9 +674,9 @@ export class Host implements RefTransport, SupervisedHost {
   }
 
   /** The message whose handler just failed, as supervision sees it; its receipt goes with it. */
-  private failedMessage(cell: Cell, msg: unknown): FailedMessage {
-    const failed: FailedMessage = { msg, thread: cell.curThread, sender: cell.curSender, corr: cell.curCorr, receipt: cell.curReceipt, last: cell.curLast };
-    cell.curReceipt = 0;
+  private failedMessage(ctx: Context, msg: unknown): FailedMessage {
+    const failed: FailedMessage = { msg, thread: ctx.thread, sender: ctx.senderId, corr: ctx.corr, receipt: ctx.receipt, last: ctx.last, ctx };
+    ctx.receipt = 0;
     return failed;
   }
 
@@ -883,12 +907,14 @@ export class Host implements RefTransport, SupervisedHost {
     cell.busy = false;
     this.stats[S_DEAD_LETTERED]!++;
     this.stats[S_QUEUED]!--;
-    this.deadLetter('stop-timeout', cell.path, this.senderPath(cell.curThread, cell.curSender), cell.busyWith);
-    if (cell.curReceipt !== 0) {
-      this.receipt(cell.curReceipt, R_DEAD_LETTERED);
-      cell.curReceipt = 0;
-    } else if (cell.curCorr !== 0) {
-      this.replyError(cell.curThread, cell.curCorr, cell.id,
+    const ctx = cell.cur!;
+    this.deadLetter('stop-timeout', cell.path, this.senderPath(ctx.thread, ctx.senderId), cell.busyWith);
+    if (ctx.receipt !== 0) {
+      this.receipt(ctx.receipt, R_DEAD_LETTERED);
+      ctx.receipt = 0;
+    } else if (ctx.corr !== 0 && !ctx.answered) {
+      ctx.answered = true;
+      this.replyError(ctx.thread, ctx.corr, cell.id,
         new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${cell.path} was stopped while handling this message (after ${cell.sup.shutdownMs} ms)`));
     }
     this.log.warn({ actor: cell.path, shutdownMs: cell.sup.shutdownMs }, 'handler still running at stop; stopped without it');

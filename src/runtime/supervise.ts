@@ -21,7 +21,11 @@ import type { Logger } from 'pino';
  * The message whose handler failed, as it sat in the mailbox. `receipt`: it came from another
  * node, which retries it by redelivery (unless this was its `last` delivery), not by a requeue.
  */
-export interface FailedMessage { msg: unknown; thread: number; sender: number; corr: number; receipt: number; last: boolean }
+export interface FailedMessage {
+  msg: unknown; thread: number; sender: number; corr: number; receipt: number; last: boolean;
+  /** The context it was handled with: whether its ask was answered already. */
+  ctx: { answered: boolean };
+}
 
 /** What supervision needs from its host. */
 export interface SupervisedHost {

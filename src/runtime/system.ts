@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
-import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
+import { ActorRef, refTransport, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
 import { TroupeError, invalidArgument, toWireError } from '../actors/errors.js';
 import { mailboxOptions, type MailboxOptions } from '../actors/mailbox.js';
 import { breakerOptions, restartType, shutdownMs, supervisorOptions, type RestartType, type SupervisorSpec } from '../supervision/options.js';
@@ -854,6 +854,11 @@ export class ActorSystem implements RefTransport {
   /** Stops an actor (after its current message) and its children; resolves when it has stopped. */
   async stop(ref: ActorRef): Promise<void> {
     if (!(ref instanceof ActorRef)) throw invalidArgument('ref', 'an ActorRef', ref);
+    // A ref of another system (or node) names an actor there: its (thread, id) here is another actor.
+    if (ref.node !== undefined || refTransport(ref) !== this) {
+      throw new TroupeError('ERR_TROUPE_FOREIGN_REF', `${ref.toString()} is not an actor of system ${this.name}${ref.node !== undefined ? ` (it lives on node ${ref.node})` : ''}; stop it through its own system`,
+        { details: { ref: ref.path } });
+    }
     let host = this.hosts[ref.thread];
     await host?.restored;
     host = this.hosts[ref.thread];
