@@ -66,8 +66,13 @@ export interface ChildSpawnOptions {
   supervision?: SupervisorSpec;
   /** A circuit breaker around this child: while open, its mail is dead-lettered `circuit-open`. */
   circuitBreaker?: Partial<BreakerOptions>;
-  /** How long stopping it waits for a running handler before going on without it. Default 5 000 ms. */
+  /**
+   * How long stopping it waits for a running handler before going on without it, and how long
+   * each lifecycle hook (preRestart, postRestart, postStop) may take. Default 5 000 ms.
+   */
   shutdownMs?: number;
+  /** How long its init may take (on spawn and on restart) before ERR_TROUPE_INIT_TIMEOUT. Default 10 000 ms. */
+  initTimeoutMs?: number;
 }
 
 export interface ActorDefinition<S = any, M = any, A = any> {

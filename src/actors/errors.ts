@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   ERR_TROUPE_NOT_EXPOSED: 'The target actor is not exposed to other nodes; spawn it with { name, expose: true }.',
   ERR_TROUPE_NATS_AUTH: "The NATS server refused the credentials (nats.user/pass, token, nkey or creds); check them against the server's authorization settings.",
   ERR_TROUPE_NODE_UNREACHABLE: 'The message could not leave for its node: no NATS configured, or the outbox is full (NATS unreachable, or slower than a burst of sends).',
+  ERR_TROUPE_HOOK_TIMEOUT: "A lifecycle hook (preRestart, postRestart, postStop) did not finish within the actor's shutdownMs; it is treated as a failure of the actor. Make the hook faster, or raise shutdownMs.",
   ERR_TROUPE_HANDLER_TIMEOUT: 'A handler blocked its worker longer than maxHandlerMs; the worker was terminated and replaced. Make the handler async or split its work.',
 } as const;
 

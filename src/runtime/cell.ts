@@ -19,8 +19,10 @@ export interface CellSupervision {
   /** The spawn args, kept to run init() again on restart. */
   args: unknown;
   restartType: RestartType;
-  /** How long a stop waits for a running handler before it gives up on it. */
+  /** How long a stop waits for a running handler (and a lifecycle hook may take) before it gives up on it. */
   shutdownMs: number;
+  /** How long init may take (on spawn and on restart). */
+  initTimeoutMs: number;
   /** How its parent (or the root) supervises it. */
   policy: SupervisorOptions;
   backoff: Backoff;
@@ -37,6 +39,8 @@ export class Cell {
   readonly mailbox: Mailbox;
   readonly ref: ActorRef;
   readonly parent: Cell | null;
+  /** The id of its top-level ancestor (its own, at the top): a worker's death is blamed on that subtree. */
+  readonly rootId: number;
   /** Children in start order (Map keeps insertion order), by name or `$id`. */
   readonly children = new Map<string, Cell>();
   /** The context of init, the lifecycle hooks and `terminated`: no message, no sender. */
@@ -78,6 +82,7 @@ export class Cell {
     this.def = def;
     this.mailbox = mailbox;
     this.parent = parent;
+    this.rootId = parent ? parent.rootId : id;
     this.ref = new ActorRef(path, host.thread, id, host);
     this.ctx = new Context(host, this);
   }
@@ -95,6 +100,8 @@ export class Cell {
 export class Context implements ActorContext {
   /** Its ask has been answered (by a reply, or by the runtime rejecting it): another reply is late. */
   answered = false;
+  /** While its handler is suspended: its entry in the host's busy-ask table (busy-asks.ts), or -1. */
+  busySlot = -1;
 
   /**
    * @param thread the sender's thread (-1: no message), `sender` its actor id (0: none), `corr`

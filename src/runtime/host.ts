@@ -18,6 +18,7 @@ import { MeshNode } from './mesh.js';
 import { loadActor } from './modules.js';
 import { createLogger } from '../observability/logger.js';
 import { AskTable } from './ask-table.js';
+import { BusyAsks } from './busy-asks.js';
 import { Supervision, type FailedMessage, type SupervisedHost } from './supervise.js';
 import { realClock, type Clock, type Random } from '../supervision/clock.js';
 import { Backoff } from '../supervision/backoff.js';
@@ -34,7 +35,7 @@ import { CircuitOpenError, MailboxFullError, TroupeError, invalidArgument, toWir
 import {
   ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, K_UNCOUNTED, K_REMOTE, K_RECEIPT, K_TELL_RECEIPT, K_TELL_LAST,
   R_PROCESSED, R_RETRY, R_DEAD_LETTERED, S_RETURNED, type RemoteSend, S_ACTORS, S_DEAD_LETTERED, S_OPEN_BREAKERS, S_PROCESSED, S_TURNS,
-  S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_HEARTBEAT, S_NEXT_ID,
+  S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_CUR_ROOT, S_HEARTBEAT, S_NEXT_ID,
   S_QUEUED, S_SENT, MAIN_THREAD, type MainNotice, type ReleasedName, type DeadLetterWire, type HostControl, type HostStart, type HostStats, type HostToMain,
   type MainToHost, type SpawnReply, type SpawnRequest, type Tuning,
 } from './wire.js';
@@ -60,6 +61,13 @@ const F_RECEIPT = 0x10000;
 /** ... and this is its last delivery (a failure dead-letters it rather than hand it back). */
 const F_LAST = 0x20000;
 const THREAD_MASK = 0xffff;
+
+/** How long init may take when the spawn does not say (initTimeoutMs). */
+const DEFAULT_INIT_TIMEOUT_MS = 10_000;
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
+}
 
 function isCloneable(v: unknown): boolean {
   try { structuredClone(v); return true; } catch { return false; }
@@ -87,6 +95,7 @@ export class Host implements RefTransport, SupervisedHost {
   private readonly runQueue: Cell[] = [];
   private runHead = 0;
   private readonly asks: AskTable;
+  private readonly busyAsks: BusyAsks;
   /** The actor whose handler is running synchronously right now: the implicit sender. */
   private current: Cell | null = null;
   private readonly idleWaiters: (() => void)[] = [];
@@ -109,6 +118,7 @@ export class Host implements RefTransport, SupervisedHost {
     this.strict = start.strictMessages;
     // A replacement host goes on from its predecessor's ids: an old ref never names a new actor.
     this.nextId = Math.max(1, this.stats[S_NEXT_ID]!);
+    this.busyAsks = new BusyAsks(start.busyAsks);
     this.asks = new AskTable(this.stats, (reason, corr, value) => this.deadLetter(reason, `ask #${corr}`, null, value));
     this.mesh = new MeshNode({
       thread: start.thread,
@@ -193,7 +203,7 @@ export class Host implements RefTransport, SupervisedHost {
   }
 
   private async create(url: string, name: string | undefined, args: unknown, mailbox: SpawnRequest['mailbox'], parent: Cell | null,
-    o: Pick<SpawnRequest, 'restart' | 'supervision' | 'circuitBreaker' | 'shutdownMs' | 'id'>): Promise<Cell> {
+    o: Pick<SpawnRequest, 'restart' | 'supervision' | 'circuitBreaker' | 'shutdownMs' | 'initTimeoutMs' | 'id'>): Promise<Cell> {
     const box = new Mailbox(mailboxOptions(mailbox));
     const restart = restartType(o.restart);
     const breaker = breakerOptions(o.circuitBreaker);
@@ -210,7 +220,7 @@ export class Host implements RefTransport, SupervisedHost {
     const path = `${parent ? parent.path : '/user'}/${name ?? `$${this.thread}.${id}`}`;
     const cell = new Cell(this, id, path, name, def, box, parent);
     cell.sup = {
-      args, restartType: restart, policy, shutdownMs: shutdownMs(o.shutdownMs),
+      args, restartType: restart, policy, shutdownMs: shutdownMs(o.shutdownMs), initTimeoutMs: o.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS,
       backoff: new Backoff(policy.backoff, this.random),
       breaker: breaker ? new CircuitBreaker(breaker, this.clock, (t) => this.breakerMoved(cell, t)) : null,
       // Restart intensity is the supervisor's: shared by all children of one parent (OTP).
@@ -219,21 +229,12 @@ export class Host implements RefTransport, SupervisedHost {
     };
     siblings.set(cell.childKey, cell); // reserve the name while init runs
     try {
-      if (def.init) {
-        this.current = cell;
-        this.stats[S_CUR_ACTOR] = id; // an init that takes the worker down is blamed on its actor
-        this.stats[S_CUR_FROM] = -1; // (no message was running)
-        try {
-          const s = def.init(args, cell.ctx);
-          this.stats[S_CUR_ACTOR] = 0;
-          cell.state = s instanceof Promise ? await s : s;
-        } finally {
-          this.current = null;
-          this.stats[S_CUR_ACTOR] = 0;
-        }
-      }
+      if (def.init) cell.state = await this.runInit(cell, args);
     } catch (err) {
       siblings.delete(cell.childKey);
+      // Children its init spawned go with it.
+      for (const child of [...cell.children.values()].reverse()) await this.stopCell(child);
+      if (err instanceof TroupeError && err.code === 'ERR_TROUPE_INIT_TIMEOUT') throw err;
       throw new TroupeError('ERR_TROUPE_INIT_FAILED', `init of ${path} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
     this.cells.set(id, cell);
@@ -541,8 +542,10 @@ export class Host implements RefTransport, SupervisedHost {
   /** Runs one actor's turn; while its handlers run, the watchdog knows whose message is running. */
   private runCell(cell: Cell): number {
     this.stats[S_CUR_ACTOR] = cell.id;
+    this.stats[S_CUR_ROOT] = cell.rootId;
     const n = this.runTurn(cell);
     this.stats[S_CUR_ACTOR] = 0;
+    this.stats[S_CUR_ROOT] = 0;
     return n;
   }
 
@@ -592,13 +595,17 @@ export class Host implements RefTransport, SupervisedHost {
       if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
         cell.busy = true;
         cell.busyWith = msg;
+        // An ask suspended in an await: main rejects it at once if this worker dies meanwhile.
+        if (ctx.corr !== 0) ctx.busySlot = this.busyAsks.add(ctx.thread, ctx.corr, cell.id);
         (result as Promise<unknown>).then(
           (s) => {
             if (cell.abandoned) return; // a stop gave up waiting for this handler and counted its message
+            this.busyAsks.remove(ctx.busySlot);
             this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); this.resume(cell);
           },
           (err) => {
             if (cell.abandoned) return;
+            this.busyAsks.remove(ctx.busySlot);
             this.settled(cell);
             this.supervision.fail(cell, err, this.failedMessage(ctx, msg));
             this.resume(cell);
@@ -680,19 +687,80 @@ export class Host implements RefTransport, SupervisedHost {
     return failed;
   }
 
-  async reinit(cell: Cell, error: Error): Promise<void> {
+  async reinit(cell: Cell, error: Error, onHookFailure: (err: Error) => void): Promise<void> {
     const def = cell.def;
-    if (def.preRestart) await def.preRestart(cell.state, error, cell.ctx);
+    if (def.preRestart) {
+      const failed = await this.runHook(cell, 'preRestart', () => def.preRestart!(cell.state, error, cell.ctx));
+      if (failed !== null) onHookFailure(failed);
+    }
     // Children do not outlive their parent's old state (Akka's default preRestart).
     for (const child of [...cell.children.values()].reverse()) await this.stopCell(child);
-    this.current = cell;
-    try {
-      const s = def.init ? def.init(cell.sup.args, cell.ctx) : undefined;
-      cell.state = s instanceof Promise ? await s : s;
-    } finally {
-      this.current = null;
+    cell.state = def.init ? await this.runInit(cell, cell.sup.args) : undefined;
+    if (def.postRestart) {
+      const failed = await this.runHook(cell, 'postRestart', () => def.postRestart!(cell.state, cell.ctx));
+      if (failed !== null) throw failed;
     }
-    if (def.postRestart) await def.postRestart(cell.state, cell.ctx);
+  }
+
+  /**
+   * Runs init (on spawn and on restart), blamed on the actor if it takes the worker down, and
+   * bounded by the actor's initTimeoutMs (ERR_TROUPE_INIT_TIMEOUT). Resolves with the state.
+   */
+  private async runInit(cell: Cell, args: unknown): Promise<unknown> {
+    const ms = cell.sup.initTimeoutMs;
+    const result = this.runSync(cell, () => cell.def.init!(args, cell.ctx));
+    if (!isThenable(result)) return result;
+    return this.within(result, ms, () => new TroupeError('ERR_TROUPE_INIT_TIMEOUT',
+      `init of ${cell.path} did not finish within ${ms} ms (initTimeoutMs)`, { details: { actor: cell.path, initTimeoutMs: ms } }));
+  }
+
+  /**
+   * Runs a lifecycle hook (preRestart, postRestart, postStop), bounded by the actor's
+   * shutdownMs; resolves with what went wrong (its throw, or ERR_TROUPE_HOOK_TIMEOUT), or null.
+   * A hook that hangs is left behind: its outcome, if it ever comes, is ignored.
+   */
+  private async runHook(cell: Cell, hook: string, fn: () => unknown): Promise<Error | null> {
+    const ms = cell.sup.shutdownMs;
+    try {
+      const result = this.runSync(cell, fn);
+      if (isThenable(result)) {
+        await this.within(result, ms, () => new TroupeError('ERR_TROUPE_HOOK_TIMEOUT',
+          `${hook} of ${cell.path} did not finish within ${ms} ms (shutdownMs)`, { details: { actor: cell.path, hook, shutdownMs: ms } }));
+      }
+      return null;
+    } catch (err) {
+      return err instanceof Error ? err : new Error(`${hook} threw a non-error: ${String(err)}`);
+    }
+  }
+
+  /** Runs `fn` as the actor (its sends have it as sender; a crash of the worker now is blamed on it). */
+  private runSync<T>(cell: Cell, fn: () => T): T {
+    const stats = this.stats;
+    // Nested (a child spawned by its parent's init): the outer actor's slots come back after.
+    const prev = this.current;
+    const prevActor = stats[S_CUR_ACTOR]!;
+    const prevRoot = stats[S_CUR_ROOT]!;
+    const prevFrom = stats[S_CUR_FROM]!;
+    this.current = cell;
+    stats[S_CUR_ACTOR] = cell.id;
+    stats[S_CUR_ROOT] = cell.rootId;
+    stats[S_CUR_FROM] = -1; // (no message of its mailbox is running)
+    try {
+      return fn();
+    } finally {
+      this.current = prev;
+      stats[S_CUR_ACTOR] = prevActor;
+      stats[S_CUR_ROOT] = prevRoot;
+      stats[S_CUR_FROM] = prevFrom;
+    }
+  }
+
+  /** `p`, or a rejection with `timeout()` after `ms`. */
+  private within<T>(p: PromiseLike<T>, ms: number, timeout: () => Error): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => reject(timeout()), ms);
+      p.then((v) => { this.clock.clearTimeout(timer); resolve(v); }, (e: unknown) => { this.clock.clearTimeout(timer); reject(e); });
+    });
   }
 
   event(e: SupervisionEvent): void {
@@ -844,11 +912,9 @@ export class Host implements RefTransport, SupervisedHost {
     const children = [...cell.children.values()].reverse();
     for (const child of children) await this.stopCell(child);
     if (cell.def.postStop) {
-      try {
-        await cell.def.postStop(cell.state, cell.ctx);
-      } catch (err) {
-        this.log.warn({ actor: cell.path, err }, 'postStop threw');
-      }
+      // A postStop that throws or hangs is reported; the stop goes on (and releases the name).
+      const failed = await this.runHook(cell, 'postStop', () => cell.def.postStop!(cell.state, cell.ctx));
+      if (failed !== null) this.supervision.report(cell, failed, 'postStop failed; the actor stopped all the same');
     }
     const box = cell.mailbox;
     while (box.size > 0) {
@@ -908,6 +974,8 @@ export class Host implements RefTransport, SupervisedHost {
     this.stats[S_DEAD_LETTERED]!++;
     this.stats[S_QUEUED]!--;
     const ctx = cell.cur!;
+    this.busyAsks.remove(ctx.busySlot);
+    ctx.busySlot = -1;
     this.deadLetter('stop-timeout', cell.path, this.senderPath(ctx.thread, ctx.senderId), cell.busyWith);
     if (ctx.receipt !== 0) {
       this.receipt(ctx.receipt, R_DEAD_LETTERED);

@@ -33,8 +33,12 @@ export interface SupervisedHost {
   readonly log: Logger;
   readonly stats: Float64Array;
   stopCell(cell: Cell): Promise<void>;
-  /** Runs preRestart, stops its children, init() again, postRestart. Throws if init throws. */
-  reinit(cell: Cell, error: Error): Promise<void>;
+  /**
+   * Runs preRestart, stops its children, init() again, postRestart, each bounded in time.
+   * Rejects when init or postRestart failed (threw or timed out): the restart failed. A
+   * preRestart that failed is reported with `onHookFailure` and the restart goes on.
+   */
+  reinit(cell: Cell, error: Error, onHookFailure: (err: Error) => void): Promise<void>;
   /** Puts the failed message back at the head of the mailbox (it stays counted as queued). */
   requeue(cell: Cell, failed: FailedMessage): void;
   /** Dead-letters the failed message with its error, and rejects its ask. */
@@ -87,6 +91,13 @@ export class Supervision {
         this.escalate(cell, error, 'the decider escalated');
         return;
       case 'restart':
+        if (!this.mayRestart(cell)) {
+          // The failure that trips the restart limit: its message ends with its own error.
+          if (failed) this.drop(cell, failed, error, c);
+          cell.retries = 0;
+          this.tooManyRestarts(cell, error);
+          return;
+        }
         if (failed) {
           // A message from another node is retried by redelivery, with the stream's count, never here.
           if (cell.retries < cell.sup.policy.maxRetries && failed.receipt === 0) {
@@ -102,6 +113,17 @@ export class Supervision {
     }
   }
 
+  /** Counts a restart against the cell's restart intensity; false when it is past it. */
+  private mayRestart(cell: Cell): boolean {
+    return cell.sup.intensity.tryRestart(this.host.clock.now());
+  }
+
+  private tooManyRestarts(cell: Cell, error: Error): void {
+    const { maxRestarts, withinMs } = cell.sup.policy;
+    this.escalate(cell, new TroupeError('ERR_TROUPE_ESCALATED',
+      `${cell.path} needed more than ${maxRestarts} restarts within ${withinMs} ms`, { cause: error }), 'restart intensity exceeded');
+  }
+
   /** Done with a failed message: back to its node for redelivery (see FailedMessage), or dead-lettered. */
   private drop(cell: Cell, failed: FailedMessage, error: Error, c: Classification): void {
     if (returns(failed)) this.host.returnFailed(cell, failed, error);
@@ -110,7 +132,9 @@ export class Supervision {
 
   /** A permanent child stopped itself normally: OTP restarts it. */
   restartAfterNormalStop(cell: Cell): void {
-    this.restart(cell, new Error('stopped normally; a permanent child is restarted'));
+    const error = new Error('stopped normally; a permanent child is restarted');
+    if (this.mayRestart(cell)) this.restart(cell, error);
+    else this.tooManyRestarts(cell, error);
   }
 
   private decide(cell: Cell, error: Error, c: Classification): Directive {
@@ -124,14 +148,9 @@ export class Supervision {
     return 'escalate';
   }
 
+  /** Restarts the cell (and, by its parent's strategy, siblings); the restart is already counted. */
   private restart(cell: Cell, error: Error): void {
     const host = this.host;
-    if (!cell.sup.intensity.tryRestart(host.clock.now())) {
-      const { maxRestarts, withinMs } = cell.sup.policy;
-      this.escalate(cell, new TroupeError('ERR_TROUPE_ESCALATED',
-        `${cell.path} needed more than ${maxRestarts} restarts within ${withinMs} ms`, { cause: error }), 'restart intensity exceeded');
-      return;
-    }
     const parent = cell.parent;
     const siblings = parent ? [...parent.children.values()] : [cell];
     const targets = toRestart(parent ? cell.sup.policy.strategy : 'one-for-one', siblings, cell)
@@ -152,15 +171,32 @@ export class Supervision {
       if (t.busy) await new Promise<void>((resolve) => t.idleWaiters.push(resolve));
       if (t.stopping !== null) continue;
       try {
-        await this.host.reinit(t, error);
+        await this.host.reinit(t, error, (err) => this.report(t, err, 'preRestart failed; the restart goes on'));
       } catch (err) {
-        this.host.log.error({ actor: t.path, err }, 'restart failed: init threw; stopping');
-        this.stop(t, `restart failed: ${(err as Error)?.message ?? String(err)}`);
+        // The restart failed (init or postRestart threw or hung): a failure of the actor like
+        // any other, decided anew and counted against its restart intensity.
+        t.suspended = false;
+        if (t.stopping === null) this.fail(t, err, null);
         continue;
       }
       t.suspended = false;
       this.host.resume(t);
     }
+  }
+
+  /**
+   * A failure that decides nothing (a lifecycle hook that threw or hung while the actor was
+   * restarting or stopping anyway): counted, logged and published as a failure event.
+   */
+  report(cell: Cell, err: unknown, what: string): void {
+    const host = this.host;
+    const error = err instanceof Error ? err : new Error(String(err));
+    const c = classify(err);
+    host.stats[S_FAILED]!++;
+    host.stats[S_LAST_FAILURE_AT] = Date.now();
+    host.event({ type: 'failure', actor: cell.path, directive: 'resume', category: c.category, severity: c.severity,
+      error: toWireError(error), retries: 0, time: Date.now() });
+    host.log[c.severity]({ actor: cell.path, category: c.category, err: error }, what);
   }
 
   private stop(cell: Cell, reason: string): void {

@@ -25,6 +25,7 @@ import { createLogger, type LoggerOption } from '../observability/logger.js';
 import { allocateDoorbell } from './doorbell.js';
 import { MeshNode } from './mesh.js';
 import { Ring } from './ring.js';
+import { allocateBusyAsks, takeBusyAsks } from './busy-asks.js';
 import { AskTable } from './ask-table.js';
 import { ControlClient } from './control.js';
 import { DeadLetters } from './dead-letters.js';
@@ -32,7 +33,7 @@ import { PoolRef, type PoolOptions } from './pool.js';
 import {
   ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, type MainNotice, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
   S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_RESTARTS, S_TURNS, S_ROOT_ESCALATIONS,
-  S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_HEARTBEAT, S_OUTSTANDING, S_POOL_RUNNING, S_RETURNED, K_REMOTE, K_RECEIPT, type RemoteSend,
+  S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_CUR_ROOT, S_HEARTBEAT, S_OUTSTANDING, S_POOL_RUNNING, S_RETURNED, K_REMOTE, K_RECEIPT, type RemoteSend,
   STATS_SLOTS, type HostStart, type HostToMain, type LinkIn, type LinkOut, type SpawnRequest, type Tuning,
 } from './wire.js';
 
@@ -121,8 +122,13 @@ export interface SpawnOptions {
   supervision?: Omit<SupervisorSpec, 'decide'>;
   /** A circuit breaker around the actor: while open, its mail is dead-lettered `circuit-open`. */
   circuitBreaker?: Partial<BreakerOptions>;
-  /** How long stopping it waits for a running handler before going on without it. Default 5 000 ms. */
+  /**
+   * How long stopping it waits for a running handler before going on without it, and how long
+   * each lifecycle hook (preRestart, postRestart, postStop) may take. Default 5 000 ms.
+   */
   shutdownMs?: number;
+  /** How long its init may take (on spawn and on restart) before ERR_TROUPE_INIT_TIMEOUT. Default 10 000 ms. */
+  initTimeoutMs?: number;
   /** With NATS: other nodes may reach it (needs a `name`; `lookup(name)` finds it on any node). */
   expose?: boolean;
 }
@@ -163,6 +169,8 @@ export const DEFAULT_TUNING: Tuning = {
 };
 
 const HOST_WORKER = new URL('./host-worker.js', import.meta.url);
+/** initTimeoutMs when a spawn does not say (the host applies it: host.ts). */
+const DEFAULT_INIT_TIMEOUT_MS = 10_000;
 /** At most this many replacements of one thread within the window; then it stays dead (critical). */
 const MAX_REPLACEMENTS = 5;
 const REPLACEMENT_WINDOW_MS = 10_000;
@@ -199,6 +207,8 @@ interface HostHandle {
   control: ControlClient;
   events: MessagePort;
   doorbell: SharedArrayBuffer;
+  /** The asks its actors' handlers are suspended on (busy-asks.ts): rejected at once if it dies. */
+  busyAsks: SharedArrayBuffer;
   stats: Float64Array;
   alive: boolean;
   /** The worker died (as opposed to being closed). */
@@ -366,13 +376,14 @@ export class ActorSystem implements RefTransport {
     const control = new MessageChannel();
     const events = new MessageChannel();
     const doorbell = previous ? previous.doorbell : allocateDoorbell();
+    const busyAsks = previous ? previous.busyAsks : allocateBusyAsks();
     const stats = previous ? previous.stats.buffer as SharedArrayBuffer : new SharedArrayBuffer(STATS_SLOTS * 8);
     let onClosed!: () => void;
     const handle: HostHandle = {
       thread, label: `worker ${thread - 1}`, pool, dedicated, workerThreadId: -1, actors: new Map(), runaway: false, stuck: false,
       restored: Promise.resolve(),
       control: new ControlClient(control.port1, `worker ${thread - 1}`),
-      events: events.port1, doorbell, stats: new Float64Array(stats), alive: true, died: false, placing: 0,
+      events: events.port1, doorbell, busyAsks, stats: new Float64Array(stats), alive: true, died: false, placing: 0,
       closed: new Promise<void>((r) => { onClosed = r; }), onClosed: () => onClosed(),
     };
     this.hosts[thread] = handle;
@@ -381,7 +392,7 @@ export class ActorSystem implements RefTransport {
     // ports are transferred at once, whenever the task starts), ahead of anything else.
     if (previous) for (const link of this.takeOverLinks(thread)) events.port1.postMessage(link, [link.port]);
     const start: HostStart = {
-      thread, systemName: this.name, logLevel: this.logLevel, doorbell, stats,
+      thread, systemName: this.name, logLevel: this.logLevel, doorbell, stats, busyAsks,
       control: control.port2, events: events.port2, tuning: this.tuning, heartbeatMs: this.heartbeatMs, restoring, node: this.node,
       strictMessages: this.strictMessages,
     };
@@ -473,9 +484,23 @@ export class ActorSystem implements RefTransport {
       if (corr < 0) this.remote?.culpritDied(-corr);
       else this.rejectAsk(senderThread, corr, culpritId, wrapped);
     }
+    // Asks whose handlers were suspended in an await: their messages died with the heap too;
+    // each is dead-lettered and its ask rejected now, not left to time out.
+    let suspended = 0;
+    for (const [thread, corr, actor] of takeBusyAsks(handle.busyAsks)) {
+      if (queued <= 0) break;
+      queued--;
+      suspended++;
+      stats[S_DEAD_LETTERED]!++;
+      this.deadLetters.add({ reason, target: handle.actors.get(actor)?.path ?? `@${handle.thread}.${actor}`, sender: null,
+        message: '[lost with the worker: its handler was suspended in an await]', error: toWireError(wrapped), time: now });
+      this.rejectAsk(thread, corr, actor, wrapped);
+    }
     const lost = queued + stats[S_OUTSTANDING]!;
     stats[S_DEAD_LETTERED]! += lost;
-    for (const slot of [S_QUEUED, S_OUTSTANDING, S_ACTORS, S_OPEN_BREAKERS, S_CUR_ACTOR, S_HEARTBEAT]) stats[slot] = 0;
+    // The top-level actor whose subtree's code was running: its fault, not its siblings'.
+    const blamed = handle.actors.get(stats[S_CUR_ROOT]!);
+    for (const slot of [S_QUEUED, S_OUTSTANDING, S_ACTORS, S_OPEN_BREAKERS, S_CUR_ACTOR, S_CUR_ROOT, S_HEARTBEAT]) stats[slot] = 0;
     if (lost > 0) {
       this.deadLetters.add({ reason: 'worker-died', target: handle.label, sender: null, message: { lost },
         error: toWireError(wrapped), time: now });
@@ -488,8 +513,11 @@ export class ActorSystem implements RefTransport {
         if (rec.stopping) continue;
         if (rec.restart === 'temporary') {
           this.events.add({ type: 'stop', actor: rec.path, reason: `${handle.label} died; a temporary actor is not restarted`, time: now });
-        } else if (!rec.intensity.tryRestart(performance.now())) {
-          this.escalateToRoot(rec, `${handle.label} died and ${rec.path} had no restarts left (maxRestarts)`);
+        } else if ((blamed === undefined || blamed === rec) && !rec.intensity.tryRestart(performance.now())) {
+          // The death counts against the restart intensity of the actor it is blamed on; the
+          // others went down with it and restart without being charged (when nothing is to
+          // blame, each of them is).
+          this.escalateToRoot(rec, `${handle.label} died${blamed === rec ? ` in ${rec.path}'s code` : ''} and ${rec.path} had no restarts left (maxRestarts)`);
         } else {
           restart.push(rec);
         }
@@ -502,7 +530,7 @@ export class ActorSystem implements RefTransport {
       if (ref && ref.thread === handle.thread && !keep.has(ref.id)) this.names.delete(name);
     }
     this.replacedAt.push(Date.now());
-    this.events.add({ type: 'worker-died', worker: handle.thread - 1, lost: lost + (culpritId !== 0 && from >= 0 ? 1 : 0), reason,
+    this.events.add({ type: 'worker-died', worker: handle.thread - 1, lost: lost + suspended + (culpritId !== 0 && from >= 0 ? 1 : 0), reason,
       ...(culprit ? { actor: culprit } : {}), error: toWireError(err), time: now });
     if (!running) return;
     this.log.error({ err, worker: handle.thread - 1, lost, actor: culprit, reason }, `host worker died; ${restart.length} actor(s) restart on a replacement`);
@@ -574,23 +602,28 @@ export class ActorSystem implements RefTransport {
       if (this.state !== 'running') return;
       // All at once: an init may ask a sibling restored after it (its mail waits until restored()).
       await Promise.all(restart.map(async (rec) => {
+        // On the replacement's list before its spawn: if the replacement dies meanwhile (another
+        // actor's init took it down, say), this one is among those its own replacement restarts.
+        host.actors.set(rec.id, rec);
         try {
-          await host.control.call('spawn', [{ ...rec.req, id: rec.id }], this.controlTimeoutMs);
-          host.actors.set(rec.id, rec);
+          await host.control.call('spawn', [{ ...rec.req, id: rec.id }], this.controlTimeoutMs + (rec.req.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS));
           restarted.push(rec.id);
         } catch (err) {
+          if (host.died) return; // (hostDied took it over)
+          host.actors.delete(rec.id);
           this.log.error({ err, actor: rec.path }, 'restart on the replacement worker failed; it stays stopped');
           this.events.add({ type: 'stop', actor: rec.path, reason: `restart failed: ${(err as Error).message}`, time: Date.now() });
           if (rec.name !== undefined) this.forget(rec.name, dead.thread, rec.id);
           this.unexpose(dead.thread, rec);
         }
       }));
+      if (host.died) return;
       await host.control.call('restored', [], this.controlTimeoutMs).catch((err) =>
         this.log.error({ err, worker: dead.thread - 1 }, 'replacement worker: restored() failed'));
     } finally {
       restored();
     }
-    if (this.state !== 'running') return;
+    if (this.state !== 'running' || host.died) return;
     const now = Date.now();
     host.stats[S_RESTARTS]! += restarted.length;
     if (restarted.length > 0) host.stats[S_LAST_RESTART_AT] = now;
@@ -735,7 +768,7 @@ export class ActorSystem implements RefTransport {
       throw invalidArgument('name', 'a non-empty string without "/"', name);
     }
     const mailbox = options.mailbox === undefined ? undefined : mailboxOptions(options.mailbox);
-    const { restart, supervision, circuitBreaker, shutdownMs: stopWaitMs } = options;
+    const { restart, supervision, circuitBreaker, shutdownMs: stopWaitMs, initTimeoutMs } = options;
     const expose = options.expose === true;
     if (options.expose !== undefined && typeof options.expose !== 'boolean') throw invalidArgument('expose', 'a boolean', options.expose);
     if (expose && (name === undefined || !/^[A-Za-z0-9_=-]+$/.test(name))) {
@@ -759,8 +792,9 @@ export class ActorSystem implements RefTransport {
     try {
       // place() counts the spawn on its host before any await, so concurrent spawns spread out.
       host = await this.place(placement, options.resourceLimits);
-      const req: SpawnRequest = { url, name, mailbox, restart, supervision, circuitBreaker, shutdownMs: stopWaitMs, ...this.encodeArgs(args) };
-      const reply = await host.control.call('spawn', [req], this.controlTimeoutMs);
+      const req: SpawnRequest = { url, name, mailbox, restart, supervision, circuitBreaker, shutdownMs: stopWaitMs, initTimeoutMs, ...this.encodeArgs(args) };
+      // init has initTimeoutMs of its own (ERR_TROUPE_INIT_TIMEOUT): the call waits for that first.
+      const reply = await host.control.call('spawn', [req], this.controlTimeoutMs + (initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS));
       const policy = supervisorOptions(supervision);
       host.actors.set(reply.id, { id: reply.id, path: reply.path, name, req, restart: restartType(restart),
         intensity: new RestartIntensity(policy.maxRestarts, policy.withinMs), expose });
@@ -868,10 +902,16 @@ export class ActorSystem implements RefTransport {
     if (rec) rec.stopping = true;
     let released: { name: string; id: number }[] = [];
     try {
-      released = await host.control.call('stop', [ref.id], this.controlTimeoutMs);
+      // A stop waits up to shutdownMs for a running handler, and as long again for postStop.
+      released = await host.control.call('stop', [ref.id], this.controlTimeoutMs + 2 * (rec?.req.shutdownMs ?? 5000));
     } catch (err) {
       // Its worker died meanwhile: it is stopped all the same (and not restarted).
-      if ((err as TroupeError).code !== 'ERR_TROUPE_WORKER_FAILED') throw err;
+      if ((err as TroupeError).code !== 'ERR_TROUPE_WORKER_FAILED') {
+        // No answer: main lets go of it anyway (its name is free), and says so.
+        host.actors.delete(ref.id);
+        if (rec?.name !== undefined) this.forget(rec.name, ref.thread, ref.id);
+        throw err;
+      }
     }
     host.actors.delete(ref.id);
     for (const { name, id } of released) this.forget(name, ref.thread, id);

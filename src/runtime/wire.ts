@@ -167,6 +167,8 @@ export const S_CUR_CORR = 19;
 export const S_RETURNED = 20;
 /** Pool-actor tasks running on this worker now: the watchdog leaves a worker busy with one alone. */
 export const S_POOL_RUNNING = 21;
+/** The top-level actor whose subtree's code runs synchronously right now (S_CUR_ACTOR's, or its ancestor), or 0. */
+export const S_CUR_ROOT = 22;
 export const STATS_SLOTS = 24;
 
 /** What a host sends main for an actor on another node (K_REMOTE); `corr` is the host's ask, or 0. */
@@ -179,6 +181,8 @@ export interface HostStart {
   logLevel: string;
   doorbell: SharedArrayBuffer;
   stats: SharedArrayBuffer;
+  /** The asks whose handlers are suspended, for main to reject if this worker dies (busy-asks.ts). */
+  busyAsks: SharedArrayBuffer;
   control: MessagePort;
   events: MessagePort;
   tuning: Tuning;
@@ -229,6 +233,8 @@ export interface SpawnRequest {
   supervision?: Omit<SupervisorSpec, 'decide'> | undefined;
   circuitBreaker?: Partial<BreakerOptions> | undefined;
   shutdownMs?: number | undefined;
+  /** How long init may take before the spawn fails with ERR_TROUPE_INIT_TIMEOUT (default 10 000 ms). */
+  initTimeoutMs?: number | undefined;
 }
 
 export interface SpawnReply { id: number; path: string }
