@@ -48,6 +48,12 @@ export interface SystemOptions {
   logger?: LoggerOption;
   /** Dead letters kept in memory on main. Default 10 000 (older ones are counted, then dropped). */
   deadLetterCapacity?: number;
+  /**
+   * What the dead letters kept in memory may weigh, estimated, in bytes. Default 64 MiB. A message
+   * above 64 KiB is kept as a preview (`{ preview, bytes }`); past this bound the oldest kept
+   * messages become previews, then the oldest entries go (see DeadLetters).
+   */
+  deadLetterBytes?: number;
   /** Ring mesh tuning; defaults suit most systems. */
   tuning?: Partial<Tuning>;
   /** Deadline for control calls to workers (spawn, stop, ...). Default 10 000 ms. */
@@ -260,7 +266,7 @@ export class ActorSystem implements RefTransport {
     this.terminateTimeoutMs = options.terminateTimeoutMs ?? 5000;
     this.log = createLogger(options.logger).child({ system: this.name });
     this.logLevel = this.log.level;
-    this.deadLetters = new DeadLetters(options.deadLetterCapacity ?? 10_000);
+    this.deadLetters = new DeadLetters(options.deadLetterCapacity ?? 10_000, options.deadLetterBytes ?? 64 * 1024 * 1024);
     const natsConfig = bridgeConfig(options.nats, options.node);
     this.node = natsConfig?.node ?? '';
     this.errors = new ErrorEvents(this.log);
