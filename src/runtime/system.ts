@@ -5,7 +5,6 @@
  */
 import type { Transferable } from 'node:worker_threads';
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { Piscina } from 'piscina';
@@ -23,6 +22,7 @@ import type { BreakerOptions } from '../supervision/breaker.js';
 import { SupervisionEvents } from '../supervision/events.js';
 import { createLogger, type LoggerOption } from '../observability/logger.js';
 import { allocateDoorbell } from './doorbell.js';
+import { systemConfig } from './system-options.js';
 import { MeshNode } from './mesh.js';
 import { NeedsPost } from './codec.js';
 import { Ring } from './ring.js';
@@ -75,6 +75,8 @@ export interface SystemOptions {
   nats?: NatsOptions;
   /** This node's id among the nodes (with NATS): default TROUPE_NODE, else `<host>-<pid>`. */
   node?: string;
+  /** Stricter checks of messages. Default false. */
+  strictMessages?: boolean;
 }
 
 /**
@@ -152,15 +154,7 @@ export interface SystemStats {
   turns: number;
 }
 
-export const DEFAULT_TUNING: Tuning = {
-  ringBytes: 1 << 20,
-  largeBytes: 64 * 1024,
-  spinMs: 1,
-  readBudget: 4096,
-  throughput: 64,
-  sliceMs: 4,
-  parkMs: 1000,
-};
+export { DEFAULT_TUNING } from './system-options.js';
 
 const HOST_WORKER = new URL('./host-worker.js', import.meta.url);
 /** At most this many replacements of one thread within the window; then it stays dead (critical). */
@@ -254,20 +248,21 @@ export class ActorSystem implements RefTransport {
   private shutdownPromise: Promise<void> | null = null;
   private readonly keepAlive: ReturnType<typeof setInterval>;
 
-  /** @internal use createActorSystem(). */
+  /** @internal use createActorSystem(). Checks every option (system-options.ts) before it starts anything. */
   constructor(options: SystemOptions) {
-    this.name = options.name ?? 'troupe';
-    this.workers = options.workers ?? availableParallelism();
-    this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
-    this.controlTimeoutMs = options.controlTimeoutMs ?? 10_000;
-    this.healthWindowMs = options.healthWindowMs ?? 30_000;
-    this.maxHandlerMs = options.maxHandlerMs === false ? 0 : options.maxHandlerMs ?? 30_000;
+    const o = systemConfig(options);
+    this.name = o.name;
+    this.workers = o.workers;
+    this.tuning = o.tuning;
+    this.controlTimeoutMs = o.controlTimeoutMs;
+    this.healthWindowMs = o.healthWindowMs;
+    this.maxHandlerMs = o.maxHandlerMs;
     this.heartbeatMs = this.maxHandlerMs > 0 ? Math.min(1000, Math.max(10, Math.floor(this.maxHandlerMs / 4))) : 0;
-    this.terminateTimeoutMs = options.terminateTimeoutMs ?? 5000;
-    this.log = createLogger(options.logger).child({ system: this.name });
+    this.terminateTimeoutMs = o.terminateTimeoutMs;
+    this.log = createLogger(o.logger).child({ system: this.name });
     this.logLevel = this.log.level;
-    this.deadLetters = new DeadLetters(options.deadLetterCapacity ?? 10_000, options.deadLetterBytes ?? 64 * 1024 * 1024);
-    const natsConfig = bridgeConfig(options.nats, options.node);
+    this.deadLetters = new DeadLetters(o.deadLetterCapacity, o.deadLetterBytes);
+    const natsConfig = bridgeConfig(o.nats, o.node);
     this.node = natsConfig?.node ?? '';
     this.errors = new ErrorEvents(this.log);
     this.mainDoorbell = allocateDoorbell();
@@ -1093,18 +1088,6 @@ function moduleUrl(module: URL | string): string {
 
 /** Starts an actor system: its host workers are up when the promise resolves. */
 export async function createActorSystem(options: SystemOptions = {}): Promise<ActorSystem> {
-  if (options === null || typeof options !== 'object') throw invalidArgument('options', 'an object', options);
-  if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > 64)) {
-    throw invalidArgument('workers', 'an integer from 1 to 64', options.workers);
-  }
-  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
-    throw invalidArgument('name', 'a non-empty string', options.name);
-  }
-  const parkMs = options.tuning?.parkMs;
-  if (parkMs !== undefined && (typeof parkMs !== 'number' || !(parkMs >= 1 && parkMs <= 2 ** 31 - 1))) {
-    // A timer's range: beyond it Node would fire the backstop every millisecond.
-    throw invalidArgument('tuning.parkMs', 'a number of milliseconds from 1 to 2^31 - 1', parkMs);
-  }
   const system = new ActorSystem(options);
   await system.start();
   return system;
