@@ -61,6 +61,8 @@ export interface ChildSpawnOptions {
   circuitBreaker?: Partial<BreakerOptions>;
   /** How long stopping it waits for a running handler before going on without it. Default 5 000 ms. */
   shutdownMs?: number;
+  /** How long the child's init() may take: a positive number of ms, at most 2^31 - 1. */
+  initTimeoutMs?: number;
 }
 
 export interface ActorDefinition<S = any, M = any, A = any> {

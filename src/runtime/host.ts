@@ -29,6 +29,7 @@ import type { SupervisionEvent } from '../supervision/events.js';
 import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
 import { errorEvent, type ErrorReport } from '../bridge/error-events.js';
 import { Mailbox, mailboxOptions } from '../actors/mailbox.js';
+import { checkChildSpawnOptions } from './spawn-options.js';
 import type { ChildSpawnOptions } from '../actors/define.js';
 import { CircuitOpenError, MailboxFullError, TroupeError, invalidArgument, toWireError, type WireError } from '../actors/errors.js';
 import {
@@ -180,9 +181,7 @@ export class Host implements RefTransport, SupervisedHost {
   async spawnChild(parent: Cell, module: URL | string, options: ChildSpawnOptions): Promise<ActorRef> {
     const url = module instanceof URL ? module.href : module;
     if (typeof url !== 'string') throw invalidArgument('module', 'a URL or a URL string', module);
-    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '' || options.name.includes('/'))) {
-      throw invalidArgument('name', 'a non-empty string without "/"', options.name);
-    }
+    checkChildSpawnOptions(options);
     if (parent.stopping) throw new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${parent.path} is stopping; it cannot spawn`);
     const cell = await this.create(url, options.name, options.args, options.mailbox, parent, options);
     return cell.ref;

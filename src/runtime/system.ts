@@ -12,7 +12,8 @@ import type { Logger } from 'pino';
 import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
 import { TroupeError, invalidArgument, toWireError } from '../actors/errors.js';
 import { mailboxOptions, type MailboxOptions } from '../actors/mailbox.js';
-import { breakerOptions, restartType, shutdownMs, supervisorOptions, type RestartType, type SupervisorSpec } from '../supervision/options.js';
+import { checkSpawnOptions } from './spawn-options.js';
+import { restartType, supervisorOptions, type RestartType, type SupervisorSpec } from '../supervision/options.js';
 import { RestartIntensity } from '../supervision/intensity.js';
 import { bridgeConfig, type NatsOptions } from '../bridge/config.js';
 import { Remote } from '../bridge/remote.js';
@@ -127,6 +128,8 @@ export interface SpawnOptions {
   shutdownMs?: number;
   /** With NATS: other nodes may reach it (needs a `name`; `lookup(name)` finds it on any node). */
   expose?: boolean;
+  /** How long the actor's init() may take: a positive number of ms, at most 2^31 - 1. */
+  initTimeoutMs?: number;
 }
 
 export interface ShutdownOptions {
@@ -720,23 +723,12 @@ export class ActorSystem implements RefTransport {
   async spawn(module: URL | string, options: SpawnOptions = {}): Promise<ActorRef> {
     this.assertRunning();
     const url = moduleUrl(module);
-    if (options === null || typeof options !== 'object') throw invalidArgument('options', 'an object', options);
+    // Checked here so a bad option throws at the call, not in a worker.
+    checkSpawnOptions(options);
     const { name, args, placement = 'shared' } = options;
-    if (name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
-      throw invalidArgument('name', 'a non-empty string without "/"', name);
-    }
     const mailbox = options.mailbox === undefined ? undefined : mailboxOptions(options.mailbox);
     const { restart, supervision, circuitBreaker, shutdownMs: stopWaitMs } = options;
     const expose = options.expose === true;
-    if (options.expose !== undefined && typeof options.expose !== 'boolean') throw invalidArgument('expose', 'a boolean', options.expose);
-    if (expose && (name === undefined || !/^[A-Za-z0-9_=-]+$/.test(name))) {
-      throw invalidArgument('name', 'a name of letters, digits, "_", "=" and "-" (expose: true registers it across nodes)', name);
-    }
-    // Checked here so a bad option throws at the call, not in a worker.
-    restartType(restart);
-    shutdownMs(stopWaitMs);
-    supervisorOptions(supervision);
-    breakerOptions(circuitBreaker);
     if (args !== undefined) {
       try { this.encodeArgs(args); } catch (err) {
         throw new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `args must be plain data (as messages are): ${(err as Error).message}`, { cause: err });
