@@ -29,6 +29,7 @@ import type { SupervisionEvent } from '../supervision/events.js';
 import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
 import { errorEvent, type ErrorReport } from '../bridge/error-events.js';
 import { Mailbox, mailboxOptions } from '../actors/mailbox.js';
+import { checkTellOptions } from '../actors/send-options.js';
 import { checkChildSpawnOptions } from './spawn-options.js';
 import type { ChildSpawnOptions } from '../actors/define.js';
 import { CircuitOpenError, MailboxFullError, TroupeError, invalidArgument, toWireError, type WireError } from '../actors/errors.js';
@@ -242,7 +243,7 @@ export class Host implements RefTransport, SupervisedHost {
 
   /** RefTransport: a tell through a ref; the sender is the actor running now, if any. */
   tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): void {
-    this.send(ref, msg, this.current, options?.transfer, options?.delivery);
+    this.send(ref, msg, this.current, checkTellOptions(options), options?.delivery);
   }
 
   send(to: ActorRef, msg: unknown, from: Cell | null, transfer: readonly Transferable[] | undefined, delivery?: string): void {

@@ -3,7 +3,6 @@
  * the ring mesh's memory (allocating each ring when a pair of threads first talks), keeps names
  * and dead letters, and shuts everything down in order.
  */
-import type { Transferable } from 'node:worker_threads';
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
@@ -12,6 +11,7 @@ import type { Logger } from 'pino';
 import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
 import { TroupeError, invalidArgument, toWireError } from '../actors/errors.js';
 import { mailboxOptions, type MailboxOptions } from '../actors/mailbox.js';
+import { checkTellOptions } from '../actors/send-options.js';
 import { checkSpawnOptions } from './spawn-options.js';
 import { restartType, supervisorOptions, type RestartType, type SupervisorSpec } from '../supervision/options.js';
 import { RestartIntensity } from '../supervision/intensity.js';
@@ -860,13 +860,14 @@ export class ActorSystem implements RefTransport {
 
   tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): void {
     this.assertRunning();
+    const transfer = checkTellOptions(options);
     if (ref.node !== undefined) {
       this.remoteOrThrow().send({ node: ref.node, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, 0, undefined,
         options?.delivery === 'at-most-once', false);
       this.mainStats[S_SENT]!++;
       return;
     }
-    this.mesh.send(ref.thread, ref.id, 0, 0, K_TELL, msg, transferOf(options));
+    this.mesh.send(ref.thread, ref.id, 0, 0, K_TELL, msg, transfer);
     this.mainStats[S_SENT]!++;
   }
 
@@ -879,7 +880,8 @@ export class ActorSystem implements RefTransport {
         this.remoteOrThrow().send({ node: ref.node, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, corr,
           options?.timeoutMs, options?.delivery === 'at-most-once', false);
       } else {
-        this.mesh.send(ref.thread, ref.id, 0, corr, K_ASK, msg, transferOf(options));
+        // asks.open checked the options.
+        this.mesh.send(ref.thread, ref.id, 0, corr, K_ASK, msg, options?.transfer);
       }
     } catch (err) {
       this.asks.fail(corr, err);
@@ -1059,12 +1061,6 @@ async function withDeadline(p: Promise<unknown>, ms: number): Promise<void> {
 
 function stopped(): TroupeError {
   return new TroupeError('ERR_TROUPE_SYSTEM_STOPPED', 'the actor system is shutting down or stopped');
-}
-
-function transferOf(options: TellOptions | undefined): readonly Transferable[] | undefined {
-  const t = options?.transfer;
-  if (t !== undefined && !Array.isArray(t)) throw invalidArgument('transfer', 'an array of transferables', t);
-  return t;
 }
 
 function moduleUrl(module: URL | string): string {
