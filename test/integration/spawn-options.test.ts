@@ -22,6 +22,8 @@ describe('spawn options are checked', () => {
     }
     await expect(system.spawn(fixture('leaf.actor'), { mailbox: { capacty: 5 } } as never)).rejects.toMatchObject(invalid('mailbox.capacty is not an option'));
     await expect(system.spawn(fixture('leaf.actor'), { resourceLimits: { maxOldGenerationSizeMb: 64 } })).rejects.toMatchObject(invalid('resourceLimits must be'));
+    // A timer of Infinity fires after 1 ms: a stop would give up on a running handler at once.
+    await expect(system.spawn(fixture('leaf.actor'), { shutdownMs: Infinity })).rejects.toMatchObject(invalid('shutdownMs must be'));
     // Every documented key is accepted.
     const leaf = await system.spawn(fixture('leaf.actor'), {
       name: 'all-keys', args: {}, mailbox: { capacity: 10, overflow: 'reject' }, placement: 'shared', restart: 'temporary',
