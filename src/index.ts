@@ -11,7 +11,7 @@ export { ActorRef, isActorRef } from './actors/ref.js';
 export type { TellOptions, AskOptions } from './actors/ref.js';
 export type { MailboxOptions, OverflowPolicy } from './actors/mailbox.js';
 export { DeadLetters } from './runtime/dead-letters.js';
-export type { DeadLetter, DeadLetterFilter } from './runtime/dead-letters.js';
+export type { DeadLetter, DeadLetterFilter, DeadLetterPreview } from './runtime/dead-letters.js';
 export { TroupeError, AskTimeoutError, MailboxFullError, CircuitOpenError, ERROR_CODES, toWireError, fromWireError } from './actors/errors.js';
 export type { ErrorCode, WireError, TroupeErrorOptions } from './actors/errors.js';
 export type { Tuning } from './runtime/wire.js';

@@ -71,7 +71,10 @@ export interface ChildSpawnOptions {
    * each lifecycle hook (preRestart, postRestart, postStop) may take. Default 5 000 ms.
    */
   shutdownMs?: number;
-  /** How long its init may take (on spawn and on restart) before ERR_TROUPE_INIT_TIMEOUT. Default 10 000 ms. */
+  /**
+   * How long its init may take (on spawn and on restart) before ERR_TROUPE_INIT_TIMEOUT: a
+   * positive number of ms, at most 2^31 - 1. Default 10 000 ms.
+   */
   initTimeoutMs?: number;
 }
 

@@ -87,6 +87,28 @@ export function invalidArgument(name: string, expected: string, got: unknown): T
   });
 }
 
+/**
+ * Refuses a key of `given` that is not one of `known`: a typo (`maxHandlerMS`) must not be
+ * ignored silently. `where` names the options in the message (e.g. 'createActorSystem');
+ * `prefix` goes before the key (e.g. 'tuning.'). Only own enumerable string keys are looked at.
+ */
+export function refuseUnknownKeys(where: string, given: object, known: readonly string[], prefix = ''): void {
+  for (const key in given) {
+    if (known.includes(key) || !Object.hasOwn(given, key)) continue;
+    const near = nearest(key, known);
+    throw new TroupeError('ERR_TROUPE_INVALID_ARGUMENT',
+      `${prefix}${key} is not an option of ${where}${near ? ` (did you mean ${prefix}${near}?)` : ''}; the options are: ${known.join(', ')}`,
+      { details: { argument: prefix + key, known: [...known] } });
+  }
+}
+
+/** A known key the given one was likely meant as: the same but for case, or one a prefix of the other. */
+function nearest(key: string, known: readonly string[]): string | undefined {
+  const k = key.toLowerCase();
+  return known.find((n) => n.toLowerCase() === k) ??
+    (k.length >= 3 ? known.find((n) => n.toLowerCase().startsWith(k) || k.startsWith(n.toLowerCase())) : undefined);
+}
+
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);

@@ -5,7 +5,7 @@
  * The user lane is a growable circular buffer kept as parallel arrays (message, sender thread,
  * sender id, correlation id), so enqueueing allocates nothing per message once it has grown.
  */
-import { invalidArgument } from './errors.js';
+import { invalidArgument, refuseUnknownKeys } from './errors.js';
 
 /** What to do with a user message when the mailbox is full. */
 export type OverflowPolicy = 'dead-letter' | 'drop-oldest' | 'reject';
@@ -24,10 +24,12 @@ export interface MailboxOptions {
 export const DEFAULT_MAILBOX: MailboxOptions = { capacity: 10_000, overflow: 'dead-letter' };
 
 const POLICIES: readonly OverflowPolicy[] = ['dead-letter', 'drop-oldest', 'reject'];
+const MAILBOX_KEYS = ['capacity', 'overflow'] as const satisfies readonly (keyof MailboxOptions)[];
 
 export function mailboxOptions(given: Partial<MailboxOptions> | undefined): MailboxOptions {
   if (given === undefined) return DEFAULT_MAILBOX;
   if (given === null || typeof given !== 'object') throw invalidArgument('mailbox', 'an object { capacity, overflow }', given);
+  refuseUnknownKeys('mailbox', given, MAILBOX_KEYS, 'mailbox.');
   const capacity = given.capacity ?? DEFAULT_MAILBOX.capacity;
   const overflow = given.overflow ?? DEFAULT_MAILBOX.overflow;
   if (!Number.isInteger(capacity) || capacity < 1) throw invalidArgument('mailbox.capacity', 'a positive integer', capacity);

@@ -9,6 +9,7 @@
 import type { Transferable } from 'node:worker_threads';
 import { invalidArgument } from './errors.js';
 
+/** Checked at every tell (send-options.ts): a bad value or another key throws ERR_TROUPE_INVALID_ARGUMENT. */
 export interface TellOptions {
   /** ArrayBuffers (or MessagePorts) to transfer instead of copy; the message then goes over a port, in order. */
   transfer?: readonly Transferable[];
@@ -20,10 +21,11 @@ export interface TellOptions {
   delivery?: 'at-least-once' | 'at-most-once';
 }
 
+/** Checked at every ask (send-options.ts): a bad value or another key rejects it with ERR_TROUPE_INVALID_ARGUMENT. */
 export interface AskOptions {
-  /** How long to wait for the reply. Default 5000 ms. */
+  /** How long to wait for the reply: default 5000 ms; up to 2^31 - 1, or Infinity to wait as long as it takes. */
   timeoutMs?: number;
-  /** Aborting it rejects the ask at once with ERR_TROUPE_ASK_ABORTED; a later reply is dropped. */
+  /** An AbortSignal: aborting it rejects the ask at once with ERR_TROUPE_ASK_ABORTED; a later reply is dropped. */
   signal?: AbortSignal;
   transfer?: readonly Transferable[];
   /** As for tell (to an actor on another node). */

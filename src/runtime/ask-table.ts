@@ -3,8 +3,9 @@
  * the reply. A reply that finds no pending ask (it timed out, or was aborted) is dead-lettered
  * `late-reply`; every reply is counted as processed or dead-lettered, so conservation holds.
  */
-import { AskTimeoutError, TroupeError, fromWireError, invalidArgument, type WireError } from '../actors/errors.js';
+import { AskTimeoutError, TroupeError, fromWireError, type WireError } from '../actors/errors.js';
 import type { AskOptions } from '../actors/ref.js';
+import { checkAskOptions } from '../actors/send-options.js';
 import { K_REPLY, S_DEAD_LETTERED, S_NEXT_CORR, S_PROCESSED } from './wire.js';
 
 export const DEFAULT_ASK_TIMEOUT_MS = 5000;
@@ -15,7 +16,8 @@ const MAX_CORR = 0xfffffffe;
 interface Pending {
   resolve(v: unknown): void;
   reject(e: unknown): void;
-  timer: ReturnType<typeof setTimeout>;
+  /** undefined: no timeout (timeoutMs Infinity). */
+  timer: ReturnType<typeof setTimeout> | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }
@@ -40,13 +42,19 @@ export class AskTable {
     return this.pending.size;
   }
 
-  /** Opens an ask. `corr` is 0 when the ask already failed (bad options, signal already aborted). */
+  /**
+   * Opens an ask. `corr` is 0 when the ask already failed: bad options (every one is checked
+   * here, before any timer or listener exists, so a bad one can only reject this promise) or a
+   * signal already aborted. `timeoutMs: Infinity` waits for the reply for as long as it takes.
+   */
   open(target: string, options: AskOptions | undefined): { corr: number; promise: Promise<unknown> } {
-    const timeoutMs = options?.timeoutMs ?? DEFAULT_ASK_TIMEOUT_MS;
-    const signal = options?.signal;
-    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > 2 ** 31 - 1) {
-      return { corr: 0, promise: Promise.reject(invalidArgument('timeoutMs', 'a positive number of milliseconds', timeoutMs)) };
+    let timeoutMs: number;
+    try {
+      timeoutMs = checkAskOptions(options, DEFAULT_ASK_TIMEOUT_MS);
+    } catch (err) {
+      return { corr: 0, promise: Promise.reject(err) };
     }
+    const signal = options?.signal;
     if (signal?.aborted) return { corr: 0, promise: Promise.reject(aborted(target, signal)) };
     let corr = this.next;
     this.next = this.next >= MAX_CORR ? 1 : this.next + 1;
@@ -56,7 +64,7 @@ export class AskTable {
     }
     while (this.pending.has(corr)) corr++;
     const promise = new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = timeoutMs === Infinity ? undefined : setTimeout(() => {
         this.pending.delete(corr);
         if (p.onAbort) signal!.removeEventListener('abort', p.onAbort);
         reject(new AskTimeoutError(target, timeoutMs));

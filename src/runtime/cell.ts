@@ -7,6 +7,7 @@ import type { ActorContext, ChildSpawnOptions, DefinedActor } from '../actors/de
 import { Mailbox } from '../actors/mailbox.js';
 import { ActorRef, type AskOptions, type TellOptions } from '../actors/ref.js';
 import { invalidArgument } from '../actors/errors.js';
+import { checkTellOptions } from '../actors/send-options.js';
 import type { ErrorReport } from '../bridge/error-events.js';
 import type { Host } from './host.js';
 import type { SupervisorOptions, RestartType } from '../supervision/options.js';
@@ -132,7 +133,7 @@ export class Context implements ActorContext {
 
   tell(to: ActorRef, msg: unknown, options?: TellOptions): void {
     if (!(to instanceof ActorRef)) throw invalidArgument('to', 'an ActorRef', to);
-    this.host.send(to, msg, this.cell, options?.transfer, options?.delivery);
+    this.host.send(to, msg, this.cell, checkTellOptions(options), options?.delivery);
   }
 
   ask<R = unknown>(to: ActorRef, msg: unknown, options?: AskOptions): Promise<R> {

@@ -30,6 +30,8 @@ import type { SupervisionEvent } from '../supervision/events.js';
 import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
 import { errorEvent, type ErrorReport } from '../bridge/error-events.js';
 import { Mailbox, mailboxOptions } from '../actors/mailbox.js';
+import { checkTellOptions } from '../actors/send-options.js';
+import { checkChildSpawnOptions } from './spawn-options.js';
 import type { ChildSpawnOptions } from '../actors/define.js';
 import { CircuitOpenError, MailboxFullError, TroupeError, invalidArgument, toWireError, type WireError } from '../actors/errors.js';
 import {
@@ -193,9 +195,7 @@ export class Host implements RefTransport, SupervisedHost {
   async spawnChild(parent: Cell, module: URL | string, options: ChildSpawnOptions): Promise<ActorRef> {
     const url = module instanceof URL ? module.href : module;
     if (typeof url !== 'string') throw invalidArgument('module', 'a URL or a URL string', module);
-    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '' || options.name.includes('/'))) {
-      throw invalidArgument('name', 'a non-empty string without "/"', options.name);
-    }
+    checkChildSpawnOptions(options);
     if (parent.stopping) throw new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${parent.path} is stopping; it cannot spawn`);
     const args = this.strict && options.args !== undefined ? this.mesh.codec.copy(options.args) : options.args;
     const cell = await this.create(url, options.name, args, options.mailbox, parent, options);
@@ -248,7 +248,7 @@ export class Host implements RefTransport, SupervisedHost {
 
   /** RefTransport: a tell through a ref; the sender is the actor running now, if any. */
   tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): void {
-    this.send(ref, msg, this.current, options?.transfer, options?.delivery);
+    this.send(ref, msg, this.current, checkTellOptions(options), options?.delivery);
   }
 
   send(to: ActorRef, msg: unknown, from: Cell | null, transfer: readonly Transferable[] | undefined, delivery?: string): void {

@@ -135,7 +135,7 @@ export class MeshNode {
     this.doorbell = new Doorbell(o.doorbell);
     this.deliver = o.deliver;
     this.undeliverable = o.undeliverable;
-    this.ringPayloadMax = Math.min(o.tuning.largeBytes, Ring.maxPayloadFor(o.tuning.ringBytes));
+    this.ringPayloadMax = Math.min(o.tuning.largeBytes, Ring.maxPayloadOf(Ring.roundedCapacity(o.tuning.ringBytes)));
     this.stats = o.stats;
     this.requestLink = o.requestLink;
     this.work = o.work ?? (() => 0);

@@ -47,9 +47,13 @@ export type RecordHandler = (
 export const Ring = {
   /** Allocates a ring whose data area holds `capacity` bytes (rounded up to a power of two). */
   allocate(capacity: number): SharedArrayBuffer {
+    return new SharedArrayBuffer(HEADER_BYTES + Ring.roundedCapacity(capacity));
+  },
+  /** The data area `allocate(capacity)` makes: a power of two from MIN_RING_BYTES to MAX_RING_BYTES. */
+  roundedCapacity(capacity: number): number {
     let size = MIN_RING_BYTES;
     while (size < capacity && size < MAX_RING_BYTES) size *= 2;
-    return new SharedArrayBuffer(HEADER_BYTES + size);
+    return size;
   },
   capacityOf(sab: SharedArrayBuffer): number {
     return sab.byteLength - HEADER_BYTES;
@@ -60,20 +64,14 @@ export const Ring = {
   },
   /** The largest payload a record in this ring can carry. */
   maxPayload(sab: SharedArrayBuffer): number {
-    return payloadLimit(Ring.capacityOf(sab));
+    return Ring.maxPayloadOf(Ring.capacityOf(sab));
   },
-  /** The largest payload a record can carry in a ring allocated with `capacity` (as `allocate` rounds it). */
-  maxPayloadFor(capacity: number): number {
-    let size = MIN_RING_BYTES;
-    while (size < capacity && size < MAX_RING_BYTES) size *= 2;
-    return payloadLimit(size);
+  /** The largest payload a record in a ring of `capacity` data bytes (a power of two) can carry. */
+  maxPayloadOf(capacity: number): number {
+    // A record may need to skip up to (its own size - 4) bytes of tail room, so keep it under half.
+    return (capacity >>> 1) - RECORD_HEADER_BYTES;
   },
 };
-
-/** A record may need to skip up to (its own size - 4) bytes of tail room, so keep it under half. */
-function payloadLimit(capacity: number): number {
-  return (capacity >>> 1) - RECORD_HEADER_BYTES;
-}
 
 /** The producer's side. Not thread-safe: one producer only. */
 export class RingWriter {

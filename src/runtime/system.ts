@@ -3,9 +3,7 @@
  * the ring mesh's memory (allocating each ring when a pair of threads first talks), keeps names
  * and dead letters, and shuts everything down in order.
  */
-import type { Transferable } from 'node:worker_threads';
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { Piscina } from 'piscina';
@@ -13,7 +11,9 @@ import type { Logger } from 'pino';
 import { ActorRef, refTransport, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
 import { TroupeError, invalidArgument, toWireError } from '../actors/errors.js';
 import { mailboxOptions, type MailboxOptions } from '../actors/mailbox.js';
-import { breakerOptions, restartType, shutdownMs, supervisorOptions, type RestartType, type SupervisorSpec } from '../supervision/options.js';
+import { checkTellOptions } from '../actors/send-options.js';
+import { checkSpawnOptions } from './spawn-options.js';
+import { restartType, supervisorOptions, type RestartType, type SupervisorSpec } from '../supervision/options.js';
 import { RestartIntensity } from '../supervision/intensity.js';
 import { bridgeConfig, type NatsOptions } from '../bridge/config.js';
 import { Remote } from '../bridge/remote.js';
@@ -23,6 +23,7 @@ import type { BreakerOptions } from '../supervision/breaker.js';
 import { SupervisionEvents } from '../supervision/events.js';
 import { createLogger, type LoggerOption } from '../observability/logger.js';
 import { allocateDoorbell } from './doorbell.js';
+import { systemConfig } from './system-options.js';
 import { MeshNode } from './mesh.js';
 import { Ring } from './ring.js';
 import { allocateBusyAsks, takeBusyAsks } from './busy-asks.js';
@@ -48,6 +49,12 @@ export interface SystemOptions {
   logger?: LoggerOption;
   /** Dead letters kept in memory on main. Default 10 000 (older ones are counted, then dropped). */
   deadLetterCapacity?: number;
+  /**
+   * What the dead letters kept in memory may weigh, estimated, in bytes. Default 64 MiB. A message
+   * above 64 KiB is kept as a preview (`{ preview, bytes }`); past this bound the oldest kept
+   * messages become previews, then the oldest entries go (see DeadLetters).
+   */
+  deadLetterBytes?: number;
   /** Ring mesh tuning; defaults suit most systems. */
   tuning?: Partial<Tuning>;
   /** Deadline for control calls to workers (spawn, stop, ...). Default 10 000 ms. */
@@ -127,7 +134,10 @@ export interface SpawnOptions {
    * each lifecycle hook (preRestart, postRestart, postStop) may take. Default 5 000 ms.
    */
   shutdownMs?: number;
-  /** How long its init may take (on spawn and on restart) before ERR_TROUPE_INIT_TIMEOUT. Default 10 000 ms. */
+  /**
+   * How long its init may take (on spawn and on restart) before ERR_TROUPE_INIT_TIMEOUT: a
+   * positive number of ms, at most 2^31 - 1. Default 10 000 ms.
+   */
   initTimeoutMs?: number;
   /** With NATS: other nodes may reach it (needs a `name`; `lookup(name)` finds it on any node). */
   expose?: boolean;
@@ -158,15 +168,7 @@ export interface SystemStats {
   turns: number;
 }
 
-export const DEFAULT_TUNING: Tuning = {
-  ringBytes: 1 << 20,
-  largeBytes: 64 * 1024,
-  spinMs: 1,
-  readBudget: 4096,
-  throughput: 64,
-  sliceMs: 4,
-  parkMs: 1000,
-};
+export { DEFAULT_TUNING } from './system-options.js';
 
 const HOST_WORKER = new URL('./host-worker.js', import.meta.url);
 /** initTimeoutMs when a spawn does not say (the host applies it: host.ts). */
@@ -265,21 +267,22 @@ export class ActorSystem implements RefTransport {
   private shutdownPromise: Promise<void> | null = null;
   private readonly keepAlive: ReturnType<typeof setInterval>;
 
-  /** @internal use createActorSystem(). */
+  /** @internal use createActorSystem(). Checks every option (system-options.ts) before it starts anything. */
   constructor(options: SystemOptions) {
-    this.name = options.name ?? 'troupe';
-    this.workers = options.workers ?? availableParallelism();
-    this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
-    this.controlTimeoutMs = options.controlTimeoutMs ?? 10_000;
-    this.healthWindowMs = options.healthWindowMs ?? 30_000;
-    this.maxHandlerMs = options.maxHandlerMs === false ? 0 : options.maxHandlerMs ?? 30_000;
+    const o = systemConfig(options);
+    this.name = o.name;
+    this.workers = o.workers;
+    this.tuning = o.tuning;
+    this.controlTimeoutMs = o.controlTimeoutMs;
+    this.healthWindowMs = o.healthWindowMs;
+    this.maxHandlerMs = o.maxHandlerMs;
     this.heartbeatMs = this.maxHandlerMs > 0 ? Math.min(1000, Math.max(10, Math.floor(this.maxHandlerMs / 4))) : 0;
-    this.terminateTimeoutMs = options.terminateTimeoutMs ?? 5000;
-    this.strictMessages = options.strictMessages === true;
-    this.log = createLogger(options.logger).child({ system: this.name });
+    this.terminateTimeoutMs = o.terminateTimeoutMs;
+    this.strictMessages = o.strictMessages;
+    this.log = createLogger(o.logger).child({ system: this.name });
     this.logLevel = this.log.level;
-    this.deadLetters = new DeadLetters(options.deadLetterCapacity ?? 10_000);
-    const natsConfig = bridgeConfig(options.nats, options.node);
+    this.deadLetters = new DeadLetters(o.deadLetterCapacity, o.deadLetterBytes);
+    const natsConfig = bridgeConfig(o.nats, o.node);
     this.node = natsConfig?.node ?? '';
     this.errors = new ErrorEvents(this.log);
     this.mainDoorbell = allocateDoorbell();
@@ -762,23 +765,12 @@ export class ActorSystem implements RefTransport {
   async spawn(module: URL | string, options: SpawnOptions = {}): Promise<ActorRef> {
     this.assertRunning();
     const url = moduleUrl(module);
-    if (options === null || typeof options !== 'object') throw invalidArgument('options', 'an object', options);
+    // Checked here so a bad option throws at the call, not in a worker.
+    checkSpawnOptions(options);
     const { name, args, placement = 'shared' } = options;
-    if (name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
-      throw invalidArgument('name', 'a non-empty string without "/"', name);
-    }
     const mailbox = options.mailbox === undefined ? undefined : mailboxOptions(options.mailbox);
     const { restart, supervision, circuitBreaker, shutdownMs: stopWaitMs, initTimeoutMs } = options;
     const expose = options.expose === true;
-    if (options.expose !== undefined && typeof options.expose !== 'boolean') throw invalidArgument('expose', 'a boolean', options.expose);
-    if (expose && (name === undefined || !/^[A-Za-z0-9_=-]+$/.test(name))) {
-      throw invalidArgument('name', 'a name of letters, digits, "_", "=" and "-" (expose: true registers it across nodes)', name);
-    }
-    // Checked here so a bad option throws at the call, not in a worker.
-    restartType(restart);
-    shutdownMs(stopWaitMs);
-    supervisorOptions(supervision);
-    breakerOptions(circuitBreaker);
     if (args !== undefined) {
       try { this.encodeArgs(args); } catch (err) {
         throw new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `args must be plain data (as messages are): ${(err as Error).message}`, { cause: err });
@@ -923,13 +915,14 @@ export class ActorSystem implements RefTransport {
 
   tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): void {
     this.assertRunning();
+    const transfer = checkTellOptions(options);
     if (ref.node !== undefined) {
       this.remoteOrThrow().send({ node: ref.node, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, 0, undefined,
         options?.delivery === 'at-most-once', false);
       this.mainStats[S_SENT]!++;
       return;
     }
-    this.mesh.send(ref.thread, ref.id, 0, 0, K_TELL, msg, transferOf(options));
+    this.mesh.send(ref.thread, ref.id, 0, 0, K_TELL, msg, transfer);
     this.mainStats[S_SENT]!++;
   }
 
@@ -942,7 +935,8 @@ export class ActorSystem implements RefTransport {
         this.remoteOrThrow().send({ node: ref.node, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, corr,
           options?.timeoutMs, options?.delivery === 'at-most-once', false);
       } else {
-        this.mesh.send(ref.thread, ref.id, 0, corr, K_ASK, msg, transferOf(options));
+        // asks.open checked the options.
+        this.mesh.send(ref.thread, ref.id, 0, corr, K_ASK, msg, options?.transfer);
       }
     } catch (err) {
       this.asks.fail(corr, err);
@@ -1146,12 +1140,6 @@ function stopped(): TroupeError {
   return new TroupeError('ERR_TROUPE_SYSTEM_STOPPED', 'the actor system is shutting down or stopped');
 }
 
-function transferOf(options: TellOptions | undefined): readonly Transferable[] | undefined {
-  const t = options?.transfer;
-  if (t !== undefined && !Array.isArray(t)) throw invalidArgument('transfer', 'an array of transferables', t);
-  return t;
-}
-
 function moduleUrl(module: URL | string): string {
   if (module instanceof URL) return module.href;
   if (typeof module !== 'string' || module === '') throw invalidArgument('module', 'a URL or an absolute path', module);
@@ -1165,18 +1153,6 @@ function moduleUrl(module: URL | string): string {
 
 /** Starts an actor system: its host workers are up when the promise resolves. */
 export async function createActorSystem(options: SystemOptions = {}): Promise<ActorSystem> {
-  if (options === null || typeof options !== 'object') throw invalidArgument('options', 'an object', options);
-  if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > 64)) {
-    throw invalidArgument('workers', 'an integer from 1 to 64', options.workers);
-  }
-  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
-    throw invalidArgument('name', 'a non-empty string', options.name);
-  }
-  const parkMs = options.tuning?.parkMs;
-  if (parkMs !== undefined && (typeof parkMs !== 'number' || !(parkMs >= 1 && parkMs <= 2 ** 31 - 1))) {
-    // A timer's range: beyond it Node would fire the backstop every millisecond.
-    throw invalidArgument('tuning.parkMs', 'a number of milliseconds from 1 to 2^31 - 1', parkMs);
-  }
   const system = new ActorSystem(options);
   await system.start();
   return system;

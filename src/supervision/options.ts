@@ -15,6 +15,9 @@
  * or 'temporary' (never restarted: a restart directive stops it), and an optional
  * `circuitBreaker`. The default differs from OTP's (permanent) on purpose: a Node actor that
  * calls ctx.stop() when its job is done should stay stopped, as in Akka.
+ *
+ * What a timer waits (`shutdownMs`, default 5 000; the backoff's delays; a breaker's reset
+ * timeouts) is at most 2^31 - 1 ms: Node fires a longer timer, Infinity too, after 1 ms.
  */
 import { invalidArgument } from '../actors/errors.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
@@ -55,8 +58,9 @@ export function supervisorOptions(...specs: (SupervisorSpec | undefined)[]): Sup
   positive('supervision.withinMs', o.withinMs);
   if (typeof o.decide !== 'function') throw invalidArgument('supervision.decide', 'a function', o.decide);
   const b = o.backoff;
-  nonNegative('backoff.minMs', b.minMs);
+  timerMs('backoff.minMs', b.minMs, true);
   if (!(b.maxMs >= b.minMs)) throw invalidArgument('backoff.maxMs', 'a number of ms >= backoff.minMs', b.maxMs);
+  timerMs('backoff.maxMs', b.maxMs, true);
   if (!(b.factor >= 1)) throw invalidArgument('backoff.factor', 'a number >= 1', b.factor);
   if (!(b.jitter >= 0 && b.jitter <= 1)) throw invalidArgument('backoff.jitter', 'a number from 0 to 1', b.jitter);
   nonNegative('backoff.resetAfterMs', b.resetAfterMs);
@@ -70,15 +74,17 @@ export function breakerOptions(spec: Partial<BreakerOptions> | undefined): Break
   for (const k of ['failureThreshold', 'halfOpenProbes'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 1) throw invalidArgument(`circuitBreaker.${k}`, 'a positive integer', o[k]);
   }
-  for (const k of ['windowMs', 'resetTimeoutMs'] as const) positive(`circuitBreaker.${k}`, o[k]);
+  positive('circuitBreaker.windowMs', o.windowMs);
+  timerMs('circuitBreaker.resetTimeoutMs', o.resetTimeoutMs, false);
   if (!(o.maxResetTimeoutMs >= o.resetTimeoutMs)) throw invalidArgument('circuitBreaker.maxResetTimeoutMs', '>= resetTimeoutMs', o.maxResetTimeoutMs);
+  timerMs('circuitBreaker.maxResetTimeoutMs', o.maxResetTimeoutMs, false);
   return o;
 }
 
-/** How long a stop waits for a running handler: default 5 000 ms. */
+/** How long a stop waits for a running handler: default 5 000 ms, at most 2^31 - 1 (a timer's range). */
 export function shutdownMs(v: unknown): number {
   if (v === undefined) return 5000;
-  positive('shutdownMs', v as number);
+  timerMs('shutdownMs', v, false);
   return v as number;
 }
 
@@ -99,4 +105,13 @@ function nonNegative(name: string, v: number): void {
 }
 function positive(name: string, v: number): void {
   if (typeof v !== 'number' || !(v > 0)) throw invalidArgument(name, 'a positive number', v);
+}
+/**
+ * A delay a timer waits: Node fires a timer of more than 2^31 - 1 ms (Infinity too) after 1 ms,
+ * so shutdownMs: Infinity would give up on a running handler at once.
+ */
+function timerMs(name: string, v: unknown, zero: boolean): void {
+  if (typeof v !== 'number' || !(zero ? v >= 0 : v > 0) || v > 2 ** 31 - 1) {
+    throw invalidArgument(name, `a ${zero ? 'non-negative' : 'positive'} number of milliseconds up to 2^31 - 1`, v);
+  }
 }

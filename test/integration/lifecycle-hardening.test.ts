@@ -4,7 +4,7 @@
 // sibling with it for good.
 import { describe, expect, it } from 'vitest';
 import { createActorSystem, type ActorSystem, type SupervisionEvent } from 'troupe';
-import { counterAt, expectConserved, fixture, nextEvent, quiet } from '../helpers.js';
+import { counterAt, expectConserved, fixture, nextEvent, quiet, until } from '../helpers.js';
 
 const fast = { backoff: { minMs: 1, maxMs: 1, jitter: 0 } };
 
@@ -86,6 +86,8 @@ describe('lifecycle hooks', () => {
       a.tell({ type: 'fail' });
       await escalated;
       expect(system.health().status).toBe('critical');
+      // It stops after the escalation: then its name is free.
+      await until(() => new Promise((r) => setImmediate(() => r(system.lookup('always')))), (ref) => ref === undefined, 5000);
       await expect(system.spawn(fixture('lifecycle.actor'), { name: 'always' })).resolves.toBeDefined();
     });
   });
