@@ -160,8 +160,6 @@ export const S_CUR_FROM = 18;
 export const S_CUR_CORR = 19;
 /** Messages from other nodes handed back for redelivery after a failed attempt (R_RETRY). */
 export const S_RETURNED = 20;
-/** Pool-actor tasks running on this worker now: the watchdog leaves a worker busy with one alone. */
-export const S_POOL_RUNNING = 21;
 export const STATS_SLOTS = 24;
 
 /** What a host sends main for an actor on another node (K_REMOTE); `corr` is the host's ask, or 0. */
