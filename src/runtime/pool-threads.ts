@@ -55,6 +55,8 @@ export class PoolThreads {
   private nextSeq = 1;
   /** Threads told to terminate that had not exited after terminateTimeoutMs. */
   private readonly stuck = new Set<number>();
+  /** When a worker was terminated or died (Date.now()), pruned to the health window. */
+  private readonly failedAt: number[] = [];
   private closing = false;
 
   constructor(private readonly pool: string, private readonly limits: PoolLimits, private readonly reports: PoolReports) {
@@ -95,6 +97,13 @@ export class PoolThreads {
       clearTimeout(t.timer);
       this.tasks.delete(seq);
     }
+  }
+
+  /** Adds what health() should say about these threads now (see SystemHealth). */
+  judge(since: number, critical: string[], degraded: string[]): void {
+    while (this.failedAt.length > 0 && this.failedAt[0]! < since) this.failedAt.shift();
+    if (this.stuck.size > 0) critical.push(`pool ${this.pool}: ${this.stuck.size} worker(s) stuck: terminate() did not finish`);
+    if (this.failedAt.length > 0) degraded.push(`pool ${this.pool}: ${this.failedAt.length} worker(s) terminated or died recently`);
   }
 
   /**
@@ -141,7 +150,7 @@ export class PoolThreads {
     this.failed(reason, err);
   }
 
-  /** A thread stuck in native code cannot be terminated: say so. */
+  /** A thread stuck in native code cannot be terminated: say so (health: critical) until it exits. */
   private watchExit(worker: Worker): void {
     const threadId = worker.threadId;
     let exited = false;
@@ -185,6 +194,7 @@ export class PoolThreads {
   private failed(reason: Reason, err: TroupeError): void {
     if (this.closing) return;
     const now = Date.now();
+    this.failedAt.push(now);
     this.reports.event({ type: 'pool-worker-died', pool: this.pool, reason, error: toWireError(err), time: now });
     this.reports.log.error({ pool: this.pool, reason, err }, `pool worker ${reason === 'worker-died' ? 'died' : 'terminated'}: ${err.message}`);
   }

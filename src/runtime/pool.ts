@@ -191,6 +191,11 @@ export class PoolRef {
     }
   }
 
+  /** @internal adds what health() should say about this pool now (see SystemHealth). */
+  judge(since: number, critical: string[], degraded: string[]): void {
+    this.threads.judge(since, critical, degraded);
+  }
+
   /** @internal resolves once nothing is queued or running. */
   drained(): Promise<void> {
     if (this.running === 0 && this.queue.length === 0) return Promise.resolve();

@@ -77,9 +77,13 @@ export interface SystemOptions {
  * The system's health. `status`:
  * - 'critical': a host worker is dead and not (yet) replaced, or stuck (it could not be
  *   terminated), or a failure escalated past the top of the tree (a top-level actor and its
- *   subtree stopped) within the health window;
+ *   subtree stopped) within the health window; or a pool's message hangs: it ran past
+ *   maxHandlerMs and its thread, told to terminate, had not exited after terminateTimeoutMs
+ *   (stuck in native code) — critical until that thread exits. With the watchdog off nothing
+ *   bounds a pool message, and how long one runs is not judged (as for actors);
  * - 'degraded': a circuit breaker is open or half-open, or an actor failed or restarted, or a
- *   worker died and was replaced, within the health window;
+ *   worker died and was replaced, or a pool's thread was terminated (a message past maxHandlerMs,
+ *   or init past controlTimeoutMs) or died, within the health window;
  * - 'healthy': none of these.
  */
 export interface SystemHealth {
@@ -998,6 +1002,7 @@ export class ActorSystem implements RefTransport {
     if (openBreakers > 0) degraded.push(`${openBreakers} circuit breaker(s) open`);
     if (latest(S_LAST_RESTART_AT) >= since) degraded.push('an actor restarted recently');
     else if (latest(S_LAST_FAILURE_AT) >= since) degraded.push('an actor failed recently');
+    for (const pool of this.pools) pool.judge(since, critical, degraded);
     return {
       status: critical.length > 0 ? 'critical' : degraded.length > 0 ? 'degraded' : 'healthy',
       actors: sum(S_ACTORS), restarts: sum(S_RESTARTS), openBreakers, deadLetters: sum(S_DEAD_LETTERED),

@@ -173,6 +173,52 @@ describe('pool init', () => {
   }, 30_000);
 });
 
+describe('pool health', () => {
+  it('health() is degraded within the health window after a pool worker died or a pool task timed out, then healthy again', async () => {
+    await withSystem({ name: 'pool-health', workers: 1, maxHandlerMs: 300, healthWindowMs: 800 }, async (system) => {
+      const counter = await witness(system);
+      const pool = await system.spawnPool(fixture('hazard.pool'), { size: 1, name: 'flaky' });
+      expect(system.health().status).toBe('healthy');
+      await rejection(pool.ask({ type: 'exit', code: 1 }));
+      expect(system.health()).toMatchObject({ status: 'degraded', reasons: [expect.stringMatching(/pool flaky/)] });
+      const probe = async () => { await counter.ask({ type: 'get' }); return system.health(); };
+      expect((await until(probe, (h) => h.status === 'healthy', 5000)).status).toBe('healthy');
+      await rejection(pool.ask({ type: 'spin' }));
+      expect(system.health()).toMatchObject({ status: 'degraded', reasons: [expect.stringMatching(/pool flaky/)] });
+      expect((await until(probe, (h) => h.status === 'healthy', 5000)).status).toBe('healthy');
+    });
+  }, 30_000);
+
+  it('health() is critical while a pool worker stuck in native code cannot be terminated, and degraded once its thread exits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'troupe-pool-fifo-'));
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    let released = false;
+    const release = () => { if (!released) { released = true; closeSync(openSync(fifo, 'w')); } };
+    try {
+      await withSystem({ name: 'pool-stuck', workers: 1, maxHandlerMs: 200, terminateTimeoutMs: 300 }, async (system) => {
+        const counter = await witness(system);
+        const pool = await system.spawnPool(fixture('hazard.pool'), { size: 1, name: 'reader' });
+        const stuck = nextEvent(system, 'pool-worker-stuck');
+        const err = await rejection(pool.ask({ type: 'read-fifo', path: fifo }));
+        expect(err.code).toBe('ERR_TROUPE_HANDLER_TIMEOUT');
+        await stuck;
+        expect(system.health()).toMatchObject({ status: 'critical', reasons: expect.arrayContaining([expect.stringMatching(/pool reader.*stuck/)]) });
+        // The pool goes on without the stuck thread; host actors too.
+        await expect(pool.ask({ type: 'echo', value: 3 })).resolves.toMatchObject({ value: 3 });
+        await expect(counter.ask({ type: 'get' })).resolves.toBe(10);
+        release();
+        const probe = async () => { await counter.ask({ type: 'get' }); return system.health(); };
+        expect((await until(probe, (h) => h.status !== 'critical', 5000)).status).toBe('degraded');
+        await expectConserved(system);
+      });
+    } finally {
+      release();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
 describe("pool errors are TroupeErrors with stable codes", () => {
   it('PoolRef.ask rejects a signal that is not an AbortSignal and a bad timeoutMs with ERR_TROUPE_INVALID_ARGUMENT; timeoutMs: Infinity means no timeout', async () => {
     await withSystem({ name: 'pool-ask-options', workers: 1 }, async (system) => {
