@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   ERR_TROUPE_NOT_AN_ACTOR: 'The module has no default export made by defineActor(); export default defineActor({...}).',
   ERR_TROUPE_MODULE_LOAD_FAILED: 'Importing the actor module threw (syntax error, failing top-level code); see cause.',
   ERR_TROUPE_INIT_FAILED: "The actor's init() threw; see cause. The actor was not started.",
-  ERR_TROUPE_INIT_TIMEOUT: "The actor's init() did not finish within initTimeoutMs (a spawn option, default 10 000 ms); the actor was not started. Make init faster, or raise initTimeoutMs.",
+  ERR_TROUPE_INIT_TIMEOUT: "init() did not finish within its deadline: an actor's within initTimeoutMs (a spawn option, default 10 000 ms; the actor was not started), a pool's (loading its module and running init() on a new thread) within controlTimeoutMs (the thread was terminated). Make init faster, or raise the deadline.",
   ERR_TROUPE_NAME_TAKEN: 'Another live actor already has this name; pick another or stop the first.',
   ERR_TROUPE_ACTOR_NOT_FOUND: 'No live actor has that ref or name (it stopped, or never existed).',
   ERR_TROUPE_ACTOR_STOPPED: 'The actor stopped before it could handle the message.',
@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   ERR_TROUPE_FOREIGN_REF: "The ref belongs to another actor system (or to another node), not to the one it was given to; use that system's own refs.",
   ERR_TROUPE_SYSTEM_STOPPED: 'The actor system is shutting down or stopped; create a new one.',
   ERR_TROUPE_CONTROL_TIMEOUT: 'A control call to a worker (spawn, stop, stats) got no answer in time; the worker may be stuck.',
-  ERR_TROUPE_WORKER_FAILED: 'The worker thread hosting the actor died (crash, exit, out of memory).',
+  ERR_TROUPE_WORKER_FAILED: "The worker thread hosting the actor, or running a pool's message, died (crash, exit, out of memory).",
   ERR_TROUPE_NO_REPLY_TO: 'ctx.reply() was called for a message that has no sender to reply to.',
   ERR_TROUPE_CIRCUIT_OPEN: "The target's circuit breaker is open after repeated failures; retry after its reset timeout.",
   ERR_TROUPE_ESCALATED: 'A child needed more restarts than its supervisor allows (maxRestarts within withinMs); see cause.',
@@ -33,7 +33,7 @@ export const ERROR_CODES = {
   ERR_TROUPE_NATS_AUTH: "The NATS server refused the credentials (nats.user/pass, token, nkey or creds); check them against the server's authorization settings.",
   ERR_TROUPE_NODE_UNREACHABLE: 'The message could not leave for its node: no NATS configured, or the outbox is full (NATS unreachable, or slower than a burst of sends).',
   ERR_TROUPE_HOOK_TIMEOUT: "A lifecycle hook (preRestart, postRestart, postStop) did not finish within the actor's shutdownMs; it is treated as a failure of the actor. Make the hook faster, or raise shutdownMs.",
-  ERR_TROUPE_HANDLER_TIMEOUT: 'A handler blocked its worker longer than maxHandlerMs; the worker was terminated and replaced. Make the handler async or split its work.',
+  ERR_TROUPE_HANDLER_TIMEOUT: "A handler blocked its worker longer than maxHandlerMs (a pool's handler: ran longer than it, async or not); the worker was terminated and replaced. Make the handler async (not in a pool) or split its work.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

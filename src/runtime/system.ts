@@ -34,7 +34,7 @@ import { PoolRef, type PoolOptions } from './pool.js';
 import {
   ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, type MainNotice, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
   S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_RESTARTS, S_TURNS, S_ROOT_ESCALATIONS,
-  S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_CUR_ROOT, S_HEARTBEAT, S_OUTSTANDING, S_POOL_RUNNING, S_RETURNED, K_REMOTE, K_RECEIPT, type RemoteSend,
+  S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_CUR_ROOT, S_HEARTBEAT, S_OUTSTANDING, S_RETURNED, K_REMOTE, K_RECEIPT, type RemoteSend,
   STATS_SLOTS, type HostStart, type HostToMain, type LinkIn, type LinkOut, type SpawnRequest, type Tuning,
 } from './wire.js';
 
@@ -57,14 +57,16 @@ export interface SystemOptions {
   deadLetterBytes?: number;
   /** Ring mesh tuning; defaults suit most systems. */
   tuning?: Partial<Tuning>;
-  /** Deadline for control calls to workers (spawn, stop, ...). Default 10 000 ms. */
+  /** Deadline for control calls to workers (spawn, stop, ...), and for a pool thread to load its module and run init. Default 10 000 ms. */
   controlTimeoutMs?: number;
   /** How far back health() looks for restarts, failures, escalations and replaced workers. Default 30 000 ms. */
   healthWindowMs?: number;
   /**
    * The watchdog: a handler (or anything else on a host worker) that blocks its thread longer
    * than this is a runaway; its worker is terminated and replaced, and the message is
-   * dead-lettered `timeout`. Default 30 000 ms; `false` turns the watchdog off.
+   * dead-lettered `timeout`. A pool actor's message whose handler runs longer than this (blocked
+   * or not) has its pool thread terminated and is dead-lettered `actor-failed`
+   * (ERR_TROUPE_HANDLER_TIMEOUT). Default 30 000 ms; `false` turns the watchdog off.
    */
   maxHandlerMs?: number | false;
   /** How long terminating a runaway worker may take before its actors escalate (stuck in native code). Default 5 000 ms. */
@@ -89,9 +91,13 @@ export interface SystemOptions {
  * The system's health. `status`:
  * - 'critical': a host worker is dead and not (yet) replaced, or stuck (it could not be
  *   terminated), or a failure escalated past the top of the tree (a top-level actor and its
- *   subtree stopped) within the health window;
+ *   subtree stopped) within the health window; or a pool's message hangs: it ran past
+ *   maxHandlerMs and its thread, told to terminate, had not exited after terminateTimeoutMs
+ *   (stuck in native code) — critical until that thread exits. With the watchdog off nothing
+ *   bounds a pool message, and how long one runs is not judged (as for actors);
  * - 'degraded': a circuit breaker is open or half-open, or an actor failed or restarted, or a
- *   worker died and was replaced, within the health window;
+ *   worker died and was replaced, or a pool's thread was terminated (a message past maxHandlerMs,
+ *   or init past controlTimeoutMs) or died, within the health window;
  * - 'healthy': none of these.
  */
 export interface SystemHealth {
@@ -263,6 +269,8 @@ export class ActorSystem implements RefTransport {
   private readonly hostedOn = new Set<number>();
   private nextThread: number;
   private nextPool = 1;
+  /** Pool actors (spawnPool), each with threads of its own. */
+  private readonly pools = new Set<PoolRef>();
   private state: 'running' | 'stopping' | 'stopped' = 'running';
   private shutdownPromise: Promise<void> | null = null;
   private readonly keepAlive: ReturnType<typeof setInterval>;
@@ -347,26 +355,21 @@ export class ActorSystem implements RefTransport {
       idleTimeout: Infinity,
       // Timers and I/O inside actors must run between tasks: no Atomics.wait in idle workers.
       atomics: 'disabled',
-      // A host task lives as long as the system; pool-actor tasks run beside it.
+      // A host task lives as long as the system (pool actors have threads of their own).
       concurrentTasksPerWorker: 256,
       maxQueue: 100_000,
       resourceLimits,
       loadBalancer: (task, workers) => {
-        const q = (task as unknown as Record<symbol, { host?: number } | null>)[queueOptions];
-        if (q?.host !== undefined) {
-          // A host task goes to a worker that has none.
-          for (const w of workers) {
-            if (!this.hostedOn.has(w.id) && !w.terminating) {
-              this.hostedOn.add(w.id);
-              this.threadIdOf.set(q.host, w.id);
-              return w;
-            }
+        const q = (task as unknown as Record<symbol, { host: number }>)[queueOptions]!;
+        // A host task goes to a worker that has none.
+        for (const w of workers) {
+          if (!this.hostedOn.has(w.id) && !w.terminating) {
+            this.hostedOn.add(w.id);
+            this.threadIdOf.set(q.host, w.id);
+            return w;
           }
-          return null;
         }
-        let best = null;
-        for (const w of workers) if (!w.terminating && (best === null || w.currentUsage < best.currentUsage)) best = w;
-        return best;
+        return null;
       },
     });
     // Without a listener, a worker dying with no task in flight takes the main process down.
@@ -643,7 +646,7 @@ export class ActorSystem implements RefTransport {
     if (this.state !== 'running') return;
     const now = performance.timeOrigin + performance.now();
     for (const h of this.hosts) {
-      if (!h || !h.alive || h.runaway || h.stats[S_POOL_RUNNING]! > 0) continue;
+      if (!h || !h.alive || h.runaway) continue;
       const beat = h.stats[S_HEARTBEAT]!;
       if (beat > 0 && now - beat > this.maxHandlerMs) this.terminateRunaway(h, now - beat);
     }
@@ -850,14 +853,31 @@ export class ActorSystem implements RefTransport {
     throw invalidArgument('placement', "'shared', 'dedicated' or { worker: k }", placement);
   }
 
-  /** Starts a stateless pool actor: each message runs as a piscina task on the least-busy worker. */
+  /**
+   * Starts a stateless pool actor on threads of its own (up to `size`; see PoolOptions): each
+   * message runs as a piscina task on a free one. Resolves once the module loaded and init ran on
+   * the first thread; rejects with its error, or ERR_TROUPE_INIT_TIMEOUT after controlTimeoutMs.
+   */
   async spawnPool(module: URL | string, options: PoolOptions = {}): Promise<PoolRef> {
     this.assertRunning();
     const url = moduleUrl(module);
+    if (options === null || typeof options !== 'object') throw invalidArgument('options', 'an object', options);
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) throw invalidArgument('name', 'a non-empty string', options.name);
     const name = options.name ?? `pool-${this.nextPool++}`;
-    const pool = new PoolRef(this.shared, url, name, options, this.mainStats, this.logLevel,
-      (entry) => this.deadLetters.add(entry));
-    await pool.check();
+    const pool = new PoolRef(url, name, options, {
+      maxHandlerMs: this.maxHandlerMs, controlTimeoutMs: this.controlTimeoutMs, terminateTimeoutMs: this.terminateTimeoutMs, logLevel: this.logLevel,
+    }, {
+      log: this.log, stats: this.mainStats, running: () => this.state === 'running',
+      deadLetter: (entry) => this.deadLetters.add(entry), event: (e) => this.events.add(e),
+    });
+    // In the set while it starts, so a shutdown meanwhile ends its threads too.
+    this.pools.add(pool);
+    try {
+      await pool.start();
+    } catch (err) {
+      this.pools.delete(pool);
+      throw err;
+    }
     return pool;
   }
 
@@ -1054,6 +1074,7 @@ export class ActorSystem implements RefTransport {
     if (openBreakers > 0) degraded.push(`${openBreakers} circuit breaker(s) open`);
     if (latest(S_LAST_RESTART_AT) >= since) degraded.push('an actor restarted recently');
     else if (latest(S_LAST_FAILURE_AT) >= since) degraded.push('an actor failed recently');
+    for (const pool of this.pools) pool.judge(since, critical, degraded);
     return {
       status: critical.length > 0 ? 'critical' : degraded.length > 0 ? 'degraded' : 'healthy',
       actors: sum(S_ACTORS), restarts: sum(S_RESTARTS), openBreakers, deadLetters: sum(S_DEAD_LETTERED),
@@ -1066,8 +1087,8 @@ export class ActorSystem implements RefTransport {
 
   /**
    * Drains (waits until no mail is queued or in flight, up to `timeoutMs`), then stops every
-   * actor, children before parents, and the workers. Mail still queued then is dead-lettered
-   * (reason `actor-stopped`). Pending asks from main reject with ERR_TROUPE_SYSTEM_STOPPED.
+   * actor, children before parents, and the workers (the pools' threads too). Mail still queued
+   * (or running in a pool) then is dead-lettered (reason `actor-stopped`). Pending asks from main reject with ERR_TROUPE_SYSTEM_STOPPED.
    */
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     this.shutdownPromise ??= this.doShutdown(options.timeoutMs ?? 10_000);
@@ -1081,6 +1102,8 @@ export class ActorSystem implements RefTransport {
     this.remote?.stopReceiving();
     const deadline = performance.now() + timeoutMs;
     const live = () => this.hosts.filter((h): h is HostHandle => !!h && h.alive);
+    // Pools first: nothing on the hosts sends to them (a PoolRef stays on main).
+    await withDeadline(Promise.all([...this.pools].map((p) => p.drained())), timeoutMs);
     for (;;) {
       const left = deadline - performance.now();
       if (left <= 0) {
@@ -1095,6 +1118,8 @@ export class ActorSystem implements RefTransport {
       if (idle.every(Boolean) && s.queued === 0 && (s.inFlight === 0 || anyDead) && this.asks.size === 0 && this.mesh.quiet()) break;
       if (idle.every(Boolean)) await new Promise((r) => setImmediate(r)); // mail in flight between idle hosts
     }
+    // What is left in the pools is dead-lettered `actor-stopped`, before the bridge closes.
+    await Promise.all([...this.pools].map((p) => p.close(this.controlTimeoutMs)));
     await Promise.all(live().map((h) => h.control.call('stopAll', [], this.controlTimeoutMs).catch((err) =>
       this.log.error({ err: toWireError(err) }, 'shutdown: stopping actors failed'))));
     this.state = 'stopped';

@@ -165,8 +165,6 @@ export const S_CUR_FROM = 18;
 export const S_CUR_CORR = 19;
 /** Messages from other nodes handed back for redelivery after a failed attempt (R_RETRY). */
 export const S_RETURNED = 20;
-/** Pool-actor tasks running on this worker now: the watchdog leaves a worker busy with one alone. */
-export const S_POOL_RUNNING = 21;
 /** The top-level actor whose subtree's code runs synchronously right now (S_CUR_ACTOR's, or its ancestor), or 0. */
 export const S_CUR_ROOT = 22;
 export const STATS_SLOTS = 24;

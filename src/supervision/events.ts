@@ -22,6 +22,14 @@ export type SupervisionEvent =
   | { type: 'runaway'; worker: number; actor?: string; blockedMs: number; time: number }
   /** terminate() of a runaway worker did not finish within terminateTimeoutMs: its actors escalated. */
   | { type: 'worker-stuck'; worker: number; time: number }
+  /**
+   * A worker of pool actor `pool` was terminated (`reason` 'timeout': a message ran past
+   * maxHandlerMs; 'init-timeout': module load and init did not finish within controlTimeoutMs)
+   * or died ('worker-died': it exited, threw, or ran out of memory). Its message was dead-lettered.
+   */
+  | { type: 'pool-worker-died'; pool: string; reason: 'timeout' | 'init-timeout' | 'worker-died'; error: WireError; time: number }
+  /** A pool worker told to terminate had not exited after terminateTimeoutMs (stuck in native code). */
+  | { type: 'pool-worker-stuck'; pool: string; threadId: number; time: number }
   /** The NATS bridge connected (set up) or lost its connection; `outbox`: messages waiting to leave. */
   | { type: 'nats'; connected: boolean; outbox: number; time: number };
 

@@ -14,7 +14,7 @@ describe('placement and pool actors', () => {
     expect(threads.filter((t) => t === 2).length).toBe(3);
   });
 
-  it('runs pool messages as piscina tasks over the workers, with replies and errors', async () => {
+  it('runs pool messages as piscina tasks on threads of their own, with replies and errors', async () => {
     const pool = await system.spawnPool(fixture('hash.actor'), { size: 4 });
     const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => pool.ask<{ hash: number; threadId: number }>({ text: `item-${i}` })));
     expect(new Set(replies.map((r) => r.hash)).size).toBe(40);
