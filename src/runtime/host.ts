@@ -1088,8 +1088,15 @@ export class Host implements RefTransport, SupervisedHost {
     this.closed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.asks.closeAll();
-    this.flushDeadLetters();
     this.mesh.publish(); // names and events to main go out before 'closed'
+    // What could not go into a ring (full toward a thread that stopped reading) never will.
+    this.mesh.discardSpilled((to, target, sender, corr, kind, value) => {
+      if (kind >= K_UNCOUNTED) return;
+      this.stats[S_DEAD_LETTERED]!++;
+      this.deadLetter('actor-stopped', kind === K_REPLY || kind === K_REPLY_ERROR ? `ask #${corr}` : `@${to}.${target}`,
+        this.senderPath(this.thread, sender), value ?? '[not sent: the system stopped]');
+    });
+    this.flushDeadLetters();
     this.mesh.close();
     // Last on this port, after every dead letter: main waits for it before closing the port.
     this.events.postMessage({ t: 'closed' });

@@ -552,6 +552,25 @@ export class MeshNode {
     });
   }
 
+  /**
+   * Empties every spill (a thread closing at shutdown: its rings toward closed threads will not
+   * drain). Each record is handed to `fn` — its payload decoded, or null for one whose message
+   * went over a port (or does not decode) — so the owner can dead-letter it.
+   */
+  discardSpilled(fn: (to: number, target: number, sender: number, corr: number, kind: number, value: unknown) => void): void {
+    for (const link of this.outlinks) {
+      if (link === undefined || link.spill.length === 0) continue;
+      link.spill.takeAll((target, sender, corr, kind, bytes, start, len) => {
+        const k = kind & KIND_MASK;
+        if (k < K_UNCOUNTED) this.stats[S_OUTSTANDING]!--;
+        let value: unknown = null;
+        if ((kind & F_POSTED) === 0) try { value = this.codec.decode(bytes, start, len); } catch { value = null; }
+        fn(link.to, target, sender, corr, k, value);
+      });
+      link.unposted.length = 0;
+    }
+  }
+
   /** Whether every incoming ring is empty and nothing waits in a spill (a moment's truth). */
   quiet(): boolean {
     return !this.anyInput() && this.spilled === 0;

@@ -58,6 +58,14 @@ export const Ring = {
   capacityOf(sab: SharedArrayBuffer): number {
     return sab.byteLength - HEADER_BYTES;
   },
+  /**
+   * Its head and tail now (bytes consumed and published): records wait while they differ. For
+   * main's health checks; stale as soon as it returns.
+   */
+  positionsOf(sab: SharedArrayBuffer): { head: number; tail: number } {
+    const i32 = new Int32Array(sab);
+    return { head: Atomics.load(i32, kHead) >>> 0, tail: Atomics.load(i32, kTail) >>> 0 };
+  },
   /** The last port-message sequence number its producer gave out (main reads it when a producer died). */
   postSeqOf(sab: SharedArrayBuffer): number {
     return Atomics.load(new Int32Array(sab), kPostSeq) >>> 0;

@@ -38,6 +38,20 @@ export class Spill {
     this.length++;
   }
 
+  /** Hands every waiting record to `fn`, oldest first, and empties the spill (a thread closing). */
+  takeAll(fn: (target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, start: number, len: number) => void): void {
+    for (const c of this.chunks) {
+      while (c.r < c.w) {
+        const r = c.r >>> 2;
+        const len = c.u32[r]!;
+        fn(c.u32[r + 1]!, c.u32[r + 2]!, c.u32[r + 3]!, c.u32[r + 4]!, c.u8, c.r + RECORD_HEADER_BYTES, len);
+        c.r += RECORD_HEADER_BYTES + ((len + 3) & ~3);
+      }
+    }
+    this.chunks.length = 0;
+    this.length = 0;
+  }
+
   /**
    * Moves records into the ring, oldest first, until it is full or this is empty.
    * Returns the free space the next record needs when the ring was full, counting the bytes it

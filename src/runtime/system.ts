@@ -25,14 +25,15 @@ import { createLogger, type LoggerOption } from '../observability/logger.js';
 import { allocateDoorbell } from './doorbell.js';
 import { systemConfig } from './system-options.js';
 import { MeshNode } from './mesh.js';
-import { Ring } from './ring.js';
+import { Ring, RingReader } from './ring.js';
 import { allocateBusyAsks, takeBusyAsks } from './busy-asks.js';
+import { HealthSignals } from './health-signals.js';
 import { AskTable } from './ask-table.js';
 import { ControlClient } from './control.js';
 import { DeadLetters } from './dead-letters.js';
 import { PoolRef, type PoolOptions } from './pool.js';
 import {
-  ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, type MainNotice, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
+  ASK_TABLE, F_POSTED, KIND_MASK, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, type MainNotice, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
   S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_RESTARTS, S_TURNS, S_ROOT_ESCALATIONS,
   S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_CUR_ROOT, S_HEARTBEAT, S_OUTSTANDING, S_RETURNED, K_REMOTE, K_RECEIPT, type RemoteSend,
   STATS_SLOTS, type HostStart, type HostToMain, type LinkIn, type LinkOut, type SpawnRequest, type Tuning,
@@ -88,20 +89,25 @@ export interface SystemOptions {
 }
 
 /**
- * The system's health. `status`:
- * - 'critical': a host worker is dead and not (yet) replaced, or stuck (it could not be
- *   terminated), or a failure escalated past the top of the tree (a top-level actor and its
- *   subtree stopped) within the health window; or a pool's message hangs: it ran past
- *   maxHandlerMs and its thread, told to terminate, had not exited after terminateTimeoutMs
- *   (stuck in native code) — critical until that thread exits. With the watchdog off nothing
- *   bounds a pool message, and how long one runs is not judged (as for actors);
- * - 'degraded': a circuit breaker is open or half-open, or an actor failed or restarted, or a
- *   worker died and was replaced, or a pool's thread was terminated (a message past maxHandlerMs,
- *   or init past controlTimeoutMs) or died, within the health window;
- * - 'healthy': none of these.
+ * The system's health. `status` (the rules, checked at each call):
+ * - 'critical': no host worker is alive; a host worker is dead and not (yet) replaced, or stuck
+ *   (it could not be terminated); records wait on a ring between two threads with none taken
+ *   for maxHandlerMs (30 s with the watchdog off) while the consumer is alive (a wedged link);
+ *   a failure escalated past the top of the tree (a top-level actor and its subtree stopped)
+ *   within the health window; or a pool's message hangs: it ran past maxHandlerMs and its
+ *   thread, told to terminate, had not exited after terminateTimeoutMs (stuck in native code) —
+ *   critical until that thread exits. With the watchdog off nothing bounds a pool message, and
+ *   how long one runs is not judged (as for actors);
+ * - 'degraded': within the health window, more than 1 % of the messages handled (processed or
+ *   dead-lettered) were dead-lettered, and at least 100; a circuit breaker is open or half-open;
+ *   an actor failed or restarted; a worker died and was replaced; a pool's thread was
+ *   terminated (a message past maxHandlerMs, or init past controlTimeoutMs) or died;
+ * - 'healthy': none of these;
+ * - 'stopped': shutdown() was called (while it runs, and after).
+ * `reasons` says which rules hold, in words.
  */
 export interface SystemHealth {
-  status: 'healthy' | 'degraded' | 'critical';
+  status: 'healthy' | 'degraded' | 'critical' | 'stopped';
   actors: number;
   /** Restarts since start. */
   restarts: number;
@@ -221,6 +227,8 @@ interface HostHandle {
   alive: boolean;
   /** The worker died (as opposed to being closed). */
   died: boolean;
+  /** It reads its rings no more: it closed at shutdown (or died). */
+  exited: boolean;
   dedicated: boolean;
   /** Spawns under way, so concurrent spawns spread out before their actors count. */
   placing: number;
@@ -274,6 +282,9 @@ export class ActorSystem implements RefTransport {
   private state: 'running' | 'stopping' | 'stopped' = 'running';
   private shutdownPromise: Promise<void> | null = null;
   private readonly keepAlive: ReturnType<typeof setInterval>;
+  /** Dead letters and ring progress over the health window (health-signals.ts), sampled by `sampler`. */
+  private readonly signals: HealthSignals;
+  private readonly sampler: ReturnType<typeof setInterval>;
 
   /** @internal use createActorSystem(). Checks every option (system-options.ts) before it starts anything. */
   constructor(options: SystemOptions) {
@@ -333,6 +344,10 @@ export class ActorSystem implements RefTransport {
     this.keepAlive = setInterval(() => {}, 1 << 30);
     this.watchdog = this.heartbeatMs > 0 ? setInterval(() => this.checkHeartbeats(), this.heartbeatMs) : null;
     this.watchdog?.unref();
+    this.signals = new HealthSignals(this.healthWindowMs);
+    this.sampleHealth();
+    this.sampler = setInterval(() => this.sampleHealth(), Math.max(10, Math.min(1000, Math.floor(this.healthWindowMs / 10))));
+    this.sampler.unref();
   }
 
   /** @internal starts the host workers; createActorSystem() awaits it. */
@@ -389,7 +404,7 @@ export class ActorSystem implements RefTransport {
       thread, label: `worker ${thread - 1}`, pool, dedicated, workerThreadId: -1, actors: new Map(), runaway: false, stuck: false,
       restored: Promise.resolve(),
       control: new ControlClient(control.port1, `worker ${thread - 1}`),
-      events: events.port1, doorbell, busyAsks, stats: new Float64Array(stats), alive: true, died: false, placing: 0,
+      events: events.port1, doorbell, busyAsks, stats: new Float64Array(stats), alive: true, died: false, exited: false, placing: 0,
       closed: new Promise<void>((r) => { onClosed = r; }), onClosed: () => onClosed(),
     };
     this.hosts[thread] = handle;
@@ -458,6 +473,7 @@ export class ActorSystem implements RefTransport {
     const wasStuck = handle.stuck;
     handle.alive = false;
     handle.died = true;
+    handle.exited = true;
     handle.stuck = false;
     handle.onClosed();
     this.hostedOn.delete(this.threadIdOf.get(handle.thread) ?? handle.workerThreadId);
@@ -1063,6 +1079,15 @@ export class ActorSystem implements RefTransport {
     while (this.replacedAt.length > 0 && this.replacedAt[0]! < since) this.replacedAt.shift();
     const critical: string[] = [];
     const degraded: string[] = [];
+    if (this.state === 'running') {
+      this.sampleHealth();
+      this.judgeLinks(critical);
+      const tooMany = this.signals.tooManyDeadLetters();
+      if (tooMany) degraded.push(`${tooMany.dead} of ${tooMany.handled} message(s) handled within the health window were dead-lettered (over 1 %)`);
+    }
+    let liveShared = 0;
+    for (let t = 1; t <= this.workers; t++) if (this.hosts[t]?.alive) liveShared++;
+    if (liveShared === 0 && this.state === 'running') critical.push('no host worker is alive');
     if (dead > 0) critical.push(`${dead} worker(s) dead and not replaced`);
     if (stuck > 0) critical.push(`${stuck} worker(s) stuck: terminate() did not finish`);
     if (Math.max(latest(S_LAST_ESCALATION_AT), this.mainStats[S_LAST_ESCALATION_AT]!) >= since) critical.push('a failure escalated to the top of the tree');
@@ -1075,14 +1100,43 @@ export class ActorSystem implements RefTransport {
     if (latest(S_LAST_RESTART_AT) >= since) degraded.push('an actor restarted recently');
     else if (latest(S_LAST_FAILURE_AT) >= since) degraded.push('an actor failed recently');
     for (const pool of this.pools) pool.judge(since, critical, degraded);
+    // Once shut down, the rest is what shutting down does (workers closed): not news.
+    if (this.state !== 'running') degraded.length = critical.length = 0;
     return {
-      status: critical.length > 0 ? 'critical' : degraded.length > 0 ? 'degraded' : 'healthy',
+      status: this.state !== 'running' ? 'stopped' : critical.length > 0 ? 'critical' : degraded.length > 0 ? 'degraded' : 'healthy',
       actors: sum(S_ACTORS), restarts: sum(S_RESTARTS), openBreakers, deadLetters: sum(S_DEAD_LETTERED),
       processed, failed, successRate: processed + failed === 0 ? 1 : processed / (processed + failed),
       workers: { total: hosts.length, alive: hosts.filter((h) => h.alive).length },
-      reasons: [...critical, ...degraded],
+      reasons: this.state === 'running' ? [...critical, ...degraded] : [this.state === 'stopping' ? 'the system is shutting down' : 'the system is stopped'],
       ...(this.remote ? { nats: { connected: this.remote.connected, outbox: this.remote.outboxSize } } : {}),
     };
+  }
+
+  /** Samples the counts and the rings for health (health-signals.ts). */
+  private sampleHealth(): void {
+    let handled = this.mainStats[S_PROCESSED]! + this.mainStats[S_DEAD_LETTERED]!;
+    let dead = this.mainStats[S_DEAD_LETTERED]!;
+    for (const h of this.hosts) {
+      if (!h) continue;
+      handled += h.stats[S_PROCESSED]! + h.stats[S_DEAD_LETTERED]!;
+      dead += h.stats[S_DEAD_LETTERED]!;
+    }
+    this.signals.sample(performance.now(), handled, dead, this.links);
+  }
+
+  /**
+   * Critical: records that wait on a ring whose live consumer has not taken one for maxHandlerMs
+   * (30 s with the watchdog off). A dead consumer is its own reason.
+   */
+  private judgeLinks(critical: string[]): void {
+    const limit = this.maxHandlerMs > 0 ? this.maxHandlerMs : 30_000;
+    const label = (t: number) => (t === MAIN_THREAD ? 'main' : this.hosts[t]?.label ?? `thread ${t}`);
+    for (const key of this.signals.stuckLinks(performance.now(), limit)) {
+      const from = Math.floor(key / 65536);
+      const to = key % 65536;
+      if (to !== MAIN_THREAD && !this.hosts[to]?.alive) continue;
+      critical.push(`records from ${label(from)} to ${label(to)} have waited ${limit} ms or more with none taken (a wedged link)`);
+    }
   }
 
   /**
@@ -1098,6 +1152,7 @@ export class ActorSystem implements RefTransport {
   private async doShutdown(timeoutMs: number): Promise<void> {
     this.state = 'stopping';
     if (this.watchdog) clearInterval(this.watchdog);
+    clearInterval(this.sampler);
     // Nothing more from other nodes: what is not taken stays in this node's stream for its next start.
     this.remote?.stopReceiving();
     const deadline = performance.now() + timeoutMs;
@@ -1129,6 +1184,7 @@ export class ActorSystem implements RefTransport {
     await this.remote?.close(Math.max(1000, deadline - performance.now())).catch((err) =>
       this.log.error({ err }, 'shutdown: closing the NATS bridge failed'));
     await Promise.all(this.hosts.map((h) => (h ? this.closeHost(h) : undefined)));
+    this.discardLeftovers();
     // A thread stuck in native code never exits: do not wait for it forever.
     await withDeadline(this.shared.destroy(), this.controlTimeoutMs);
     this.mesh.close();
@@ -1141,12 +1197,40 @@ export class ActorSystem implements RefTransport {
       h.alive = false;
       h.control.close();
       // The host says 'closed' on its events port after its last dead letters, so none is lost.
-      await Promise.race([h.closed, new Promise((r) => setTimeout(r, this.controlTimeoutMs).unref())]);
+      h.exited = await Promise.race([h.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), this.controlTimeoutMs).unref())]);
       this.mesh.drainFrom(h.thread);
     }
     h.events.close();
     h.control.dispose();
     if (h.dedicated) await withDeadline(h.pool.destroy(), this.controlTimeoutMs);
+  }
+
+  /**
+   * After the hosts closed: mail that will never be read, left in rings toward threads that
+   * closed (or died) and in main's own spills, is dead-lettered `actor-stopped`, so that what the
+   * shutdown's log calls dead-lettered is, and the counts close.
+   */
+  private discardLeftovers(): void {
+    const now = Date.now();
+    const dead = (from: number, to: number, target: number, sender: number, corr: number, kind: number, value: unknown) => {
+      if (kind >= K_SYSTEM) return;
+      this.mainStats[S_DEAD_LETTERED]!++;
+      this.deadLetters.add({ reason: 'actor-stopped', target: kind === K_REPLY || kind === K_REPLY_ERROR ? `ask #${corr}` : `@${to}.${target}`,
+        sender: sender === 0 ? null : `@${from}.${sender}`, message: value ?? '[not read: the system stopped]', time: now });
+    };
+    this.mesh.discardSpilled((to, target, sender, corr, kind, value) => dead(MAIN_THREAD, to, target, sender, corr, kind, value));
+    const codec = this.mesh.codec;
+    for (const [key, ring] of this.links) {
+      const from = Math.floor(key / 65536);
+      const to = key % 65536;
+      // main read its own (closeHost); a consumer that did not close may still be reading.
+      if (to === MAIN_THREAD || !this.hosts[to]?.exited) continue;
+      new RingReader(ring).read((target, sender, corr, kind, bytes, start, len) => {
+        let value: unknown = null;
+        if ((kind & F_POSTED) === 0) try { value = codec.decodeShared(bytes, start, len); } catch { value = null; }
+        dead(from, to, target, sender, corr, kind & KIND_MASK, value);
+      }, Number.MAX_SAFE_INTEGER);
+    }
   }
 
   private assertRunning(): void {

@@ -1,0 +1,62 @@
+/**
+ * What health() judges over time, sampled on main (by a timer, and at each health() call):
+ *
+ * - the messages handled and dead-lettered within the health window, so that a flood of dead
+ *   letters shows (`degraded` when more than 1 % of the messages handled in the window were
+ *   dead-lettered, and at least 100);
+ * - the rings whose records wait with no progress: a consumer that stopped reading (a wedged
+ *   link) shows as `critical` once its head has not moved for the limit while records waited.
+ */
+import { Ring } from './ring.js';
+
+interface Sample { at: number; handled: number; dead: number }
+
+/** At least this many dead letters in the window before their share is judged. */
+export const DEAD_LETTER_FLOOR = 100;
+/** The share of the messages handled in the window past which dead letters make health degraded. */
+export const DEAD_LETTER_SHARE = 0.01;
+
+export class HealthSignals {
+  private readonly samples: Sample[] = [];
+  /** Per ring (by its key in the system's links): the head seen waiting, and since when. */
+  private readonly waiting = new Map<number, { head: number; since: number }>();
+
+  constructor(private readonly windowMs: number) {}
+
+  /** Records the counts now (`handled`: processed + dead-lettered) and looks at every ring. */
+  sample(now: number, handled: number, dead: number, links: ReadonlyMap<number, SharedArrayBuffer>): void {
+    const s = this.samples;
+    s.push({ at: now, handled, dead });
+    // Keep one sample older than the window: the counts at its start.
+    while (s.length > 2 && s[1]!.at <= now - this.windowMs) s.shift();
+    for (const [key, ring] of links) {
+      const { head, tail } = Ring.positionsOf(ring);
+      if (head === tail) { this.waiting.delete(key); continue; }
+      const w = this.waiting.get(key);
+      if (w === undefined || w.head !== head) this.waiting.set(key, { head, since: now });
+    }
+    for (const key of this.waiting.keys()) if (!links.has(key)) this.waiting.delete(key);
+  }
+
+  /** Dead letters and messages handled within the window (as of the last sample). */
+  windowCounts(): { dead: number; handled: number } {
+    const s = this.samples;
+    if (s.length === 0) return { dead: 0, handled: 0 };
+    const first = s[0]!;
+    const last = s[s.length - 1]!;
+    return { dead: last.dead - first.dead, handled: last.handled - first.handled };
+  }
+
+  /** Whether the window's dead letters are too many (see DEAD_LETTER_FLOOR and DEAD_LETTER_SHARE). */
+  tooManyDeadLetters(): { dead: number; handled: number } | null {
+    const c = this.windowCounts();
+    return c.dead >= DEAD_LETTER_FLOOR && c.dead > DEAD_LETTER_SHARE * c.handled ? c : null;
+  }
+
+  /** Rings (by key) whose records have waited with no progress for `limitMs` or more. */
+  stuckLinks(now: number, limitMs: number): number[] {
+    const out: number[] = [];
+    for (const [key, w] of this.waiting) if (now - w.since >= limitMs) out.push(key);
+    return out;
+  }
+}
