@@ -4,7 +4,7 @@
 // sibling with it for good.
 import { describe, expect, it } from 'vitest';
 import { createActorSystem, type ActorSystem, type SupervisionEvent } from 'troupe';
-import { counterAt, expectConserved, fixture, nextEvent, quiet, until } from '../helpers.js';
+import { counterAt, deadLetters, expectConserved, fixture, nextEvent, quiet, until } from '../helpers.js';
 
 const fast = { backoff: { minMs: 1, maxMs: 1, jitter: 0 } };
 
@@ -28,6 +28,7 @@ describe('the message that trips the restart limit', () => {
       // Retried after the first restart (maxRetries 2), it fails again: the second restart is one too many.
       await expect(a.ask({ type: 'fail' })).rejects.toMatchObject({ message: 'boom' });
       await escalated;
+      await deadLetters(system, 'actor-failed', 1); // (dead letters come on their own port)
       expect(system.deadLetters.list({ reason: 'actor-failed' }).at(-1)).toMatchObject({ target: a.path, message: { type: 'fail' } });
       expect(system.deadLetters.list({ reason: 'actor-stopped' })).toHaveLength(0);
       await expectConserved(system);
