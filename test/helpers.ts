@@ -1,6 +1,18 @@
 import { encodeEnvelope, payloadHeader, type Envelope } from '../dist/bridge/envelope.js';
 import { expect } from 'vitest';
-import type { ActorSystem, SupervisionEvent } from 'troupe';
+import { createActorSystem, type ActorSystem, type SupervisionEvent } from 'troupe';
+
+export const quietLogger = { level: 'silent' } as const;
+
+/** Runs `fn` with a new system (silent unless `options` says otherwise), and shuts it down after. */
+export async function withSystem(options: Parameters<typeof createActorSystem>[0], fn: (system: ActorSystem) => Promise<void>): Promise<void> {
+  const system = await createActorSystem({ logger: quietLogger, ...options });
+  try {
+    await fn(system);
+  } finally {
+    await system.shutdown();
+  }
+}
 
 /** URL of a compiled fixture actor module (built by `npm run build` into build/test/fixtures). */
 export function fixture(name: string): URL {
@@ -44,7 +56,7 @@ export function latch(): { sab: SharedArrayBuffer; open(): void; waiting(): Prom
   };
 }
 
-export const quiet = { level: 'silent' } as const;
+export const quiet = quietLogger;
 
 /** Resolves with the next supervision event of `type` (that `match` accepts). */
 export function nextEvent<T extends SupervisionEvent['type']>(system: ActorSystem, type: T,

@@ -14,7 +14,7 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
 import { Cell, Context } from './cell.js';
-import { MeshNode } from './mesh.js';
+import { MeshNode, undeliverableError } from './mesh.js';
 import { loadActor } from './modules.js';
 import { createLogger } from '../observability/logger.js';
 import { AskTable } from './ask-table.js';
@@ -1011,10 +1011,7 @@ export class Host implements RefTransport, SupervisedHost {
     this.stats[S_DEAD_LETTERED]!++;
     const reply = kind === K_REPLY || kind === K_REPLY_ERROR;
     const what = reply ? `ask #${corr}` : this.cells.get(target)?.path ?? `@${this.thread}.${target}`;
-    const err = reason === 'worker-died'
-      ? new TroupeError('ERR_TROUPE_WORKER_FAILED', `the worker of @${this.thread}.${target} died before it read this message`)
-      : error instanceof TroupeError ? error
-        : new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', `a message of ${bytes} bytes does not decode: ${error?.message}`, { cause: error });
+    const err = undeliverableError(reason, `@${this.thread}.${target}`, bytes, error);
     this.deadLetter(reason, what, reply ? null : this.senderPath(from, sender),
       reason === 'worker-died' ? '[lost: sent over the port of a worker that died before it read it]' : { bytes }, toWireError(err));
     if (reply) this.asks.fail(corr, err);

@@ -31,6 +31,13 @@ export type Deliver = (from: number, target: number, sender: number, corr: numbe
 export type Undeliverable = (from: number, target: number, sender: number, corr: number, kind: number,
   reason: 'worker-died' | 'undecodable', bytes: number, error: Error | null) => void;
 
+/** The error an undeliverable record's ask (or reply's ask) is settled with. `where`: the target, in words. */
+export function undeliverableError(reason: 'worker-died' | 'undecodable', where: string, bytes: number, error: Error | null): TroupeError {
+  if (reason === 'worker-died') return new TroupeError('ERR_TROUPE_WORKER_FAILED', `the worker of ${where} died before it read this message`);
+  if (error instanceof TroupeError) return error;
+  return new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', `a message of ${bytes} bytes for ${where} does not decode: ${error?.message}`, { cause: error });
+}
+
 
 class Outlink {
   writer: RingWriter | null = null;

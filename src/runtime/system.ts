@@ -24,7 +24,7 @@ import { SupervisionEvents } from '../supervision/events.js';
 import { createLogger, type LoggerOption } from '../observability/logger.js';
 import { allocateDoorbell } from './doorbell.js';
 import { systemConfig } from './system-options.js';
-import { MeshNode } from './mesh.js';
+import { MeshNode, undeliverableError } from './mesh.js';
 import { Ring, RingReader } from './ring.js';
 import { allocateBusyAsks, takeBusyAsks } from './busy-asks.js';
 import { HealthSignals } from './health-signals.js';
@@ -1032,9 +1032,7 @@ export class ActorSystem implements RefTransport {
     }
     this.mainStats[S_DEAD_LETTERED]!++;
     const reply = kind === K_REPLY || kind === K_REPLY_ERROR;
-    const err = error instanceof TroupeError ? error
-      : new TroupeError(reason === 'worker-died' ? 'ERR_TROUPE_WORKER_FAILED' : 'ERR_TROUPE_UNDECODABLE_MESSAGE',
-        `a message of ${bytes} bytes for main could not be delivered (${reason}): ${error?.message}`, { cause: error });
+    const err = undeliverableError(reason, reply ? 'main' : `@0.${target}`, bytes, error);
     this.deadLetters.add({ reason, target: reply ? `ask #${corr}` : `@0.${target}`, sender: sender === 0 ? null : `@${from}.${sender}`,
       message: { bytes }, error: toWireError(err), time: Date.now() });
     if (reply) this.asks.fail(corr, err);

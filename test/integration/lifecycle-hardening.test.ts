@@ -3,26 +3,17 @@
 // restart limit ends with its own error, and a worker that dies in one actor's code takes no
 // sibling with it for good.
 import { describe, expect, it } from 'vitest';
-import { createActorSystem, type ActorSystem, type SupervisionEvent } from 'troupe';
-import { counterAt, deadLetters, expectConserved, fixture, nextEvent, quiet, until } from '../helpers.js';
+import type { ActorSystem, SupervisionEvent } from 'troupe';
+import { counterAt, deadLetters, expectConserved, fixture, nextEvent, quiet, until, withSystem } from '../helpers.js';
 
 const fast = { backoff: { minMs: 1, maxMs: 1, jitter: 0 } };
-
-async function withSystem(options: Parameters<typeof createActorSystem>[0], fn: (system: ActorSystem) => Promise<void>): Promise<void> {
-  const system = await createActorSystem({ logger: quiet, workers: 1, ...options });
-  try {
-    await fn(system);
-  } finally {
-    await system.shutdown();
-  }
-}
 
 const failures = (system: ActorSystem, actor: string) =>
   system.events.list('failure').filter((e) => (e as Extract<SupervisionEvent, { type: 'failure' }>).actor === actor) as Extract<SupervisionEvent, { type: 'failure' }>[];
 
 describe('the message that trips the restart limit', () => {
   it("is answered with the handler's error, and dead-lettered actor-failed with it", async () => {
-    await withSystem({ name: 'trip' }, async (system) => {
+    await withSystem({ name: 'trip', workers: 1 }, async (system) => {
       const a = await system.spawn(fixture('lifecycle.actor'), { name: 'a', supervision: { ...fast, maxRestarts: 1, withinMs: 60_000 } });
       const escalated = nextEvent(system, 'escalate', (e) => e.actor === a.path);
       // Retried after the first restart (maxRetries 2), it fails again: the second restart is one too many.
@@ -38,7 +29,7 @@ describe('the message that trips the restart limit', () => {
 
 describe('lifecycle hooks', () => {
   it('a preRestart that throws is reported, and the actor restarts all the same', async () => {
-    await withSystem({ name: 'pre-throw' }, async (system) => {
+    await withSystem({ name: 'pre-throw', workers: 1 }, async (system) => {
       const inits = new SharedArrayBuffer(4);
       const a = await system.spawn(fixture('lifecycle.actor'), { args: { inits, preRestart: 'throw' }, supervision: { ...fast, maxRetries: 0 } });
       await expect(a.ask({ type: 'fail' })).rejects.toMatchObject({ message: 'boom' });
@@ -50,7 +41,7 @@ describe('lifecycle hooks', () => {
   });
 
   it('a preRestart that hangs is given up on after shutdownMs, and the actor restarts', async () => {
-    await withSystem({ name: 'pre-hang' }, async (system) => {
+    await withSystem({ name: 'pre-hang', workers: 1 }, async (system) => {
       const inits = new SharedArrayBuffer(4);
       const a = await system.spawn(fixture('lifecycle.actor'), { args: { inits, preRestart: 'hang' }, shutdownMs: 200, supervision: { ...fast, maxRetries: 0 } });
       await expect(a.ask({ type: 'fail' })).rejects.toMatchObject({ message: 'boom' });
@@ -60,7 +51,7 @@ describe('lifecycle hooks', () => {
   });
 
   it('a postRestart that throws is a failure of the actor: it restarts again', async () => {
-    await withSystem({ name: 'post-throw-once' }, async (system) => {
+    await withSystem({ name: 'post-throw-once', workers: 1 }, async (system) => {
       const inits = new SharedArrayBuffer(4);
       const a = await system.spawn(fixture('lifecycle.actor'), { args: { inits, postRestart: 'throw-once' }, supervision: { ...fast, maxRetries: 0 } });
       await expect(a.ask({ type: 'fail' })).rejects.toMatchObject({ message: 'boom' });
@@ -71,7 +62,7 @@ describe('lifecycle hooks', () => {
   });
 
   it('a postRestart that hangs is a failure after shutdownMs: it restarts again', async () => {
-    await withSystem({ name: 'post-hang-once' }, async (system) => {
+    await withSystem({ name: 'post-hang-once', workers: 1 }, async (system) => {
       const inits = new SharedArrayBuffer(4);
       const a = await system.spawn(fixture('lifecycle.actor'), { args: { inits, postRestart: 'hang-once' }, shutdownMs: 200, supervision: { ...fast, maxRetries: 0 } });
       await expect(a.ask({ type: 'fail' })).rejects.toMatchObject({ message: 'boom' });
@@ -81,7 +72,7 @@ describe('lifecycle hooks', () => {
   });
 
   it('a postRestart that always throws escalates once the restart limit is reached, and frees the name', async () => {
-    await withSystem({ name: 'post-throw' }, async (system) => {
+    await withSystem({ name: 'post-throw', workers: 1 }, async (system) => {
       const a = await system.spawn(fixture('lifecycle.actor'), { name: 'always', args: { postRestart: 'throw' }, supervision: { ...fast, maxRetries: 0, maxRestarts: 2 } });
       const escalated = nextEvent(system, 'escalate', (e) => e.actor === a.path);
       a.tell({ type: 'fail' });
@@ -94,7 +85,7 @@ describe('lifecycle hooks', () => {
   });
 
   it('an init that throws on restart is a failure of the actor: retried within its restart limit, then escalated', async () => {
-    await withSystem({ name: 'init-throw' }, async (system) => {
+    await withSystem({ name: 'init-throw', workers: 1 }, async (system) => {
       const inits = new SharedArrayBuffer(4);
       const a = await system.spawn(fixture('lifecycle.actor'), { args: { inits, init: 'throw-on-restart' }, supervision: { ...fast, maxRetries: 0, maxRestarts: 2 } });
       const escalated = nextEvent(system, 'escalate', (e) => e.actor === a.path);
@@ -107,7 +98,7 @@ describe('lifecycle hooks', () => {
   });
 
   it('a postStop that hangs: stop resolves after shutdownMs, the actor is gone, and its name is free', async () => {
-    await withSystem({ name: 'post-stop-hang' }, async (system) => {
+    await withSystem({ name: 'post-stop-hang', workers: 1 }, async (system) => {
       const a = await system.spawn(fixture('lifecycle.actor'), { name: 'stuck', args: { postStop: 'hang' }, shutdownMs: 200 });
       const t0 = performance.now();
       await system.stop(a);
@@ -122,7 +113,7 @@ describe('lifecycle hooks', () => {
 
 describe('init', () => {
   it('an init that never resolves fails the spawn with ERR_TROUPE_INIT_TIMEOUT after initTimeoutMs, and frees the name', async () => {
-    await withSystem({ name: 'init-hang' }, async (system) => {
+    await withSystem({ name: 'init-hang', workers: 1 }, async (system) => {
       await expect(system.spawn(fixture('lifecycle.actor'), { name: 'slow', args: { init: 'hang' }, initTimeoutMs: 200 }))
         .rejects.toMatchObject({ code: 'ERR_TROUPE_INIT_TIMEOUT' });
       await expect(system.spawn(fixture('lifecycle.actor'), { name: 'slow' })).resolves.toBeDefined();

@@ -7,16 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createActorSystem, TroupeError, type ActorRef, type ActorSystem } from 'troupe';
-import { counterAt, expectConserved, fixture, latch, nextEvent, quiet, until } from '../helpers.js';
-
-async function withSystem(options: Parameters<typeof createActorSystem>[0], fn: (system: ActorSystem) => Promise<void>): Promise<void> {
-  const system = await createActorSystem({ logger: quiet, ...options });
-  try {
-    await fn(system);
-  } finally {
-    await system.shutdown();
-  }
-}
+import { counterAt, expectConserved, fixture, latch, nextEvent, quiet, until, withSystem } from '../helpers.js';
 
 /** A counter on a host worker with 10 in it: the witness that host actors are untouched. */
 async function witness(system: ActorSystem): Promise<ActorRef> {

@@ -7,16 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createActorSystem, type ActorSystem } from 'troupe';
-import { counterAt, expectConserved, fixture, nextEvent, quiet } from '../helpers.js';
-
-async function withSystem(options: Parameters<typeof createActorSystem>[0], fn: (system: ActorSystem) => Promise<void>): Promise<void> {
-  const system = await createActorSystem({ logger: quiet, ...options });
-  try {
-    await fn(system);
-  } finally {
-    await system.shutdown();
-  }
-}
+import { counterAt, expectConserved, fixture, nextEvent, quiet, withSystem } from '../helpers.js';
 
 /** The `lost` count of the system's `worker-died` dead letter for a worker, 0 if none. */
 function lostWith(system: ActorSystem, worker: number): number {
