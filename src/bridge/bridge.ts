@@ -32,6 +32,7 @@ import { TroupeError } from '../actors/errors.js';
 import type { Codec } from '../runtime/codec.js';
 import { names, type BridgeConfig } from './config.js';
 import { W_REPLY, W_REPLY_ERROR, decodePayload, frame, payloadHeader, type Envelope } from './envelope.js';
+import { Queue } from './queue.js';
 
 export { W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, type Envelope } from './envelope.js';
 
@@ -634,46 +635,6 @@ export class Bridge {
     while (this.outbox.length > 0) this.outbox.shift().done(false, new Error('the bridge closed'));
     if (this.nc) await Promise.race([this.nc.close(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => {});
     await Promise.race([this.connecting, new Promise((r) => setTimeout(r, 2000).unref())]);
-  }
-}
-
-/** A FIFO with O(1) shift and unshift (Array.shift copies: O(n) per call on a long outbox). */
-class Queue<T> {
-  private items: (T | undefined)[] = [];
-  private head = 0;
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  push(v: T): void {
-    this.items.push(v);
-  }
-
-  peek(): T {
-    return this.items[this.head]!;
-  }
-
-  shift(): T {
-    const v = this.items[this.head]!;
-    this.items[this.head++] = undefined;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return v;
-  }
-
-  /** Puts a failed publish back where it was: among those put back before it, by `seq`. */
-  putBack(this: Queue<T & { seq: number }>, v: T & { seq: number }): void {
-    if (this.head > 0) this.items[--this.head] = v;
-    else this.items.unshift(v);
-    // A window of publishes fails in any order: restore theirs (a short walk: at most the window).
-    for (let i = this.head; i + 1 < this.items.length && this.items[i]!.seq > this.items[i + 1]!.seq; i++) {
-      const t = this.items[i]!;
-      this.items[i] = this.items[i + 1];
-      this.items[i + 1] = t;
-    }
   }
 }
 
