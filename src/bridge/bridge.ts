@@ -10,7 +10,9 @@
  * is unreachable the outbox holds on (health: degraded); when it is full, the caller
  * dead-letters (`outbox-full`). The outbox is flushed at the end of the caller's synchronous
  * burst (or sooner, when it gets long), so that at-most-once messages to the same node can share
- * one core NATS message: a frame (envelope.ts).
+ * one core NATS message: a frame (envelope.ts). Core NATS has no ack, and nats.js no reconnect
+ * buffer (a publish into a connection that just died is gone): a core message is done only when
+ * the PONG of a flush after it says the server has it, and failed if the connection drops first.
  *
  * Receiving: this node's stream `<P>_NODE_<node>` (subjects `<P>.node.<node>.<sender>`) with one
  * durable pull consumer (explicit ack, bounded ack pending). The sender's node is the subject's
@@ -104,6 +106,12 @@ export class Bridge {
   private kv: KV | null = null;
   private readonly outbox = new Queue<OutboxItem>();
   private inflight = 0;
+  /** Core NATS messages published since the last flush, and the batches waiting for their flush's PONG. */
+  private toConfirm: OutboxItem[] | null = null;
+  private confirmQueued = false;
+  private readonly confirmNow = () => { this.confirmQueued = false; this.confirm(); };
+  private readonly unconfirmed = new Set<OutboxItem[]>();
+  private unconfirmedCount = 0;
   private paused = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private flushQueued = false;
@@ -437,13 +445,15 @@ export class Bridge {
     return this.outbox.length < this.config.outboxCapacity;
   }
 
+  /** Messages not yet done: waiting, being published, or (core NATS) waiting for the server to confirm them. */
   get outboxSize(): number {
-    return this.outbox.length + this.inflight;
+    return this.outbox.length + this.inflight + this.unconfirmedCount;
   }
 
   /**
-   * Queues a publish; `done(true)` once the stream has it (or core NATS took it). The caller
-   * checks `hasRoom` first; a full outbox is its to dead-letter.
+   * Queues a publish; `done(true)` once the stream has it (core NATS: once the server confirmed
+   * it has it), `done(false)` if it cannot be sent. The caller checks `hasRoom` first; a full
+   * outbox is its to dead-letter.
    */
   publish(subject: string, data: Uint8Array, o: { msgId?: string | null; headers?: MsgHdrs; core?: boolean }, done: (ok: boolean, err?: Error) => void): void {
     if (this.closing) {
@@ -488,6 +498,12 @@ export class Bridge {
         },
       );
     }
+    // One flush for the whole burst (a flush writes to the socket at once: one per chunk would
+    // split the burst's frames into many small writes).
+    if (this.toConfirm !== null && !this.confirmQueued) {
+      this.confirmQueued = true;
+      queueMicrotask(this.confirmNow);
+    }
   }
 
   /**
@@ -507,13 +523,34 @@ export class Bridge {
       bytes += next.data.length;
     }
     const data = batch === null ? first.data : frame(batch.map((b) => b.data), this.header.length, bytes);
-    let err: Error | undefined;
+    const items = batch ?? [first];
     try {
       this.nc!.publish(first.subject, data, first.headers ? { headers: first.headers } : undefined);
-    } catch (e) {
-      err = e as Error;
+    } catch (err) {
+      for (const b of items) b.done(false, err as Error);
+      return;
     }
-    for (const b of batch ?? [first]) b.done(err === undefined, err);
+    (this.toConfirm ??= []).push(...items);
+  }
+
+  /**
+   * A flush (PING) behind the core messages published since the last one: its PONG says the
+   * server has read them all. nats.js rejects it when the connection drops first (it then drops
+   * what it had not written), and those messages fail.
+   */
+  private confirm(): void {
+    const batch = this.toConfirm;
+    if (batch === null || this.nc === null) return;
+    this.toConfirm = null;
+    this.unconfirmed.add(batch);
+    this.unconfirmedCount += batch.length;
+    const settle = (ok: boolean, err?: Error) => {
+      if (!this.unconfirmed.delete(batch)) return;
+      this.unconfirmedCount -= batch.length;
+      for (const b of batch) b.done(ok, err);
+    };
+    this.nc.flush().then(() => settle(true),
+      (err: Error) => settle(false, new Error(`the connection to NATS dropped before the server confirmed it had the message (${err.message})`)));
   }
 
   private pauseFor(ms: number): void {
@@ -634,6 +671,10 @@ export class Bridge {
     this.directSub?.unsubscribe();
     while (this.outbox.length > 0) this.outbox.shift().done(false, new Error('the bridge closed'));
     if (this.nc) await Promise.race([this.nc.close(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => {});
+    // Core messages whose flush never came back (the connection was down): not confirmed.
+    for (const batch of this.unconfirmed) for (const b of batch) b.done(false, new Error('the bridge closed before the server confirmed the message'));
+    this.unconfirmed.clear();
+    this.unconfirmedCount = 0;
     await Promise.race([this.connecting, new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 }

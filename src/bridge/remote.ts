@@ -17,6 +17,10 @@
  *
  * Senders on other nodes appear to actors as refs to small proxies on main (`@0.<id>`): a tell or
  * ask to one goes back over the wire.
+ *
+ * Out of room: a message past a full outbox is dead-lettered `outbox-full` (an ask rejects with
+ * ERR_TROUPE_NODE_UNREACHABLE); only a message that cannot be sent at all (not encodable, too
+ * large) throws at a `tell` from main.
  */
 import type { Logger } from 'pino';
 import { ActorRef, type RefTransport } from '../actors/ref.js';
@@ -128,8 +132,10 @@ export class Remote {
   // Sending
 
   /**
-   * Sends `msg` to an actor on another node. From main, errors (unencodable, too large, no room)
-   * throw before anything is counted; from a host (`fromHost`), they dead-letter it instead.
+   * Sends `msg` to an actor on another node. From main, a message that cannot be sent at all
+   * (unencodable, too large, a bad node id) throws before anything is counted; from a host
+   * (`fromHost`), it is dead-lettered instead. No room in the outbox is not the sender's mistake:
+   * the message is dead-lettered `outbox-full` (and an ask rejected) either way.
    */
   send(to: { node: string; thread: number; id: number; path: string }, msg: unknown, fromThread: number, fromId: number, corr: number,
     timeoutMs: number | undefined, atMostOnce: boolean, fromHost: boolean): void {
@@ -154,9 +160,10 @@ export class Remote {
       data = new Uint8Array(0);
     }
     if (problem !== null) {
-      if (!fromHost) throw problem;
+      const full = problem.code === 'ERR_TROUPE_NODE_UNREACHABLE';
+      if (!fromHost && !full) throw problem;
       stats[S_DEAD_LETTERED]!++;
-      this.sys.deadLetters.add({ reason: problem.code === 'ERR_TROUPE_NODE_UNREACHABLE' ? 'outbox-full' : 'unencodable', target: `${to.node}:${to.path}`,
+      this.sys.deadLetters.add({ reason: full ? 'outbox-full' : 'unencodable', target: `${to.node}:${to.path}`,
         sender: f ? f[2] : null, message: msg, error: toWireError(problem), time: Date.now() });
       if (corr !== 0) this.replyLocal(fromThread, corr, K_REPLY_ERROR, toWireError(problem));
       return;
@@ -166,7 +173,11 @@ export class Remote {
     this.enqueue(to.node, data!, atMostOnce, to.path, msg);
   }
 
-  /** Into the outbox: queued until its node's stream has it. (`path`: the target's, for a dead letter.) */
+  /**
+   * Into the outbox: queued until its node's stream has it, or (at-most-once) until the server
+   * confirmed it has it (bridge.ts); a message that could not leave is dead-lettered
+   * `node-unreachable`. (`path`: the target's, for a dead letter.)
+   */
   private enqueue(node: string, data: Uint8Array, atMostOnce: boolean, path: string, msg: unknown): void {
     const stats = this.sys.mainStats;
     stats[S_QUEUED]!++;
