@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   ERR_TROUPE_NOT_AN_ACTOR: 'The module has no default export made by defineActor(); export default defineActor({...}).',
   ERR_TROUPE_MODULE_LOAD_FAILED: 'Importing the actor module threw (syntax error, failing top-level code); see cause.',
   ERR_TROUPE_INIT_FAILED: "The actor's init() threw; see cause. The actor was not started.",
-  ERR_TROUPE_NAME_TAKEN: 'Another live actor already has this name; pick another or stop the first.',
+  ERR_TROUPE_NAME_TAKEN: "Another live actor already has this name (with expose: another running node exposes it); pick another, stop the first, or spawn with expose: 'replace' to take an exposed name over.",
   ERR_TROUPE_ACTOR_NOT_FOUND: 'No live actor has that ref or name (it stopped, or never existed).',
   ERR_TROUPE_ACTOR_STOPPED: 'The actor stopped before it could handle the message.',
   ERR_TROUPE_SYSTEM_STOPPED: 'The actor system is shutting down or stopped; create a new one.',
@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   ERR_TROUPE_NOT_EXPOSED: 'The target actor is not exposed to other nodes; spawn it with { name, expose: true }.',
   ERR_TROUPE_NATS_AUTH: "The NATS server refused the credentials (nats.user/pass, token, nkey or creds); check them against the server's authorization settings.",
   ERR_TROUPE_NODE_UNREACHABLE: 'The message could not leave for its node: no NATS configured, or the outbox is full (NATS unreachable, or slower than a burst of sends).',
+  ERR_TROUPE_NODE_ID_TAKEN: 'A running node already has this node id (it answered a ping); give each process its own id (option node, or TROUPE_NODE).',
   ERR_TROUPE_HANDLER_TIMEOUT: 'A handler blocked its worker longer than maxHandlerMs; the worker was terminated and replaced. Make the handler async or split its work.',
 } as const;
 

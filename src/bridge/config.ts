@@ -2,6 +2,7 @@
  * NATS configuration: `createActorSystem({ nats: { servers, ... } })`, or TROUPE_NATS_URL in the
  * environment. Without either, the system stays local and nothing tries to connect.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { nkeys } from '@nats-io/transport-node';
@@ -50,6 +51,11 @@ export interface BridgeConfig {
   maxPayloadBytes: number;
   connectTimeoutMs: number;
   publishTimeoutMs: number;
+  /**
+   * This run of the node: random, 1 to 2^32 - 1, new each time a system starts. Its name entries
+   * and its answer to a ping carry it (names.ts, ping.ts).
+   */
+  incarnation: number;
 }
 
 /** Subject tokens and stream names: letters, digits, '-' and '_' only. */
@@ -168,6 +174,7 @@ export function bridgeConfig(nats: NatsOptions | undefined, node: string | undef
     maxPayloadBytes: integer('maxPayloadBytes', o.maxPayloadBytes, 1 << 20, 1024, 64 << 20),
     connectTimeoutMs: integer('connectTimeoutMs', o.connectTimeoutMs, 5000, 1, MAX_MS),
     publishTimeoutMs: integer('publishTimeoutMs', o.publishTimeoutMs, 5000, 1, MAX_MS),
+    incarnation: randomBytes(4).readUInt32BE(0) || 1,
   };
 }
 
@@ -196,5 +203,7 @@ export function names(prefix: string, node: string) {
     errorsSubjects: `${P}.errors.>`,
     errors: (severity: string, category: string) => `${P}.errors.${sanitizeToken(severity)}.${sanitizeToken(category)}`,
     namesBucket: `${P}_names`,
+    /** Each node's ping responder (core NATS): it answers with the node's incarnation (ping.ts). */
+    ping: (target: string) => `${P}.ping.${target}`,
   };
 }

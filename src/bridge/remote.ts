@@ -67,6 +67,8 @@ export interface NodeInternals {
   localByName(name: string): ActorRef | undefined;
   /** Whether NATS is up (for health). */
   onConnected(connected: boolean): void;
+  /** An exposed name of this node turned out to be another node's (`holder`). */
+  onNameLost(name: string, holder: string): void;
 }
 
 const PROCESSED_WINDOW = 100_000;
@@ -104,6 +106,7 @@ export class Remote {
     this.bridge = new Bridge(config, sys.log, sys.mesh.codec, {
       onMessage: (m) => this.onMessage(m),
       onConnected: (c) => sys.onConnected(c),
+      onNameLost: (name, holder) => sys.onNameLost(name, holder),
     });
     // Long handlers: tell JetStream we are still on it, so it does not redeliver meanwhile.
     this.workingTimer = setInterval(() => {
@@ -446,12 +449,12 @@ export class Remote {
   // Names
 
   lookup(name: string): ActorRef | undefined {
-    const e = this.bridge.liveName(name);
+    const e = this.bridge.exposedNames.live(name);
     return e === undefined || e.node === this.node ? undefined : this.refOf(e);
   }
 
   async resolve(name: string, timeoutMs: number): Promise<ActorRef | undefined> {
-    const e = await this.bridge.waitForName(name, timeoutMs);
+    const e = await this.bridge.exposedNames.waitFor(name, timeoutMs);
     return e === undefined || e.node === this.node ? undefined : this.refOf(e);
   }
 
@@ -459,12 +462,19 @@ export class Remote {
     return new ActorRef(e.path, e.thread, e.id, this.sys.transport, e.node);
   }
 
-  expose(name: string, ref: ActorRef): void {
-    this.bridge.expose(name, { node: this.node, thread: ref.thread, id: ref.id, path: ref.path });
+  /**
+   * Registers a local actor's name across nodes (names.ts). Rejects with ERR_TROUPE_NAME_TAKEN
+   * when another running node has the name (unless `replace`). While NATS is unreachable it
+   * resolves at once: the name is registered on connect.
+   */
+  async expose(name: string, ref: ActorRef, replace: boolean): Promise<void> {
+    const registered = await this.bridge.exposedNames.expose(name,
+      { node: this.node, incarnation: this.config.incarnation, thread: ref.thread, id: ref.id, path: ref.path }, replace);
+    if (!registered) this.sys.log.info({ name }, 'exposed name registered once NATS is reachable');
   }
 
   unexpose(name: string): void {
-    this.bridge.unexpose(name);
+    this.bridge.exposedNames.unexpose(name);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -503,7 +513,7 @@ export class Remote {
       const local = d.node === this.node ? this.sys.localByName(target.name) : undefined;
       if (local) to = { node: this.node, thread: local.thread, id: local.id, path: local.path };
       else {
-        const e = await this.bridge.waitForName(target.name, 1000);
+        const e = await this.bridge.exposedNames.waitFor(target.name, 1000);
         if (e) to = { node: e.node, thread: e.thread, id: e.id, path: e.path };
       }
     }
@@ -530,6 +540,11 @@ export class Remote {
 
   get outboxSize(): number {
     return this.bridge.outboxSize;
+  }
+
+  /** The bridge's reasons for health to say degraded, beyond NATS being unreachable: another running node has this node's id. */
+  healthReasons(): string[] {
+    return this.bridge.idTaken !== null ? [`${this.bridge.idTaken} (ERR_TROUPE_NODE_ID_TAKEN)`] : [];
   }
 
   async close(timeoutMs: number): Promise<void> {

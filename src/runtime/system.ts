@@ -77,7 +77,8 @@ export interface SystemOptions {
  *   terminated), or a failure escalated past the top of the tree (a top-level actor and its
  *   subtree stopped) within the health window;
  * - 'degraded': a circuit breaker is open or half-open, or an actor failed or restarted, or a
- *   worker died and was replaced, within the health window;
+ *   worker died and was replaced, within the health window; with NATS also: NATS is unreachable
+ *   (or refuses this node's credentials, or another running node has its node id);
  * - 'healthy': none of these.
  */
 export interface SystemHealth {
@@ -117,8 +118,14 @@ export interface SpawnOptions {
   circuitBreaker?: Partial<BreakerOptions>;
   /** How long stopping it waits for a running handler before going on without it. Default 5 000 ms. */
   shutdownMs?: number;
-  /** With NATS: other nodes may reach it (needs a `name`; `lookup(name)` finds it on any node). */
-  expose?: boolean;
+  /**
+   * With NATS: other nodes may reach it (needs a `name`; `lookup(name)` finds it on any node).
+   * The spawn rejects with ERR_TROUPE_NAME_TAKEN (and the actor is stopped) when another running
+   * node has exposed the name; `'replace'` takes the name over from it instead. While NATS is
+   * unreachable the spawn resolves, and the name is registered once NATS is reachable; if
+   * another node has it by then, this node logs it and emits a `name-lost` event.
+   */
+  expose?: boolean | 'replace';
 }
 
 export interface ShutdownOptions {
@@ -284,6 +291,10 @@ export class ActorSystem implements RefTransport {
       isExposed: (thread, id) => this.exposed.has(`${thread}.${id}`),
       hostExists: (thread) => !!this.hosts[thread],
       localByName: (name) => this.names.get(name) ?? undefined,
+      onNameLost: (name, holder) => {
+        this.log.warn({ name, holder }, `exposed name ${JSON.stringify(name)} is held by node ${holder}: other nodes do not reach this node's actor by it`);
+        this.events.add({ type: 'name-lost', name, holder, time: Date.now() });
+      },
       onConnected: (c) => {
         if (this.natsUp === c) return;
         this.natsUp = c;
@@ -726,10 +737,12 @@ export class ActorSystem implements RefTransport {
     }
     const mailbox = options.mailbox === undefined ? undefined : mailboxOptions(options.mailbox);
     const { restart, supervision, circuitBreaker, shutdownMs: stopWaitMs } = options;
-    const expose = options.expose === true;
-    if (options.expose !== undefined && typeof options.expose !== 'boolean') throw invalidArgument('expose', 'a boolean', options.expose);
-    if (expose && (name === undefined || !/^[A-Za-z0-9_=-]+$/.test(name))) {
-      throw invalidArgument('name', 'a name of letters, digits, "_", "=" and "-" (expose: true registers it across nodes)', name);
+    const expose = options.expose === true || options.expose === 'replace';
+    if (options.expose !== undefined && typeof options.expose !== 'boolean' && options.expose !== 'replace') {
+      throw invalidArgument('expose', "a boolean or 'replace'", options.expose);
+    }
+    if (expose && (name === undefined || !/^[A-Za-z0-9_=-]{1,1024}$/.test(name))) {
+      throw invalidArgument('name', 'a name of letters, digits, "_", "=" and "-", at most 1024 (expose: true registers it across nodes)', name);
     }
     // Checked here so a bad option throws at the call, not in a worker.
     restartType(restart);
@@ -755,10 +768,7 @@ export class ActorSystem implements RefTransport {
       host.actors.set(reply.id, { id: reply.id, path: reply.path, name, req, restart: restartType(restart),
         intensity: new RestartIntensity(policy.maxRestarts, policy.withinMs), expose });
       const ref = new ActorRef(reply.path, host.thread, reply.id, this);
-      if (expose) {
-        this.exposed.add(`${host.thread}.${reply.id}`);
-        this.remote?.expose(name!, ref);
-      }
+      if (expose) await this.expose(host, reply.id, name!, ref, options.expose === 'replace');
       if (name !== undefined) this.names.set(name, ref);
       return ref;
     } catch (err) {
@@ -767,6 +777,25 @@ export class ActorSystem implements RefTransport {
       throw err;
     } finally {
       if (host) host.placing--;
+    }
+  }
+
+  /**
+   * Makes a new actor reachable from other nodes. If its name is another node's
+   * (ERR_TROUPE_NAME_TAKEN), the actor is stopped again and the error thrown: the spawn fails.
+   */
+  private async expose(host: HostHandle, id: number, name: string, ref: ActorRef, replace: boolean): Promise<void> {
+    this.exposed.add(`${host.thread}.${id}`);
+    try {
+      await this.remote?.expose(name, ref, replace);
+    } catch (err) {
+      this.exposed.delete(`${host.thread}.${id}`);
+      const rec = host.actors.get(id);
+      if (rec) rec.stopping = true;
+      const released = await host.control.call('stop', [id], this.controlTimeoutMs).catch(() => []);
+      host.actors.delete(id);
+      for (const r of released) this.forget(r.name, host.thread, r.id);
+      throw err;
     }
   }
 
@@ -978,6 +1007,7 @@ export class ActorSystem implements RefTransport {
       const why = this.remote.refused ? "NATS refuses this node's credentials (ERR_TROUPE_NATS_AUTH)" : 'NATS unreachable';
       degraded.push(`${why}: ${this.remote.outboxSize} message(s) wait in the outbox`);
     }
+    if (this.remote) degraded.push(...this.remote.healthReasons());
     if (this.replacedAt.length > 0) degraded.push(`${this.replacedAt.length} worker death(s) recently (each replaced)`);
     if (openBreakers > 0) degraded.push(`${openBreakers} circuit breaker(s) open`);
     if (latest(S_LAST_RESTART_AT) >= since) degraded.push('an actor restarted recently');
