@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   ERR_TROUPE_NOT_EXPOSED: 'The target actor is not exposed to other nodes; spawn it with { name, expose: true }.',
   ERR_TROUPE_NATS_AUTH: "The NATS server refused the credentials (nats.user/pass, token, nkey or creds); check them against the server's authorization settings.",
   ERR_TROUPE_NODE_UNREACHABLE: 'The message could not leave for its node: no NATS configured, or the outbox is full (NATS unreachable, or slower than a burst of sends).',
+  ERR_TROUPE_STALE_REF: 'The ref is to an actor of an earlier run of its node (the node restarted since), and it has no exposed name to find its successor by; look the actor up again.',
   ERR_TROUPE_NODE_ID_TAKEN: 'A running node already has this node id (it answered a ping); give each process its own id (option node, or TROUPE_NODE).',
   ERR_TROUPE_HANDLER_TIMEOUT: 'A handler blocked its worker longer than maxHandlerMs; the worker was terminated and replaced. Make the handler async or split its work.',
 } as const;

@@ -146,7 +146,7 @@ export class Bridge {
     this.node = config.node;
     this.incarnation = config.incarnation;
     this.names = names(config.prefix, config.node);
-    this.header = payloadHeader(config.node);
+    this.header = payloadHeader(config.node, config.incarnation);
     this.exposedNames = new NameRegistry(config.node, config.incarnation, log, () => this.connected,
       (holder) => this.holds(holder), (name, holder) => handlers.onNameLost(name, holder));
     this.flushAt = Math.max(1, Math.min(256, Math.floor(config.outboxCapacity / 2)));
@@ -400,15 +400,18 @@ export class Bridge {
     const from = stored.subject.slice(stored.subject.lastIndexOf('.') + 1);
     let payload = stored.data;
     let target = `node ${node}`;
+    let incarnation: number | undefined;
     const d = decodePayload(stored.data);
     if (d.bad === null && d.envelopes.length === 1) {
       const env = d.envelopes[0]!;
       payload = env.m;
       target = env.k === W_REPLY || env.k === W_REPLY_ERROR ? `@${env.t[0]}.ask #${env.t[1]}` : `@${env.t[0]}.${env.t[1]}`;
+      // The run of the node the address is in: a replay to it goes there, or is a stale ref.
+      incarnation = env.ti;
     } // else not an envelope: keep the bytes as they were
     const time = stored.time.getTime();
     const headers = this.headers({
-      'Troupe-Reason': 'max-deliveries', 'Troupe-Target': target, 'Troupe-Sender': `node ${from}`, 'Troupe-Node': node,
+      'Troupe-Reason': 'max-deliveries', 'Troupe-Target': target, 'Troupe-Sender': `node ${from}`, 'Troupe-Node': node, 'Troupe-Incarnation': incarnation,
       'Troupe-Error-Message': `delivered ${adv.deliveries} times without an ack: its node stopped before it could dead-letter it`,
       'Troupe-Deliveries': adv.deliveries, 'Troupe-First-Time': time, 'Troupe-Last-Time': Date.now(),
     });

@@ -36,6 +36,12 @@ export interface NatsOptions {
   connectTimeoutMs?: number;
   /** How long a JetStream publish waits for its ack before it is retried (same msg id). Default 5 000 ms. */
   publishTimeoutMs?: number;
+  /**
+   * After this node starts reading its stream: how long mail for an exposed name that is not
+   * exposed here yet waits for it (mail sent to this node's previous run, while it restarts),
+   * before it is dead-lettered `not-exposed`. 0: not at all. Default 30 000 ms.
+   */
+  backlogGraceMs?: number;
 }
 
 export interface BridgeConfig {
@@ -51,9 +57,11 @@ export interface BridgeConfig {
   maxPayloadBytes: number;
   connectTimeoutMs: number;
   publishTimeoutMs: number;
+  backlogGraceMs: number;
   /**
-   * This run of the node: random, 1 to 2^32 - 1, new each time a system starts. Its name entries
-   * and its answer to a ping carry it (names.ts, ping.ts).
+   * This run of the node: random, 1 to 2^32 - 1, new each time a system starts. Its refs, name
+   * entries and answers to pings carry it, so mail meant for a previous run is told apart
+   * (runs.ts, names.ts, ping.ts).
    */
   incarnation: number;
 }
@@ -85,7 +93,7 @@ export function nodeId(option: string | undefined, env: NodeJS.ProcessEnv): stri
 const MAX_MS = 2 ** 31 - 1;
 
 const KEYS = new Set(['servers', 'user', 'pass', 'token', 'nkey', 'creds', 'tls', 'prefix', 'maxDeliver', 'ackWaitMs', 'retryMs',
-  'outboxCapacity', 'maxPayloadBytes', 'connectTimeoutMs', 'publishTimeoutMs']);
+  'outboxCapacity', 'maxPayloadBytes', 'connectTimeoutMs', 'publishTimeoutMs', 'backlogGraceMs']);
 
 function integer(name: string, v: unknown, dflt: number, min: number, max: number): number {
   if (v === undefined) return dflt;
@@ -174,6 +182,7 @@ export function bridgeConfig(nats: NatsOptions | undefined, node: string | undef
     maxPayloadBytes: integer('maxPayloadBytes', o.maxPayloadBytes, 1 << 20, 1024, 64 << 20),
     connectTimeoutMs: integer('connectTimeoutMs', o.connectTimeoutMs, 5000, 1, MAX_MS),
     publishTimeoutMs: integer('publishTimeoutMs', o.publishTimeoutMs, 5000, 1, MAX_MS),
+    backlogGraceMs: integer('backlogGraceMs', o.backlogGraceMs, 30_000, 0, MAX_MS),
     incarnation: randomBytes(4).readUInt32BE(0) || 1,
   };
 }

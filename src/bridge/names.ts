@@ -35,6 +35,19 @@ export interface ExposedName {
 /** How long the bucket keeps an entry after its last write. */
 export const NAMES_TTL_MS = 60_000;
 
+let lastPath = '';
+let lastName: string | null = null;
+
+/** The exposed name a ref's path gives: `/user/<name>` (a top-level actor), else null. */
+export function exposedNameOf(path: string): string | null {
+  // Remembers the last one: a burst of sends goes to one ref.
+  if (path === lastPath) return lastName;
+  const m = /^\/user\/([A-Za-z0-9_=-]{1,1024})$/.exec(path);
+  lastPath = path;
+  lastName = m === null ? null : m[1]!;
+  return lastName;
+}
+
 interface Own {
   entry: ExposedName;
   replace: boolean;

@@ -24,7 +24,7 @@ import { SupervisionEvents } from '../supervision/events.js';
 import { createLogger, type LoggerOption } from '../observability/logger.js';
 import { allocateDoorbell } from './doorbell.js';
 import { MeshNode } from './mesh.js';
-import { NeedsPost } from './codec.js';
+import { NeedsPost, setIncarnation } from './codec.js';
 import { Ring } from './ring.js';
 import { AskTable } from './ask-table.js';
 import { ControlClient } from './control.js';
@@ -221,6 +221,8 @@ export class ActorSystem implements RefTransport {
   readonly errors: ErrorEvents;
   /** This node's id with NATS, '' without. */
   readonly node: string;
+  /** This run of the node (with NATS; 0 without). */
+  private readonly incarnation: number;
   private readonly remote: Remote | null;
   private natsUp = false;
   /** Top-level actors other nodes may reach (`thread.id`). */
@@ -270,6 +272,8 @@ export class ActorSystem implements RefTransport {
     this.deadLetters = new DeadLetters(options.deadLetterCapacity ?? 10_000);
     const natsConfig = bridgeConfig(options.nats, options.node);
     this.node = natsConfig?.node ?? '';
+    this.incarnation = natsConfig?.incarnation ?? 0;
+    if (natsConfig !== null) setIncarnation(this.node, this.incarnation);
     this.errors = new ErrorEvents(this.log);
     this.mainDoorbell = allocateDoorbell();
     this.mainStats = new Float64Array(new SharedArrayBuffer(STATS_SLOTS * 8));
@@ -385,6 +389,7 @@ export class ActorSystem implements RefTransport {
     const start: HostStart = {
       thread, systemName: this.name, logLevel: this.logLevel, doorbell, stats,
       control: control.port2, events: events.port2, tuning: this.tuning, heartbeatMs: this.heartbeatMs, restoring, node: this.node,
+      incarnation: this.incarnation,
     };
     const task = { start, [queueOptions]: { host: thread } };
     pool.run(task, { name: 'hostTask', transferList: [control.port2, events.port2] }).then(
@@ -897,7 +902,7 @@ export class ActorSystem implements RefTransport {
   tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): void {
     this.assertRunning();
     if (ref.node !== undefined) {
-      this.remoteOrThrow().send({ node: ref.node, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, 0, undefined,
+      this.remoteOrThrow().send({ node: ref.node, incarnation: ref.incarnation, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, 0, undefined,
         options?.delivery === 'at-most-once', false);
       this.mainStats[S_SENT]!++;
       return;
@@ -912,7 +917,7 @@ export class ActorSystem implements RefTransport {
     if (corr === 0) return promise;
     try {
       if (ref.node !== undefined) {
-        this.remoteOrThrow().send({ node: ref.node, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, corr,
+        this.remoteOrThrow().send({ node: ref.node, incarnation: ref.incarnation, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, corr,
           options?.timeoutMs, options?.delivery === 'at-most-once', false);
       } else {
         this.mesh.send(ref.thread, ref.id, 0, corr, K_ASK, msg, transferOf(options));

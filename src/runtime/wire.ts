@@ -165,7 +165,7 @@ export const S_POOL_RUNNING = 21;
 export const STATS_SLOTS = 24;
 
 /** What a host sends main for an actor on another node (K_REMOTE); `corr` is the host's ask, or 0. */
-export interface RemoteSend { node: string; thread: number; id: number; path: string; msg: unknown; timeoutMs?: number | undefined; atMostOnce?: boolean }
+export interface RemoteSend { node: string; incarnation?: number | undefined; thread: number; id: number; path: string; msg: unknown; timeoutMs?: number | undefined; atMostOnce?: boolean }
 
 /** What a host task is started with. */
 export interface HostStart {
@@ -179,6 +179,8 @@ export interface HostStart {
   tuning: Tuning;
   /** The node this system is (with NATS), or '' (local only): refs from other nodes are remote. */
   node: string;
+  /** This run of the node (with NATS; 0 without): refs leave stamped with it. */
+  incarnation: number;
   /** How often the host writes its heartbeat (ms); 0: no heartbeat (no watchdog). */
   heartbeatMs: number;
   /**

@@ -1,16 +1,19 @@
-// Nodes that claim what another has: a second process with a running node's id, and exposed
-// names two nodes want. Nodes that restart are processes of their own
-// (test/fixtures/bare-node.ts); one nats-server for the file (free loopback port, temp store,
-// stopped by PID).
+// Nodes that restart, and nodes that claim what another has: mail sent to a node's previous run,
+// refs held across its restart, a second process with a running node's id, and exposed names
+// two nodes want. Each node that restarts is its own process (test/fixtures/bare-node.ts); one
+// nats-server for the file (free loopback port, temp store, stopped by PID).
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActorSystem, type ActorSystem, type SystemStats } from 'troupe';
+import { createActorSystem, type ActorRef, type ActorSystem, type SystemStats } from 'troupe';
 import { expectConserved, fixture, nextEvent, quiet, until } from '../helpers.js';
 import { NatsServer, natsAvailable } from '../nats-server.js';
 import { OtherNode } from '../other-node.js';
 
 const haveNats = natsAvailable();
+
+interface Report { n: number; outOfOrder: number }
 
 const bare = (url: string, node: string, options?: Record<string, unknown>) => OtherNode.start(url, node, { fixture: 'bare-node', options });
 
@@ -21,7 +24,7 @@ async function expectConservedThere(node: OtherNode): Promise<void> {
   expect(s.sent).toBe(s.processed + s.deadLettered + s.queued + s.returned);
 }
 
-describe.skipIf(!haveNats)('node ids and exposed names', () => {
+describe.skipIf(!haveNats)('node ids, exposed names and restarts', () => {
   let server: NatsServer;
   let a: ActorSystem;
   /** The test's own connection, to look at streams and the name bucket. */
@@ -39,6 +42,106 @@ describe.skipIf(!haveNats)('node ids and exposed names', () => {
     await server?.stop();
   });
 
+  /** Node `node`'s consumer: messages not yet handed out, and handed out but not acked. */
+  async function consumer(node: string): Promise<{ pending: number; unacked: number }> {
+    const info = await (await jetstreamManager(nc)).consumers.info(`troupe_NODE_${node}`, 'troupe_bridge');
+    return { pending: info.num_pending, unacked: info.num_ack_pending };
+  }
+
+  /** Waits until node a's outbox is empty: each at-least-once message it sent is in its node's stream. */
+  async function sent(): Promise<void> {
+    await until(async () => { await nc.flush(); return a.health().nats!.outbox; }, (n) => n === 0, 10_000);
+  }
+
+  it("tells queued in a node's stream while it was down reach its exposed actor after it restarts", async () => {
+    let b = await bare(server.url, 'r-b');
+    try {
+      await b.call({ cmd: 'spawn', module: 'counter.actor', name: 'r-counter', expose: true });
+      const counter = (await a.resolve('r-counter', { timeoutMs: 10_000 }))!;
+      await expect(counter.ask({ type: 'get' })).resolves.toBe(0);
+      await b.stop();
+      for (let seq = 0; seq < 100; seq++) counter.tell({ type: 'inc', from: 'a', seq });
+      await sent();
+      b = await bare(server.url, 'r-b');
+      // Node b has read them all before its counter exists again.
+      await expect(until(() => consumer('r-b'), (c) => c.pending === 0, 10_000)).resolves.toMatchObject({ pending: 0 });
+      await b.call({ cmd: 'spawn', module: 'counter.actor', name: 'r-counter', expose: true });
+      const report = await until(() => counter.ask<Report>({ type: 'report' }), (r) => r.n >= 100, 10_000);
+      expect(report).toMatchObject({ n: 100, outOfOrder: 0 });
+      await expect(b.call({ cmd: 'dead-letters' })).resolves.toEqual({});
+      await expectConserved(a);
+      await expectConservedThere(b);
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('mail for a name the restarted node does not expose again is dead-lettered not-exposed once nats.backlogGraceMs has passed', async () => {
+    let b = await bare(server.url, 'r-g');
+    try {
+      await b.call({ cmd: 'spawn', module: 'counter.actor', name: 'r-gone', expose: true });
+      const gone = (await a.resolve('r-gone', { timeoutMs: 10_000 }))!;
+      await expect(gone.ask({ type: 'get' })).resolves.toBe(0);
+      await b.stop();
+      for (let i = 0; i < 20; i++) gone.tell({ type: 'inc' });
+      const asked = gone.ask({ type: 'get' }, { timeoutMs: 20_000 });
+      await sent();
+      b = await bare(server.url, 'r-g', { nats: { backlogGraceMs: 5000 } });
+      // Held (read, not acked, not dead-lettered) while the grace lasts; then refused, the ask with them.
+      await expect(until(() => consumer('r-g'), (c) => c.pending === 0 && c.unacked === 21, 10_000)).resolves.toEqual({ pending: 0, unacked: 21 });
+      await expect(b.call({ cmd: 'dead-letters' })).resolves.toEqual({});
+      await expect(asked).rejects.toMatchObject({ code: 'ERR_TROUPE_NOT_EXPOSED' });
+      await expect(b.call({ cmd: 'dead-letters' })).resolves.toEqual({ 'not-exposed': 21 });
+      await expect(until(() => consumer('r-g'), (c) => c.unacked === 0, 10_000)).resolves.toEqual({ pending: 0, unacked: 0 });
+      await expectConserved(a);
+      await expectConservedThere(b);
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it("an ask through a ref held across its node's restart (kill -9) reaches the actor that now has its name, not the actor now at its old address", async () => {
+    let b = await bare(server.url, 'r-c');
+    try {
+      await b.call({ cmd: 'spawn', module: 'named.actor', name: 'sink', expose: true });
+      const sink = (await a.resolve('sink', { timeoutMs: 10_000 }))!;
+      await expect(sink.ask('who')).resolves.toBe('/user/sink');
+      b.proc.kill('SIGKILL');
+      await b.exited;
+      // The new run: another actor first (it gets sink's old address), then sink again (its
+      // name, left in the registry by the killed run, is taken back).
+      b = await bare(server.url, 'r-c');
+      await b.call({ cmd: 'spawn', module: 'named.actor', name: 'decoy', expose: true });
+      await b.call({ cmd: 'spawn', module: 'named.actor', name: 'sink', expose: true });
+      await expect(sink.ask('who')).resolves.toBe('/user/sink');
+      await expect(b.call({ cmd: 'ask', name: 'decoy', msg: 'who' })).resolves.toBe('/user/decoy');
+      await expectConserved(a);
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it("mail through a ref to an unnamed actor of a node's earlier run is dead-lettered stale-ref, and an ask through it rejects with ERR_TROUPE_STALE_REF", async () => {
+    let b = await bare(server.url, 'r-d');
+    try {
+      await b.call({ cmd: 'spawn', module: 'parent.actor', name: 'r-parent', expose: true });
+      const parent = (await a.resolve('r-parent', { timeoutMs: 10_000 }))!;
+      await expect(parent.ask({ type: 'spawn-many', count: 1 })).resolves.toBe(1);
+      const [child] = await parent.ask<ActorRef[]>({ type: 'children' });
+      expect(child!.path).toMatch(/^\/user\/r-parent\//);
+      await b.stop();
+      b = await bare(server.url, 'r-d');
+      await b.call({ cmd: 'spawn', module: 'parent.actor', name: 'r-parent', expose: true });
+      await b.call({ cmd: 'ask', name: 'r-parent', msg: { type: 'spawn-many', count: 1 } }); // a child at the old child's address
+      child!.tell('hello');
+      await expect(child!.ask('hello')).rejects.toMatchObject({ code: 'ERR_TROUPE_STALE_REF' });
+      await expect(b.call({ cmd: 'dead-letters' })).resolves.toEqual({ 'stale-ref': 2 });
+      await expectConserved(a);
+      await expectConservedThere(b);
+    } finally {
+      await b.stop();
+    }
+  });
 
   it('a second process with the node id of a running node fails to start with ERR_TROUPE_NODE_ID_TAKEN; after kill -9 of the first, the id starts again', async () => {
     const first = await bare(server.url, 'r-e');
