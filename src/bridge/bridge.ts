@@ -263,6 +263,11 @@ export class Bridge {
     return answer !== null && (answer === 0 || holder.incarnation === undefined || answer === holder.incarnation);
   }
 
+  /** Whether `node` answers a ping now (false too if it cannot be asked). */
+  async ping(node: string): Promise<boolean> {
+    if (this.nc === null || !this.connected) return false;
+    return (await ping(this.nc, this.names.ping(node)).catch(() => null)) !== null;
+  }
 
   private async setUpStreams(): Promise<void> {
     const jsm = this.jsm!;
@@ -497,6 +502,14 @@ export class Bridge {
   /** Messages not yet done: waiting, being published, or (core NATS) waiting for the server to confirm them. */
   get outboxSize(): number {
     return this.outbox.length + this.inflight + this.unconfirmedCount;
+  }
+
+  /**
+   * Messages that take room: waiting to leave, or published to a stream and waiting for its ack.
+   * (Core NATS messages waiting for the server's PONG are on the wire already.)
+   */
+  get outboxUsed(): number {
+    return this.outbox.length + this.inflight;
   }
 
   /**

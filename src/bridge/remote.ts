@@ -44,6 +44,7 @@ import { DeadLetterStream, H, replayTarget, type StoredDeadLetter } from './dlq.
 import type { ErrorEvents } from './error-events.js';
 import { exposedNameOf } from './names.js';
 import { EarlierRuns } from './runs.js';
+import { Peers } from './peers.js';
 
 /** An actor on another node (or on an earlier run of this one), as a message addresses it. */
 export interface RemoteTarget { node: string; incarnation?: number | undefined; thread: number; id: number; path: string }
@@ -85,6 +86,8 @@ export interface NodeInternals {
   onConnected(connected: boolean): void;
   /** An exposed name of this node turned out to be another node's (`holder`). */
   onNameLost(name: string, holder: string): void;
+  /** How far back health looks: a node sent to within it must have been heard from lately (peers.ts). */
+  readonly healthWindowMs: number;
 }
 
 const PROCESSED_WINDOW = 100_000;
@@ -97,6 +100,7 @@ export class Remote {
   readonly incarnation: number;
   /** Where mail for an earlier run of this node goes (by name), and mail held for names to come. */
   private readonly runs: EarlierRuns;
+  private readonly peers: Peers;
   /** Tells handed to an actor, by receipt id, and the worker they went to. */
   private readonly receipts = new Map<number, { m: Incoming; thread: number }>();
   private nextReceipt = 1;
@@ -136,6 +140,7 @@ export class Remote {
       },
     });
     this.runs = new EarlierRuns(config.node, config.backlogGraceMs, config.retryMs, (deliveries) => this.redispatch(deliveries));
+    this.peers = new Peers(sys.healthWindowMs, (node) => this.bridge.ping(node));
     // Long handlers, and mail held for a name: tell JetStream we are still on it, so it does not redeliver meanwhile.
     this.workingTimer = setInterval(() => {
       for (const deliveries of this.inProgress.values()) deliveries[deliveries.length - 1]!.working();
@@ -204,6 +209,7 @@ export class Remote {
     }
     if (corr !== 0) bounded(this.asking, `${fromThread}:${corr}`, to.node);
     if (fromId !== 0) boundedSet(this.contacted, `${to.node}|${fromThread}.${fromId}`);
+    if (to.node !== this.node) this.peers.sentTo(to.node);
     this.enqueue(to.node, data!, atMostOnce, to.path, msg);
   }
 
@@ -325,6 +331,7 @@ export class Remote {
       this.wireDeadLetter(m, m.bad ?? 'bad-message', `node ${this.node}`, null);
       return;
     }
+    this.peers.heardFrom(m.from);
     const key = this.keyOf(m);
     if (key !== null) {
       if (this.processed.has(key)) { m.ack(); return; } // done with it already: a redelivery
@@ -620,13 +627,24 @@ export class Remote {
     return this.bridge.outboxSize;
   }
 
-  /** The bridge's reasons for health to say degraded, beyond NATS being unreachable: another running node has this node's id. */
+  /**
+   * The bridge's reasons for health to say degraded, beyond NATS being unreachable: another
+   * running node has this node's id; the outbox over half full; nodes sent to within the health
+   * window but not heard from for 30 s (or the health window, if shorter): no message from them
+   * and no answer to a ping (peers.ts).
+   */
   healthReasons(): string[] {
-    return this.bridge.idTaken !== null ? [`${this.bridge.idTaken} (ERR_TROUPE_NODE_ID_TAKEN)`] : [];
+    const reasons: string[] = [];
+    if (this.bridge.idTaken !== null) reasons.push(`${this.bridge.idTaken} (ERR_TROUPE_NODE_ID_TAKEN)`);
+    const used = this.bridge.outboxUsed;
+    if (used > this.config.outboxCapacity / 2) reasons.push(`the outbox to other nodes is over half full (${used} of ${this.config.outboxCapacity})`);
+    for (const { node, ms } of this.peers.unseen()) reasons.push(`node ${node} not heard from for ${Math.round(ms / 1000)} s (sent to within the health window)`);
+    return reasons;
   }
 
   async close(timeoutMs: number): Promise<void> {
     clearInterval(this.workingTimer);
+    this.peers.close();
     this.offDeadLetters?.();
     await this.bridge.close(timeoutMs);
   }

@@ -78,7 +78,10 @@ export interface SystemOptions {
  *   subtree stopped) within the health window;
  * - 'degraded': a circuit breaker is open or half-open, or an actor failed or restarted, or a
  *   worker died and was replaced, within the health window; with NATS also: NATS is unreachable
- *   (or refuses this node's credentials, or another running node has its node id);
+ *   (or refuses this node's credentials, or another running node has its node id), or the outbox
+ *   to other nodes is over half full, or a node sent to within the health window has not been
+ *   heard from for 30 s (or the health window, if shorter). Heard from: any message from it, or
+ *   an answer to a ping (sent to it when it has been quiet for a third of that time);
  * - 'healthy': none of these.
  */
 export interface SystemHealth {
@@ -295,6 +298,7 @@ export class ActorSystem implements RefTransport {
       isExposed: (thread, id) => this.exposed.has(`${thread}.${id}`),
       hostExists: (thread) => !!this.hosts[thread],
       localByName: (name) => this.names.get(name) ?? undefined,
+      healthWindowMs: this.healthWindowMs,
       onNameLost: (name, holder) => {
         this.log.warn({ name, holder }, `exposed name ${JSON.stringify(name)} is held by node ${holder}: other nodes do not reach this node's actor by it`);
         this.events.add({ type: 'name-lost', name, holder, time: Date.now() });

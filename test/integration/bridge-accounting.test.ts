@@ -1,11 +1,13 @@
-// What the bridge counts when a message cannot leave: an at-most-once message counts as
-// processed only once the server has it, and a full outbox dead-letters rather than throws.
-// Each test runs its own nats-server (free loopback port, temp store, stopped by PID) and its
-// own nodes.
+// What the bridge counts and reports when a message cannot leave, or a peer goes quiet: an
+// at-most-once message counts as processed only once the server has it, a full outbox
+// dead-letters rather than throws, and health says when the outbox fills or a node we send to
+// stops answering. Each test runs its own nats-server (free loopback port, temp store, stopped
+// by PID) and its own nodes.
 import { describe, expect, it } from 'vitest';
 import { createActorSystem, type ActorRef, type ActorSystem } from 'troupe';
 import { expectConserved, fixture, nextEvent, quiet, until } from '../helpers.js';
 import { NatsServer, natsAvailable } from '../nats-server.js';
+import { OtherNode } from '../other-node.js';
 
 const haveNats = natsAvailable();
 
@@ -64,6 +66,63 @@ describe.skipIf(!haveNats)('counting what could not leave', () => {
     } finally {
       await a.shutdown();
       await b.shutdown();
+      await server.stop();
+    }
+  });
+});
+
+describe.skipIf(!haveNats)('health with NATS', () => {
+  it('says degraded while the outbox is over half full, with NATS connected, and healthy once it drains', async () => {
+    const server = await NatsServer.start();
+    const { a, b, counter } = await twoNodes(server, { outboxCapacity: 100, publishTimeoutMs: 10_000 });
+    try {
+      expect(a.health().status).toBe('healthy');
+      // Frozen: publishes wait for their acks.
+      server.signal('SIGSTOP');
+      for (let i = 0; i < 60; i++) counter.tell({ type: 'inc' });
+      const h = a.health();
+      expect(h).toMatchObject({ status: 'degraded', nats: { connected: true, outbox: 60 } });
+      expect(h.reasons.join('; ')).toMatch(/outbox to other nodes is over half full \(60 of 100\)/);
+      server.signal('SIGCONT');
+      await expect(until(() => counter.ask<number>({ type: 'get' }), (n) => n >= 60, 20_000)).resolves.toBe(60);
+      expect(a.health()).toMatchObject({ status: 'healthy', reasons: [] });
+      await expectConserved(a);
+    } finally {
+      server.signal('SIGCONT');
+      await a.shutdown();
+      await b.shutdown();
+      await server.stop();
+    }
+  });
+
+  it('says degraded when a node sent to within the health window has not been heard from for that long (no message, no answer to a ping), and healthy once it answers again', async () => {
+    const server = await NatsServer.start();
+    // A health window of 3 s: a peer unheard for 3 s (not 30) is reported.
+    const a = await createActorSystem({ name: 'h-a', node: 'h-a', workers: 1, logger: quiet, healthWindowMs: 3000, nats: { servers: server.url, retryMs: 50 } });
+    const b = await OtherNode.start(server.url, 'h-b', { fixture: 'bare-node' });
+    try {
+      await b.call({ cmd: 'spawn', module: 'counter.actor', name: 'h-counter', expose: true });
+      const counter = (await a.resolve('h-counter', { timeoutMs: 10_000 }))!;
+      await expect(counter.ask({ type: 'get' })).resolves.toBe(0);
+      expect(a.health().status).toBe('healthy');
+      // Frozen: node b takes no message and answers no ping.
+      b.proc.kill('SIGSTOP');
+      counter.tell({ type: 'inc' });
+      // This ask waits out more than the 3 s; node a pings node b meanwhile, unanswered.
+      await expect(counter.ask({ type: 'get' }, { timeoutMs: 4000 })).rejects.toMatchObject({ code: 'ERR_TROUPE_ASK_TIMEOUT' });
+      counter.tell({ type: 'inc' }); // sent to within the window
+      const h = a.health();
+      expect(h.status).toBe('degraded');
+      expect(h.reasons.join('; ')).toMatch(/node h-b not heard from for \d+ s/);
+      b.proc.kill('SIGCONT');
+      await expect(until(() => counter.ask<number>({ type: 'get' }), (n) => n >= 2, 20_000)).resolves.toBe(2);
+      expect(a.health()).toMatchObject({ status: 'healthy', reasons: [] });
+      // The reply to the ask that timed out came late: dead-lettered, and counted.
+      await expectConserved(a);
+    } finally {
+      b.proc.kill('SIGCONT');
+      await b.stop();
+      await a.shutdown();
       await server.stop();
     }
   });
