@@ -88,9 +88,13 @@ export async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, t
   }
 }
 
-/** A payload for the NATS wire, as node `node` would send it (tests forge and inspect these). */
-export function wire(node: string, e: Omit<Envelope, 'n' | 'm'>, m: Uint8Array): Uint8Array {
-  return encodeEnvelope(payloadHeader(node), e, m);
+/**
+ * A payload for the NATS wire, as node `node` would send it (tests forge and inspect these).
+ * `ti`: the target node's incarnation (take it from a remote ref: `ref.incarnation`); without it,
+ * the target node takes the message as one for an earlier run of it.
+ */
+export function wire(node: string, e: Omit<Envelope, 'n' | 'ni' | 'm' | 'ti' | 'tn'> & Partial<Pick<Envelope, 'ti' | 'tn'>>, m: Uint8Array): Uint8Array {
+  return encodeEnvelope(payloadHeader(node, 0), { ti: 0, tn: null, ...e }, m);
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {

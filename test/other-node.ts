@@ -23,12 +23,21 @@ export class OtherNode {
     }));
   }
 
-  static async start(url: string, node: string): Promise<OtherNode> {
-    const script = fileURLToPath(fixture('remote-node'));
-    const proc = fork(script, [], { env: { ...process.env, NATS_URL: url, NODE_ID: node }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  /**
+   * Starts a node process: `fixture` (default 'remote-node', with its actors; 'bare-node' has
+   * none), `options` merged into its system's options. Rejects with the system's error (and its
+   * code) if it could not start.
+   */
+  static async start(url: string, node: string, o: { fixture?: string; options?: Record<string, unknown> } = {}): Promise<OtherNode> {
+    const script = fileURLToPath(fixture(o.fixture ?? 'remote-node'));
+    const env = { ...process.env, NATS_URL: url, NODE_ID: node, SYSTEM_OPTIONS: JSON.stringify(o.options ?? {}) };
+    const proc = fork(script, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const other = new OtherNode(proc);
     await new Promise<void>((resolve, reject) => {
-      proc.once('message', () => resolve());
+      proc.once('message', (m: { ready?: boolean; error?: { message: string; code?: string } }) => {
+        if (m.ready === false) reject(Object.assign(new Error(m.error!.message), { code: m.error!.code }));
+        else resolve();
+      });
       proc.once('exit', (code) => reject(new Error(`node ${node} exited with ${code} before it was ready`)));
     });
     return other;

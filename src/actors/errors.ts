@@ -18,7 +18,7 @@ export const ERROR_CODES = {
   ERR_TROUPE_MODULE_LOAD_FAILED: 'Importing the actor module threw (syntax error, failing top-level code); see cause.',
   ERR_TROUPE_INIT_FAILED: "The actor's init() threw; see cause. The actor was not started.",
   ERR_TROUPE_INIT_TIMEOUT: "init() did not finish within its deadline: an actor's within initTimeoutMs (a spawn option, default 10 000 ms; the actor was not started), a pool's (loading its module and running init() on a new thread) within controlTimeoutMs (the thread was terminated). Make init faster, or raise the deadline.",
-  ERR_TROUPE_NAME_TAKEN: 'Another live actor already has this name; pick another or stop the first.',
+  ERR_TROUPE_NAME_TAKEN: "Another live actor already has this name (with expose: another running node exposes it); pick another, stop the first, or spawn with expose: 'replace' to take an exposed name over.",
   ERR_TROUPE_ACTOR_NOT_FOUND: 'No live actor has that ref or name (it stopped, or never existed).',
   ERR_TROUPE_ACTOR_STOPPED: 'The actor stopped before it could handle the message.',
   ERR_TROUPE_NOT_A_CHILD: 'ctx.stop(ref) was given an actor that is neither this actor nor one of its children; ask that actor to stop, or use system.stop.',
@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   ERR_TROUPE_NATS_AUTH: "The NATS server refused the credentials (nats.user/pass, token, nkey or creds); check them against the server's authorization settings.",
   ERR_TROUPE_NODE_UNREACHABLE: 'The message could not leave for its node: no NATS configured, or the outbox is full (NATS unreachable, or slower than a burst of sends).',
   ERR_TROUPE_HOOK_TIMEOUT: "A lifecycle hook (preRestart, postRestart, postStop) did not finish within the actor's shutdownMs; it is treated as a failure of the actor. Make the hook faster, or raise shutdownMs.",
+  ERR_TROUPE_STALE_REF: 'The ref is to an actor of an earlier run of its node (the node restarted since), and it has no exposed name to find its successor by; look the actor up again.',
+  ERR_TROUPE_NODE_ID_TAKEN: 'A running node already has this node id (it answered a ping); give each process its own id (option node, or TROUPE_NODE).',
   ERR_TROUPE_HANDLER_TIMEOUT: "A handler blocked its worker longer than maxHandlerMs (a pool's handler: ran longer than it, async or not); the worker was terminated and replaced. Make the handler async (not in a pool) or split its work.",
 } as const;
 

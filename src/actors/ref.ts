@@ -4,7 +4,8 @@
  * A ref is plain data (`path`, `thread`, `id`) and can travel inside messages to any thread:
  * the codec writes it as an extension and rebuilds it bound to the receiving thread's transport.
  * Identity is (thread, id): ids are never reused, so a ref to a stopped actor never reaches
- * another one; mail to it is dead-lettered `no-such-actor`.
+ * another one; mail to it is dead-lettered `no-such-actor`. Across nodes it is (node, incarnation,
+ * thread, id): a node that restarts reuses addresses, so a ref to its previous run is told apart.
  */
 import type { Transferable } from 'node:worker_threads';
 import { invalidArgument } from './errors.js';
@@ -49,13 +50,19 @@ export class ActorRef {
   readonly id: number;
   /** The node (system process) the actor lives on, when that is not this one; undefined for local actors. */
   readonly node: string | undefined;
+  /**
+   * @internal With `node`: the run of that node the actor lives in (undefined: not known). Mail
+   * for an earlier run goes to the actor that now has its exposed name, or is dead-lettered `stale-ref`.
+   */
+  readonly incarnation: number | undefined;
 
   /** @internal refs are made by the runtime, never by users. */
-  constructor(path: string, thread: number, id: number, transport: RefTransport | null, node?: string) {
+  constructor(path: string, thread: number, id: number, transport: RefTransport | null, node?: string, incarnation?: number) {
     this.path = path;
     this.thread = thread;
     this.id = id;
     this.node = node;
+    this.incarnation = incarnation;
     if (transport) transports.set(this, transport);
   }
 
@@ -70,7 +77,7 @@ export class ActorRef {
   }
 
   equals(other: ActorRef | null | undefined): boolean {
-    return !!other && other.thread === this.thread && other.id === this.id && other.node === this.node;
+    return !!other && other.thread === this.thread && other.id === this.id && other.node === this.node && other.incarnation === this.incarnation;
   }
 
   toString(): string {

@@ -4,13 +4,18 @@
  * writes dead letters and error events to their streams. The system decides what a message
  * means (system.ts); the bridge moves bytes and reports what came.
  *
+ * Start: after connecting, a ping on this node's id (ping.ts): if a running node answers, the id
+ * is taken (ERR_TROUPE_NODE_ID_TAKEN) and this one does not join. Else it answers pings itself.
+ *
  * Sending: everything goes through a bounded outbox, in order. A JetStream publish carries a
  * `Nats-Msg-Id` (`<node>.<boot>.<seq>`), so a retry after an ambiguous timeout is deduplicated by
  * the stream; it is retried with the same id, with backoff, until it is acknowledged. While NATS
  * is unreachable the outbox holds on (health: degraded); when it is full, the caller
  * dead-letters (`outbox-full`). The outbox is flushed at the end of the caller's synchronous
  * burst (or sooner, when it gets long), so that at-most-once messages to the same node can share
- * one core NATS message: a frame (envelope.ts).
+ * one core NATS message: a frame (envelope.ts). Core NATS has no ack, and nats.js no reconnect
+ * buffer (a publish into a connection that just died is gone): a core message is done only when
+ * the PONG of a flush after it says the server has it, and failed if the connection drops first.
  *
  * Receiving: this node's stream `<P>_NODE_<node>` (subjects `<P>.node.<node>.<sender>`) with one
  * durable pull consumer (explicit ack, bounded ack pending). The sender's node is the subject's
@@ -32,8 +37,12 @@ import { TroupeError } from '../actors/errors.js';
 import type { Codec } from '../runtime/codec.js';
 import { names, type BridgeConfig } from './config.js';
 import { W_REPLY, W_REPLY_ERROR, decodePayload, frame, payloadHeader, type Envelope } from './envelope.js';
+import { NAMES_TTL_MS, NameRegistry, type ExposedName } from './names.js';
+import { answerPings, ping } from './ping.js';
+import { Queue } from './queue.js';
 
 export { W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, type Envelope } from './envelope.js';
+export type { ExposedName } from './names.js';
 
 /** A message as it came off the wire, and how to settle it with the stream. */
 export interface Incoming {
@@ -58,8 +67,6 @@ export interface Incoming {
   working(): void;
 }
 
-export interface ExposedName { node: string; thread: number; id: number; path: string; /** When its node last refreshed it (ms). */ at?: number }
-
 interface OutboxItem {
   /** Its place in the outbox: a failed publish goes back where it was. */
   seq: number;
@@ -76,33 +83,44 @@ interface OutboxItem {
 export interface BridgeHandlers {
   onMessage(m: Incoming): void;
   onConnected(connected: boolean): void;
+  /** An exposed name of this node is held by another node (names.ts). */
+  onNameLost(name: string, holder: string): void;
 }
 
 const PUBLISH_WINDOW = 256;
 /** Largest frame of several core NATS messages (bytes). */
 const FRAME_BYTES = 64 * 1024;
-const NAMES_TTL_MS = 60_000;
 
 export class Bridge {
   readonly names: ReturnType<typeof names>;
   readonly node: string;
+  /** This run of the node (config.ts). */
+  readonly incarnation: number;
   /** This node's payload header (envelope.ts). */
   readonly header: Uint8Array;
-  /** Exposed names of every node, kept current by a KV watch. */
-  readonly registry = new Map<string, ExposedName>();
+  /** Exposed names of every node, and this node's in the KV bucket. */
+  readonly exposedNames: NameRegistry;
   connected = false;
   /** Set up: streams, consumer and bucket exist. */
   ready = false;
   /** Refusals of our credentials since we were last connected (the server is up, and says no). */
   refusals = 0;
-  /** While start() waits: how the connect loop fails it when the server refuses our credentials. */
-  private refused: ((err: TroupeError) => void) | null = null;
+  /** Why this node did not join: its node id is another running node's (ERR_TROUPE_NODE_ID_TAKEN). */
+  idTaken: string | null = null;
+  /** While start() waits: how the connect loop fails it (refused credentials, a node id taken). */
+  private failStart: ((err: TroupeError) => void) | null = null;
   private nc: NatsConnection | null = null;
   private js: JetStreamClient | null = null;
   private jsm: JetStreamManager | null = null;
   private kv: KV | null = null;
   private readonly outbox = new Queue<OutboxItem>();
   private inflight = 0;
+  /** Core NATS messages published since the last flush, and the batches waiting for their flush's PONG. */
+  private toConfirm: OutboxItem[] | null = null;
+  private confirmQueued = false;
+  private readonly confirmNow = () => { this.confirmQueued = false; this.confirm(); };
+  private readonly unconfirmed = new Set<OutboxItem[]>();
+  private unconfirmedCount = 0;
   private paused = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private flushQueued = false;
@@ -118,8 +136,7 @@ export class Bridge {
   private receivingStopped = false;
   private advisoryMessages: ConsumerMessages | null = null;
   private directSub: Subscription | null = null;
-  private readonly ownNames = new Map<string, ExposedName>();
-  private namesTimer: ReturnType<typeof setInterval> | null = null;
+  private pingSub: Subscription | null = null;
   private connecting: Promise<void> | null = null;
   /** Resolves when the first setup is done (or never, if NATS never comes). */
   readonly whenReady: Promise<void>;
@@ -127,19 +144,23 @@ export class Bridge {
 
   constructor(readonly config: BridgeConfig, private readonly log: Logger, private readonly codec: Codec, private readonly handlers: BridgeHandlers) {
     this.node = config.node;
+    this.incarnation = config.incarnation;
     this.names = names(config.prefix, config.node);
-    this.header = payloadHeader(config.node);
+    this.header = payloadHeader(config.node, config.incarnation);
+    this.exposedNames = new NameRegistry(config.node, config.incarnation, log, () => this.connected,
+      (holder) => this.holds(holder), (name, holder) => handlers.onNameLost(name, holder));
     this.flushAt = Math.max(1, Math.min(256, Math.floor(config.outboxCapacity / 2)));
     this.whenReady = new Promise((r) => { this.readyResolve = r; });
   }
 
   /**
    * Connects and sets up; waits up to connectTimeoutMs, then goes on in the background (degraded).
-   * Throws ERR_TROUPE_NATS_AUTH if the server refuses the credentials meanwhile: that is a
-   * mistake in the configuration, not an outage to wait out.
+   * Throws ERR_TROUPE_NATS_AUTH if the server refuses the credentials meanwhile, and
+   * ERR_TROUPE_NODE_ID_TAKEN if a running node has this node id: mistakes in the configuration,
+   * not outages to wait out.
    */
   async start(): Promise<void> {
-    const failed = new Promise<never>((_, reject) => { this.refused = reject; });
+    const failed = new Promise<never>((_, reject) => { this.failStart = reject; });
     failed.catch(() => {});
     this.connecting = this.connectAndSetUp().catch((err) => {
       if (!this.closing) this.log.error({ err }, 'NATS bridge: set-up failed');
@@ -148,7 +169,7 @@ export class Bridge {
     try {
       await Promise.race([this.whenReady, timeout, failed]);
     } finally {
-      this.refused = null;
+      this.failStart = null;
     }
     if (!this.ready) this.log.warn({ servers: this.config.servers }, 'NATS not reachable yet: running degraded; remote messages wait in the outbox');
   }
@@ -184,13 +205,14 @@ export class Bridge {
           // the server's settings may be what gets fixed.
           const how = c.auth.creds !== undefined ? 'nats.creds' : c.auth.nkey !== undefined ? 'nats.nkey' : c.auth.token !== undefined ? 'nats.token' : c.auth.user !== undefined ? 'nats.user/pass' : 'no credentials';
           const refusal = new TroupeError('ERR_TROUPE_NATS_AUTH', `NATS at ${c.servers.join(', ')} refused the connection (${(err as Error).message}) with ${how}; check them against the server's authorization settings`, { cause: err });
-          if (this.refused !== null) { this.refused(refusal); return; }
+          if (this.failStart !== null) { this.failStart(refusal); return; }
           this.noteRefusal(refusal.message);
         } else if (attempt === 0) this.log.warn({ err: (err as Error).message }, 'NATS: cannot connect yet; retrying');
         await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))).unref());
       }
     }
     if (this.closing) { await this.nc!.close(); return; }
+    if (!await this.claimNodeId(this.nc)) return;
     this.watchStatus(this.nc);
     this.js = jetstream(this.nc, { timeout: this.config.publishTimeoutMs });
     this.jsm = await jetstreamManager(this.nc);
@@ -206,7 +228,45 @@ export class Bridge {
     this.directSub = this.nc.subscribe(this.names.directSubjects, {
       callback: (err, msg) => { if (!err) this.take(msg.subject, msg.data, msg.headers, null); },
     });
-    await this.watchNames();
+    await this.exposedNames.attach(this.kv!);
+  }
+
+  /**
+   * Pings this node's id: if a running node answers, the id is taken, and this one closes its
+   * connection without touching anything of that node's (false). Else it answers pings from now on.
+   * (Two processes that start within the same moment can both miss each other: the check is for
+   * a second process started while the first runs, the mistake it guards against.)
+   */
+  private async claimNodeId(nc: NatsConnection): Promise<boolean> {
+    const subject = this.names.ping(this.node);
+    // A ping that cannot be sent (the connection dropped again at once) says no one answered.
+    const holder = await ping(nc, subject).catch(() => null);
+    if (holder === null) {
+      this.pingSub = answerPings(nc, subject, this.incarnation);
+      return true;
+    }
+    const err = new TroupeError('ERR_TROUPE_NODE_ID_TAKEN', `node id ${this.node} is in use: a running node answered on ${subject}; give each process its own node id (option node, or TROUPE_NODE)`,
+      { details: { node: this.node } });
+    this.idTaken = err.message;
+    if (this.failStart !== null) this.failStart(err);
+    else this.log.error({ node: this.node }, `${err.message} (ERR_TROUPE_NODE_ID_TAKEN); this node stays off NATS`);
+    await nc.close().catch(() => {});
+    return false;
+  }
+
+  /**
+   * Whether the node of another node's name entry still runs, in the run that wrote it (a ping).
+   * Throws when it cannot be asked: the name is then neither taken nor refused, but tried again.
+   */
+  private async holds(holder: ExposedName): Promise<boolean> {
+    const answer = await ping(this.nc!, this.names.ping(holder.node));
+    return answer !== null && (answer === 0 || holder.incarnation === undefined || answer === holder.incarnation);
+  }
+
+  /** Whether `node` answers a ping now (false too if it cannot be asked). */
+  async ping(node: string): Promise<boolean> {
+    if (this.nc === null || !this.connected) return false;
+    return (await ping(this.nc, this.names.ping(node)).catch(() => null)) !== null;
   }
 
   private async setUpStreams(): Promise<void> {
@@ -268,7 +328,7 @@ export class Bridge {
           // The server may have come back without its store: make sure the streams exist.
           void this.setUpStreams().catch((err) => this.log.warn({ err: (err as Error).message }, 'NATS: set-up after reconnect failed'));
           this.flush();
-          void this.refreshNames();
+          void this.exposedNames.refresh();
         }
       }
     })().catch(() => {});
@@ -345,15 +405,18 @@ export class Bridge {
     const from = stored.subject.slice(stored.subject.lastIndexOf('.') + 1);
     let payload = stored.data;
     let target = `node ${node}`;
+    let incarnation: number | undefined;
     const d = decodePayload(stored.data);
     if (d.bad === null && d.envelopes.length === 1) {
       const env = d.envelopes[0]!;
       payload = env.m;
       target = env.k === W_REPLY || env.k === W_REPLY_ERROR ? `@${env.t[0]}.ask #${env.t[1]}` : `@${env.t[0]}.${env.t[1]}`;
+      // The run of the node the address is in: a replay to it goes there, or is a stale ref.
+      incarnation = env.ti;
     } // else not an envelope: keep the bytes as they were
     const time = stored.time.getTime();
     const headers = this.headers({
-      'Troupe-Reason': 'max-deliveries', 'Troupe-Target': target, 'Troupe-Sender': `node ${from}`, 'Troupe-Node': node,
+      'Troupe-Reason': 'max-deliveries', 'Troupe-Target': target, 'Troupe-Sender': `node ${from}`, 'Troupe-Node': node, 'Troupe-Incarnation': incarnation,
       'Troupe-Error-Message': `delivered ${adv.deliveries} times without an ack: its node stopped before it could dead-letter it`,
       'Troupe-Deliveries': adv.deliveries, 'Troupe-First-Time': time, 'Troupe-Last-Time': Date.now(),
     });
@@ -436,13 +499,23 @@ export class Bridge {
     return this.outbox.length < this.config.outboxCapacity;
   }
 
+  /** Messages not yet done: waiting, being published, or (core NATS) waiting for the server to confirm them. */
   get outboxSize(): number {
+    return this.outbox.length + this.inflight + this.unconfirmedCount;
+  }
+
+  /**
+   * Messages that take room: waiting to leave, or published to a stream and waiting for its ack.
+   * (Core NATS messages waiting for the server's PONG are on the wire already.)
+   */
+  get outboxUsed(): number {
     return this.outbox.length + this.inflight;
   }
 
   /**
-   * Queues a publish; `done(true)` once the stream has it (or core NATS took it). The caller
-   * checks `hasRoom` first; a full outbox is its to dead-letter.
+   * Queues a publish; `done(true)` once the stream has it (core NATS: once the server confirmed
+   * it has it), `done(false)` if it cannot be sent. The caller checks `hasRoom` first; a full
+   * outbox is its to dead-letter.
    */
   publish(subject: string, data: Uint8Array, o: { msgId?: string | null; headers?: MsgHdrs; core?: boolean }, done: (ok: boolean, err?: Error) => void): void {
     if (this.closing) {
@@ -487,6 +560,12 @@ export class Bridge {
         },
       );
     }
+    // One flush for the whole burst (a flush writes to the socket at once: one per chunk would
+    // split the burst's frames into many small writes).
+    if (this.toConfirm !== null && !this.confirmQueued) {
+      this.confirmQueued = true;
+      queueMicrotask(this.confirmNow);
+    }
   }
 
   /**
@@ -506,13 +585,34 @@ export class Bridge {
       bytes += next.data.length;
     }
     const data = batch === null ? first.data : frame(batch.map((b) => b.data), this.header.length, bytes);
-    let err: Error | undefined;
+    const items = batch ?? [first];
     try {
       this.nc!.publish(first.subject, data, first.headers ? { headers: first.headers } : undefined);
-    } catch (e) {
-      err = e as Error;
+    } catch (err) {
+      for (const b of items) b.done(false, err as Error);
+      return;
     }
-    for (const b of batch ?? [first]) b.done(err === undefined, err);
+    (this.toConfirm ??= []).push(...items);
+  }
+
+  /**
+   * A flush (PING) behind the core messages published since the last one: its PONG says the
+   * server has read them all. nats.js rejects it when the connection drops first (it then drops
+   * what it had not written), and those messages fail.
+   */
+  private confirm(): void {
+    const batch = this.toConfirm;
+    if (batch === null || this.nc === null) return;
+    this.toConfirm = null;
+    this.unconfirmed.add(batch);
+    this.unconfirmedCount += batch.length;
+    const settle = (ok: boolean, err?: Error) => {
+      if (!this.unconfirmed.delete(batch)) return;
+      this.unconfirmedCount -= batch.length;
+      for (const b of batch) b.done(ok, err);
+    };
+    this.nc!.flush().then(() => settle(true),
+      (err: Error) => settle(false, new Error(`the connection to NATS dropped before the server confirmed it had the message (${err.message})`)));
   }
 
   private pauseFor(ms: number): void {
@@ -544,136 +644,25 @@ export class Bridge {
 
 
   // ------------------------------------------------------------------------------------------
-  // Names across nodes (KV)
 
-  private async watchNames(): Promise<void> {
-    const kv = this.kv!;
-    const watch = await kv.watch({ key: '>' });
-    void (async () => {
-      for await (const e of watch) {
-        if (e.operation === 'PUT') {
-          try { this.registry.set(e.key, JSON.parse(new TextDecoder().decode(e.value)) as ExposedName); } catch { /* not ours */ }
-        } else {
-          this.registry.delete(e.key);
-        }
-      }
-    })().catch(() => {});
-    await this.refreshNames();
-    this.namesTimer = setInterval(() => void this.refreshNames(), NAMES_TTL_MS / 3);
-    this.namesTimer.unref();
-  }
-
-  /** Registers an exposed actor's name (and keeps it alive until `unexpose` or the node stops). */
-  expose(name: string, entry: ExposedName): void {
-    this.ownNames.set(name, entry);
-    this.registry.set(name, { ...entry, at: Date.now() });
-    void this.kv?.put(name, JSON.stringify({ ...entry, at: Date.now() })).catch((err) => this.log.warn({ err, name }, 'NATS: could not register a name'));
-  }
-
-  /** A name another node registered, unless it went stale (its node stopped refreshing it). */
-  liveName(name: string): ExposedName | undefined {
-    const e = this.registry.get(name);
-    if (e === undefined) return undefined;
-    if (e.node !== this.node && e.at !== undefined && Date.now() - e.at > NAMES_TTL_MS) {
-      this.registry.delete(name);
-      return undefined;
-    }
-    return e;
-  }
-
-  unexpose(name: string): void {
-    if (!this.ownNames.delete(name)) return;
-    this.registry.delete(name);
-    void this.kv?.delete(name).catch(() => {});
-  }
-
-  private async refreshNames(): Promise<void> {
-    if (!this.kv || !this.connected) return;
-    for (const [name, entry] of this.ownNames) await this.kv.put(name, JSON.stringify({ ...entry, at: Date.now() })).catch(() => {});
-  }
-
-  /** Waits (bounded) for a name to appear in the registry. */
-  async waitForName(name: string, timeoutMs: number): Promise<ExposedName | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const e = this.liveName(name);
-      if (e) return e;
-      if (this.kv && this.connected) {
-        const got = await this.kv.get(name).catch(() => null);
-        if (got && got.operation === 'PUT') {
-          try {
-            const entry = JSON.parse(new TextDecoder().decode(got.value)) as ExposedName;
-            this.registry.set(name, entry);
-            return entry;
-          } catch { /* not ours */ }
-        }
-      }
-      if (Date.now() > deadline) return undefined;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
-  // ------------------------------------------------------------------------------------------
-
-  /** Flushes the outbox (bounded), removes this node's names, and closes the connection. */
+  /** Flushes the outbox (bounded), removes this node's names (those it holds), and closes the connection. */
   async close(timeoutMs: number): Promise<void> {
     await this.drained(this.connected ? timeoutMs : Math.min(timeoutMs, 1000));
     this.closing = true;
     this.stopReceiving();
-    if (this.namesTimer) clearInterval(this.namesTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.kv && this.connected) {
-      await Promise.race([
-        Promise.all([...this.ownNames.keys()].map((n) => this.kv!.delete(n).catch(() => {}))),
-        new Promise((r) => setTimeout(r, 1000).unref()),
-      ]);
-    }
+    await this.exposedNames.close();
     this.consumerMessages?.stop();
     this.advisoryMessages?.stop();
     this.directSub?.unsubscribe();
+    this.pingSub?.unsubscribe();
     while (this.outbox.length > 0) this.outbox.shift().done(false, new Error('the bridge closed'));
     if (this.nc) await Promise.race([this.nc.close(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => {});
+    // Core messages whose flush never came back (the connection was down): not confirmed.
+    for (const batch of this.unconfirmed) for (const b of batch) b.done(false, new Error('the bridge closed before the server confirmed the message'));
+    this.unconfirmed.clear();
+    this.unconfirmedCount = 0;
     await Promise.race([this.connecting, new Promise((r) => setTimeout(r, 2000).unref())]);
-  }
-}
-
-/** A FIFO with O(1) shift and unshift (Array.shift copies: O(n) per call on a long outbox). */
-class Queue<T> {
-  private items: (T | undefined)[] = [];
-  private head = 0;
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  push(v: T): void {
-    this.items.push(v);
-  }
-
-  peek(): T {
-    return this.items[this.head]!;
-  }
-
-  shift(): T {
-    const v = this.items[this.head]!;
-    this.items[this.head++] = undefined;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return v;
-  }
-
-  /** Puts a failed publish back where it was: among those put back before it, by `seq`. */
-  putBack(this: Queue<T & { seq: number }>, v: T & { seq: number }): void {
-    if (this.head > 0) this.items[--this.head] = v;
-    else this.items.unshift(v);
-    // A window of publishes fails in any order: restore theirs (a short walk: at most the window).
-    for (let i = this.head; i + 1 < this.items.length && this.items[i]!.seq > this.items[i + 1]!.seq; i++) {
-      const t = this.items[i]!;
-      this.items[i] = this.items[i + 1];
-      this.items[i + 1] = t;
-    }
   }
 }
 

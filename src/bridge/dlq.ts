@@ -16,8 +16,9 @@ export interface StoredDeadLetter {
   reason: string;
   target: string;
   sender: string | null;
-  /** The node that dead-lettered it. */
+  /** The node that dead-lettered it, and its run then (0: not recorded). */
   node: string;
+  incarnation: number;
   /** The original message (undefined if it could not be decoded: see `raw`). */
   message: unknown;
   raw: Uint8Array;
@@ -41,12 +42,14 @@ export const H = {
   deliveries: 'Troupe-Deliveries',
   firstTime: 'Troupe-First-Time',
   lastTime: 'Troupe-Last-Time',
+  /** The run of the node that dead-lettered it (its `@t.i` addresses are of that run). */
+  incarnation: 'Troupe-Incarnation',
 } as const;
 
-/** Where a stored dead letter goes back to: an address on its node (`@t.i`), or a top-level name (`/user/<name>`). */
-export function replayTarget(d: StoredDeadLetter): { node: string; thread: number; id: number } | { name: string } | null {
+/** Where a stored dead letter goes back to: an address on its node's run (`@t.i`), or a top-level name (`/user/<name>`). */
+export function replayTarget(d: StoredDeadLetter): { node: string; incarnation: number; thread: number; id: number } | { name: string } | null {
   const addr = /^@(\d+)\.(\d+)$/.exec(d.target);
-  if (addr) return { node: d.node, thread: Number(addr[1]), id: Number(addr[2]) };
+  if (addr) return { node: d.node, incarnation: d.incarnation, thread: Number(addr[1]), id: Number(addr[2]) };
   const named = /^\/user\/([^/]+)$/.exec(d.target);
   return named ? { name: named[1]! } : null;
 }
@@ -121,6 +124,7 @@ export class DeadLetterStream {
     const errorMessage = h(H.errorMessage);
     const d: StoredDeadLetter = {
       seq: m.seq, reason: h(H.reason) ?? '?', target: h(H.target) ?? '?', sender: h(H.sender) ?? null, node: h(H.node) ?? '?',
+      incarnation: Number(h(H.incarnation) ?? 0) >>> 0,
       message, raw: m.data, firstTime: num(H.firstTime) ?? m.time.getTime(), lastTime: num(H.lastTime) ?? m.time.getTime(),
     };
     if (errorMessage !== undefined) {

@@ -17,6 +17,15 @@
  *
  * Senders on other nodes appear to actors as refs to small proxies on main (`@0.<id>`): a tell or
  * ask to one goes back over the wire.
+ *
+ * Runs of a node. Every message carries the incarnation of its target's node as the sender knows
+ * it, and the target's exposed name if it has one (a ref's path `/user/<name>`). Mail for an
+ * earlier run of this node goes by name, or nowhere (runs.ts). A reply for an ask of an earlier
+ * run is dead-lettered `late-reply`.
+ *
+ * Out of room: a message past a full outbox is dead-lettered `outbox-full` (an ask rejects with
+ * ERR_TROUPE_NODE_UNREACHABLE); only a message that cannot be sent at all (not encodable, too
+ * large) throws at a `tell` from main.
  */
 import type { Logger } from 'pino';
 import { ActorRef, type RefTransport } from '../actors/ref.js';
@@ -29,10 +38,16 @@ import {
   S_DEAD_LETTERED, S_PROCESSED, S_QUEUED, S_SENT, type DeadLetterWire, type RemoteSend,
 } from '../runtime/wire.js';
 import { Bridge, type ExposedName, type Incoming } from './bridge.js';
-import { W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, encodeEnvelope } from './envelope.js';
+import { W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, encodeEnvelope, type Envelope } from './envelope.js';
 import { isNodeId, type BridgeConfig } from './config.js';
 import { DeadLetterStream, H, replayTarget, type StoredDeadLetter } from './dlq.js';
 import type { ErrorEvents } from './error-events.js';
+import { exposedNameOf } from './names.js';
+import { EarlierRuns } from './runs.js';
+import { Peers } from './peers.js';
+
+/** An actor on another node (or on an earlier run of this one), as a message addresses it. */
+export interface RemoteTarget { node: string; incarnation?: number | undefined; thread: number; id: number; path: string }
 
 /** Sets key → value, dropping the oldest entry past `max`. */
 function bounded<K, V>(map: Map<K, V>, key: K, value: V, max = 100_000): void {
@@ -45,6 +60,12 @@ function boundedSet<K>(set: Set<K>, key: K, max = 100_000): void {
   set.delete(key);
   set.add(key);
   if (set.size > max) set.delete(set.values().next().value as K);
+}
+
+/** Who sent a message from the wire, as a dead letter names it. */
+function senderOf(m: Incoming): string {
+  const f = m.env?.f;
+  return f ? `${m.from}:${f[2]}` : `node ${m.from}`;
 }
 
 /** What the bridge needs from the system on main. */
@@ -63,6 +84,10 @@ export interface NodeInternals {
   localByName(name: string): ActorRef | undefined;
   /** Whether NATS is up (for health). */
   onConnected(connected: boolean): void;
+  /** An exposed name of this node turned out to be another node's (`holder`). */
+  onNameLost(name: string, holder: string): void;
+  /** How far back health looks: a node sent to within it must have been heard from lately (peers.ts). */
+  readonly healthWindowMs: number;
 }
 
 const PROCESSED_WINDOW = 100_000;
@@ -71,6 +96,11 @@ const MAX_PROXIES = 100_000;
 export class Remote {
   readonly bridge: Bridge;
   readonly node: string;
+  /** This run of the node (config.ts). */
+  readonly incarnation: number;
+  /** Where mail for an earlier run of this node goes (by name), and mail held for names to come. */
+  private readonly runs: EarlierRuns;
+  private readonly peers: Peers;
   /** Tells handed to an actor, by receipt id, and the worker they went to. */
   private readonly receipts = new Map<number, { m: Incoming; thread: number }>();
   private nextReceipt = 1;
@@ -97,13 +127,24 @@ export class Remote {
 
   constructor(private readonly config: BridgeConfig, private readonly sys: NodeInternals) {
     this.node = config.node;
+    this.incarnation = config.incarnation;
     this.bridge = new Bridge(config, sys.log, sys.mesh.codec, {
       onMessage: (m) => this.onMessage(m),
-      onConnected: (c) => sys.onConnected(c),
+      onConnected: (c) => {
+        if (c) this.runs.started();
+        sys.onConnected(c);
+      },
+      onNameLost: (name, holder) => {
+        this.runs.unexposed(name);
+        sys.onNameLost(name, holder);
+      },
     });
-    // Long handlers: tell JetStream we are still on it, so it does not redeliver meanwhile.
+    this.runs = new EarlierRuns(config.node, config.backlogGraceMs, config.retryMs, (deliveries) => this.redispatch(deliveries));
+    this.peers = new Peers(sys.healthWindowMs, (node) => this.bridge.ping(node));
+    // Long handlers, and mail held for a name: tell JetStream we are still on it, so it does not redeliver meanwhile.
     this.workingTimer = setInterval(() => {
       for (const deliveries of this.inProgress.values()) deliveries[deliveries.length - 1]!.working();
+      for (const m of this.runs.held()) m.working();
     }, Math.max(100, Math.floor(config.ackWaitMs / 3)));
     this.workingTimer.unref();
   }
@@ -128,10 +169,12 @@ export class Remote {
   // Sending
 
   /**
-   * Sends `msg` to an actor on another node. From main, errors (unencodable, too large, no room)
-   * throw before anything is counted; from a host (`fromHost`), they dead-letter it instead.
+   * Sends `msg` to an actor on another node. From main, a message that cannot be sent at all
+   * (unencodable, too large, a bad node id) throws before anything is counted; from a host
+   * (`fromHost`), it is dead-lettered instead. No room in the outbox is not the sender's mistake:
+   * the message is dead-lettered `outbox-full` (and an ask rejected) either way.
    */
-  send(to: { node: string; thread: number; id: number; path: string }, msg: unknown, fromThread: number, fromId: number, corr: number,
+  send(to: RemoteTarget, msg: unknown, fromThread: number, fromId: number, corr: number,
     timeoutMs: number | undefined, atMostOnce: boolean, fromHost: boolean): void {
     const stats = this.sys.mainStats;
     const f: [number, number, string] | null = fromId !== 0 ? [fromThread, fromId, `@${fromThread}.${fromId}`] : null;
@@ -142,7 +185,9 @@ export class Remote {
       else problem = new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `not a node id: ${JSON.stringify(to.node)}`);
     }
     if (problem === null) try {
-      data = encodeEnvelope(this.bridge.header, { k: corr !== 0 ? W_ASK : W_TELL, f, t: [to.thread, to.id], c: corr, ms: timeoutMs }, this.sys.mesh.codec.encode(msg));
+      data = encodeEnvelope(this.bridge.header, {
+        k: corr !== 0 ? W_ASK : W_TELL, f, t: [to.thread, to.id], ti: to.incarnation ?? 0, tn: exposedNameOf(to.path), c: corr, ms: timeoutMs,
+      }, this.sys.mesh.codec.encode(msg));
       if (data.length > this.config.maxPayloadBytes) {
         problem = new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `message of ${data.length} bytes is over nats.maxPayloadBytes (${this.config.maxPayloadBytes}) for a remote actor`);
       } else if (!this.bridge.hasRoom) {
@@ -154,19 +199,25 @@ export class Remote {
       data = new Uint8Array(0);
     }
     if (problem !== null) {
-      if (!fromHost) throw problem;
+      const full = problem.code === 'ERR_TROUPE_NODE_UNREACHABLE';
+      if (!fromHost && !full) throw problem;
       stats[S_DEAD_LETTERED]!++;
-      this.sys.deadLetters.add({ reason: problem.code === 'ERR_TROUPE_NODE_UNREACHABLE' ? 'outbox-full' : 'unencodable', target: `${to.node}:${to.path}`,
+      this.sys.deadLetters.add({ reason: full ? 'outbox-full' : 'unencodable', target: `${to.node}:${to.path}`,
         sender: f ? f[2] : null, message: msg, error: toWireError(problem), time: Date.now() });
       if (corr !== 0) this.replyLocal(fromThread, corr, K_REPLY_ERROR, toWireError(problem));
       return;
     }
     if (corr !== 0) bounded(this.asking, `${fromThread}:${corr}`, to.node);
     if (fromId !== 0) boundedSet(this.contacted, `${to.node}|${fromThread}.${fromId}`);
+    if (to.node !== this.node) this.peers.sentTo(to.node);
     this.enqueue(to.node, data!, atMostOnce, to.path, msg);
   }
 
-  /** Into the outbox: queued until its node's stream has it. (`path`: the target's, for a dead letter.) */
+  /**
+   * Into the outbox: queued until its node's stream has it, or (at-most-once) until the server
+   * confirmed it has it (bridge.ts); a message that could not leave is dead-lettered
+   * `node-unreachable`. (`path`: the target's, for a dead letter.)
+   */
   private enqueue(node: string, data: Uint8Array, atMostOnce: boolean, path: string, msg: unknown): void {
     const stats = this.sys.mainStats;
     stats[S_QUEUED]!++;
@@ -189,29 +240,30 @@ export class Remote {
   toProxy(proxy: number, fromThread: number, fromId: number, corr: number, msg: unknown): boolean {
     const ref = this.proxies.get(proxy);
     if (ref === undefined) return false;
-    this.send({ node: ref.node!, thread: ref.thread, id: ref.id, path: ref.path }, msg, fromThread, fromId, corr, undefined, false, true);
+    this.send({ node: ref.node!, incarnation: ref.incarnation, thread: ref.thread, id: ref.id, path: ref.path }, msg, fromThread, fromId, corr, undefined, false, true);
     return true;
   }
 
-  private proxyFor(node: string, f: [number, number, string]): number {
-    const key = `${node}|${f[0]}|${f[1]}`;
+  /** The proxy on main for a sending actor of another node's run. */
+  private proxyFor(node: string, incarnation: number, f: [number, number, string]): number {
+    const key = `${node}|${incarnation}|${f[0]}|${f[1]}`;
     let id = this.proxyIds.get(key);
     if (id === undefined) {
       id = this.nextProxy++;
       this.proxyIds.set(key, id);
-      this.proxies.set(id, new ActorRef(f[2], f[0], f[1], this.sys.transport, node));
+      this.proxies.set(id, new ActorRef(f[2], f[0], f[1], this.sys.transport, node, incarnation === 0 ? undefined : incarnation));
       if (this.proxies.size > MAX_PROXIES) {
         const [oldest] = this.proxies.keys();
         const old = this.proxies.get(oldest!)!;
         this.proxies.delete(oldest!);
-        this.proxyIds.delete(`${old.node}|${old.thread}|${old.id}`);
+        this.proxyIds.delete(`${old.node}|${old.incarnation ?? 0}|${old.thread}|${old.id}`);
       }
     }
     return id;
   }
 
-  /** A reply for an ask that came from `node`, the way the ask came (at-most-once: core NATS). */
-  private sendReply(node: string, thread: number, corr: number, kind: number, value: unknown, atMostOnce: boolean): void {
+  /** A reply for an ask that came from `node` (its run `incarnation`), the way the ask came (at-most-once: core NATS). */
+  private sendReply(node: string, incarnation: number, thread: number, corr: number, kind: number, value: unknown, atMostOnce: boolean): void {
     const stats = this.sys.mainStats;
     const codec = this.sys.mesh.codec;
     let bytes: Uint8Array;
@@ -221,7 +273,7 @@ export class Remote {
       kind = W_REPLY_ERROR;
       bytes = codec.encode(toWireError(err));
     }
-    const data = encodeEnvelope(this.bridge.header, { k: kind, f: null, t: [thread, corr], c: 0 }, bytes);
+    const data = encodeEnvelope(this.bridge.header, { k: kind, f: null, t: [thread, corr], ti: incarnation, tn: null, c: 0 }, bytes);
     stats[S_SENT]!++;
     if (!this.bridge.hasRoom) {
       stats[S_DEAD_LETTERED]!++;
@@ -279,13 +331,14 @@ export class Remote {
       this.wireDeadLetter(m, m.bad ?? 'bad-message', `node ${this.node}`, null);
       return;
     }
+    this.peers.heardFrom(m.from);
     const key = this.keyOf(m);
     if (key !== null) {
       if (this.processed.has(key)) { m.ack(); return; } // done with it already: a redelivery
       const again = this.inProgress.get(key);
       if (again !== undefined) { again.push(m); return; } // still being handled: settled with the first
     }
-    const sender = env.f ? `${m.from}:${env.f[2]}` : `node ${m.from}`;
+    const sender = senderOf(m);
     if (env.k === W_REPLY || env.k === W_REPLY_ERROR) {
       // Only the node that was asked may answer.
       const asked = `${env.t[0]}:${env.t[1]}`;
@@ -293,22 +346,36 @@ export class Remote {
         this.wireDeadLetter(m, 'unexpected-reply', `ask #${env.t[1]}`, sender);
         return;
       }
+      if (env.ti !== this.incarnation) {
+        // For an ask of this node's earlier run (whose numbers this run may use again).
+        this.wireDeadLetter(m, 'late-reply', `ask #${env.t[1]}`, sender);
+        return;
+      }
       this.asking.delete(asked);
       this.replyLocalEncoded(env.t[0], env.t[1], env.k === W_REPLY ? K_REPLY : K_REPLY_ERROR, env.m);
       this.done(m);
       return;
     }
-    const [thread, id] = env.t;
-    const target = `@${thread}.${id}`;
-    if (m.from !== this.node && !this.sys.isExposed(thread, id) && !this.contacted.has(`${m.from}|${thread}.${id}`)) {
+    let [thread, id] = env.t;
+    if (env.ti !== this.incarnation) {
+      // Mail for an earlier run of this node: by name, never by its address (another actor's now).
+      const r = this.runs.route(m, env, key);
+      if ('dead' in r) { this.wireDeadLetter(m, r.dead, r.target, sender, r.error); return; }
+      if ('retryMs' in r) { m.retry(r.retryMs); return; }
+      if ('held' in r) return;
+      thread = r.to.thread;
+      id = r.to.id;
+    } else if (m.from !== this.node && !this.sys.isExposed(thread, id) && !this.contacted.has(`${m.from}|${thread}.${id}`)) {
+      const target = `@${thread}.${id}`;
       this.wireDeadLetter(m, 'not-exposed', target, sender, new TroupeError('ERR_TROUPE_NOT_EXPOSED', `${target} on node ${this.node} is not exposed to other nodes`));
       return;
     }
+    const target = `@${thread}.${id}`;
     if (!this.sys.hostExists(thread)) {
       this.wireDeadLetter(m, 'no-such-actor', target, sender, new TroupeError('ERR_TROUPE_ACTOR_NOT_FOUND', `no live actor ${target} on node ${this.node}`));
       return;
     }
-    const proxy = env.f ? this.proxyFor(m.from, env.f) : 0;
+    const proxy = env.f ? this.proxyFor(m.from, env.ni, env.f) : 0;
     stats[S_SENT]!++;
     if (env.k === W_ASK) {
       const replyThread = env.f ? env.f[0] : MAIN_THREAD;
@@ -318,8 +385,8 @@ export class Remote {
       // The asker's own timeout decides; a reply that comes too late there is dead-lettered there.
       const atMostOnce = !m.jetstream;
       promise.then(
-        (v) => this.sendReply(m.from, replyThread, env.c, W_REPLY, v, atMostOnce),
-        (e) => this.sendReply(m.from, replyThread, env.c, W_REPLY_ERROR, toWireError(e), atMostOnce),
+        (v) => this.sendReply(m.from, env.ni, replyThread, env.c, W_REPLY, v, atMostOnce),
+        (e) => this.sendReply(m.from, env.ni, replyThread, env.c, W_REPLY_ERROR, toWireError(e), atMostOnce),
       ).finally(() => this.done(m));
       return;
     }
@@ -334,6 +401,21 @@ export class Remote {
     this.receipts.set(receipt, { m, thread });
     this.inProgress.set(key, [m]);
     this.sys.mesh.sendEncoded(thread, id, proxy, receipt, m.last ? K_TELL_LAST : K_TELL_RECEIPT, env.m);
+  }
+
+  /**
+   * Held mail goes on (its name was exposed, or the grace is over): its newest delivery is
+   * handled as if it just came; the others are settled with it.
+   */
+  private redispatch(deliveries: Incoming[]): void {
+    const newest = deliveries[deliveries.length - 1]!;
+    this.onMessage(newest);
+    if (deliveries.length === 1) return;
+    const key = this.keyOf(newest);
+    const older = deliveries.slice(0, -1);
+    const now = key !== null ? this.inProgress.get(key) : undefined;
+    if (now !== undefined) now.unshift(...older);
+    else for (const d of older) d.ack();
   }
 
   /** Dedupe key: the sending node and its msg id (a node cannot mark another's ids as done). */
@@ -365,9 +447,20 @@ export class Remote {
     this.done(entry.m);
   }
 
-  /** Takes no more messages from the wire (shutdown). */
+  /**
+   * Takes no more messages from the wire (shutdown). Held mail goes back to the stream for the
+   * next start (at-most-once mail, which has no stream, is dead-lettered `not-exposed`).
+   */
   stopReceiving(): void {
     this.bridge.stopReceiving();
+    for (const deliveries of this.runs.drain()) {
+      const m = deliveries[deliveries.length - 1]!;
+      if (m.jetstream) m.retry(0);
+      else {
+        const r = this.runs.notExposed(m.env!.tn!, `node ${this.node} stopped before ${JSON.stringify(m.env!.tn)} was exposed`);
+        this.wireDeadLetter(m, r.dead, r.target, senderOf(m), r.error);
+      }
+    }
   }
 
   /** A host says how a receipted tell ended (K_RECEIPT). */
@@ -424,7 +517,7 @@ export class Remote {
     this.sys.deadLetters.add(entry);
     // Answer an honest asker (not a spoofer or garbage: those get nothing back).
     if (m.bad === null && m.env !== null && m.env.k === W_ASK && error) {
-      this.sendReply(m.from, m.env.f ? m.env.f[0] : MAIN_THREAD, m.env.c, W_REPLY_ERROR, toWireError(error), !m.jetstream);
+      this.sendReply(m.from, m.env.ni, m.env.f ? m.env.f[0] : MAIN_THREAD, m.env.c, W_REPLY_ERROR, toWireError(error), !m.jetstream);
     }
     // Acked (it is accounted for) but its id is not remembered: a bad message vouches for nothing.
     if (m.bad === null) this.done(m);
@@ -435,25 +528,34 @@ export class Remote {
   // Names
 
   lookup(name: string): ActorRef | undefined {
-    const e = this.bridge.liveName(name);
+    const e = this.bridge.exposedNames.live(name);
     return e === undefined || e.node === this.node ? undefined : this.refOf(e);
   }
 
   async resolve(name: string, timeoutMs: number): Promise<ActorRef | undefined> {
-    const e = await this.bridge.waitForName(name, timeoutMs);
+    const e = await this.bridge.exposedNames.waitFor(name, timeoutMs);
     return e === undefined || e.node === this.node ? undefined : this.refOf(e);
   }
 
   private refOf(e: ExposedName): ActorRef {
-    return new ActorRef(e.path, e.thread, e.id, this.sys.transport, e.node);
+    return new ActorRef(e.path, e.thread, e.id, this.sys.transport, e.node, e.incarnation || undefined);
   }
 
-  expose(name: string, ref: ActorRef): void {
-    this.bridge.expose(name, { node: this.node, thread: ref.thread, id: ref.id, path: ref.path });
+  /**
+   * Registers a local actor's name across nodes (names.ts), then hands it the mail held for it.
+   * Rejects with ERR_TROUPE_NAME_TAKEN when another running node has the name (unless
+   * `replace`). While NATS is unreachable it resolves at once: the name is registered on connect.
+   */
+  async expose(name: string, ref: ActorRef, replace: boolean): Promise<void> {
+    const registered = await this.bridge.exposedNames.expose(name,
+      { node: this.node, incarnation: this.incarnation, thread: ref.thread, id: ref.id, path: ref.path }, replace);
+    if (!registered) this.sys.log.info({ name }, 'exposed name registered once NATS is reachable');
+    this.runs.exposed(name, { thread: ref.thread, id: ref.id });
   }
 
   unexpose(name: string): void {
-    this.bridge.unexpose(name);
+    this.runs.unexposed(name);
+    this.bridge.exposedNames.unexpose(name);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -473,32 +575,36 @@ export class Remote {
     const headers = b.headers({
       [H.reason]: d.reason, [H.target]: d.target, [H.sender]: d.sender, [H.node]: this.node,
       [H.errorMessage]: e?.message, [H.errorCode]: e?.code, [H.category]: d.category ?? e?.category, [H.severity]: d.severity ?? e?.severity,
-      [H.retries]: d.retries, [H.firstTime]: d.time, [H.lastTime]: d.time,
+      [H.retries]: d.retries, [H.firstTime]: d.time, [H.lastTime]: d.time, [H.incarnation]: this.incarnation,
     });
     b.publish(b.names.dlq(d.reason, this.node), data, { msgId: b.nextMsgId(), headers }, (ok) => {
       if (!ok) this.sys.log.error({ reason: d.reason, target: d.target }, 'DLQ: could not store a dead letter');
     });
   }
 
-  /** Sends a stored dead letter back to its target: `@t.i` on its node, or `/user/<name>` by name. */
+  /**
+   * Sends a stored dead letter back to its target: `@t.i` in the run of its node that
+   * dead-lettered it (a later run takes it as a stale ref), or `/user/<name>` by name.
+   */
   private async replayOne(d: StoredDeadLetter): Promise<boolean> {
     if (d.message === undefined) return false;
-    let to: { node: string; thread: number; id: number; path: string } | undefined;
+    let to: RemoteTarget | undefined;
     const target = replayTarget(d);
     if (target !== null && 'node' in target) {
       to = { ...target, path: d.target };
     } else if (target !== null) {
       // The name on the node that dead-lettered it (names may repeat across nodes).
       const local = d.node === this.node ? this.sys.localByName(target.name) : undefined;
-      if (local) to = { node: this.node, thread: local.thread, id: local.id, path: local.path };
+      if (local) to = { node: this.node, incarnation: this.incarnation, thread: local.thread, id: local.id, path: local.path };
       else {
-        const e = await this.bridge.waitForName(target.name, 1000);
-        if (e) to = { node: e.node, thread: e.thread, id: e.id, path: e.path };
+        const e = await this.bridge.exposedNames.waitFor(target.name, 1000);
+        if (e) to = { node: e.node, incarnation: e.incarnation, thread: e.thread, id: e.id, path: e.path };
       }
     }
     if (to === undefined) return false;
     // The stored payload is the message as its sender encoded it.
-    const data = encodeEnvelope(this.bridge.header, { k: W_TELL, f: null, t: [to.thread, to.id], c: 0 }, d.raw);
+    const data = encodeEnvelope(this.bridge.header,
+      { k: W_TELL, f: null, t: [to.thread, to.id], ti: to.incarnation ?? 0, tn: exposedNameOf(to.path), c: 0 }, d.raw);
     const subject = this.bridge.names.toNode(to.node, this.node);
     // One replay per stored dead letter: its id dedupes a second replay within the window.
     await new Promise<void>((resolve, reject) => this.bridge.publish(subject, data, { msgId: `${this.node}.replay.${d.seq}` },
@@ -521,8 +627,24 @@ export class Remote {
     return this.bridge.outboxSize;
   }
 
+  /**
+   * The bridge's reasons for health to say degraded, beyond NATS being unreachable: another
+   * running node has this node's id; the outbox over half full; nodes sent to within the health
+   * window but not heard from for 30 s (or the health window, if shorter): no message from them
+   * and no answer to a ping (peers.ts).
+   */
+  healthReasons(): string[] {
+    const reasons: string[] = [];
+    if (this.bridge.idTaken !== null) reasons.push(`${this.bridge.idTaken} (ERR_TROUPE_NODE_ID_TAKEN)`);
+    const used = this.bridge.outboxUsed;
+    if (used > this.config.outboxCapacity / 2) reasons.push(`the outbox to other nodes is over half full (${used} of ${this.config.outboxCapacity})`);
+    for (const { node, ms } of this.peers.unseen()) reasons.push(`node ${node} not heard from for ${Math.round(ms / 1000)} s (sent to within the health window)`);
+    return reasons;
+  }
+
   async close(timeoutMs: number): Promise<void> {
     clearInterval(this.workingTimer);
+    this.peers.close();
     this.offDeadLetters?.();
     await this.bridge.close(timeoutMs);
   }

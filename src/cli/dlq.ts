@@ -101,14 +101,18 @@ export async function runDlq(argv: string[], out: (s: string) => void = (s) => c
     const self = `cli-${process.pid}`;
     const r = await stream.replay(a.filter, async (d) => {
       const t = replayTarget(d);
-      let to: { node: string; thread: number; id: number } | null = null;
+      let to: { node: string; incarnation?: number; thread: number; id: number } | null = null;
+      let name: string | null = null;
       if (t !== null && 'node' in t) to = t;
       else if (t !== null && kv !== null) {
         const e = await kv.get(t.name).catch(() => null);
         if (e && e.operation === 'PUT') to = JSON.parse(new TextDecoder().decode(e.value)) as ExposedName;
+        name = t.name;
       }
       if (to === null || d.message === undefined) return false;
-      const data = encodeEnvelope(payloadHeader(self), { k: W_TELL, f: null, t: [to.thread, to.id], c: 0 }, d.raw);
+      // The CLI is no node's run: its header's incarnation is 0. The target's run is the one the
+      // address or name is of (a later run takes an address as a stale ref, and a name by name).
+      const data = encodeEnvelope(payloadHeader(self, 0), { k: W_TELL, f: null, t: [to.thread, to.id], ti: to.incarnation ?? 0, tn: name, c: 0 }, d.raw);
       await js.publish(n.toNode(to.node, self), data, { msgID: `${self}.replay.${d.seq}` });
       return true;
     });

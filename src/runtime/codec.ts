@@ -25,24 +25,43 @@ let decodingSlots: readonly unknown[] | null = null;
 let encodingNode = '';
 /** While encodeForPost runs: which values travel beside the bytes (Sets and Errors tag their insides with it). */
 let encodingSlot: SlotFor | null = null;
+/** The incarnation (this run) of each node on this thread: a local ref leaves stamped with it too. */
+const incarnations = new Map<string, number>();
+
+/** Sets `node`'s incarnation on this thread (its system on main, its hosts in workers). @internal */
+export function setIncarnation(node: string, incarnation: number): void {
+  incarnations.set(node, incarnation);
+}
 
 /** A node id becomes a subject token: anything else in a ref is a bad message. */
 const NODE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
+// A ref: [path, thread, id] without NATS, else [path, thread, id, node, incarnation] (0: not known).
 addExtension({
   Class: ActorRef,
   type: 0x54, // 'T'
   write: (ref: ActorRef) => {
-    const node = ref.node ?? encodingNode;
-    if (ref.node !== undefined && !NODE_ID.test(ref.node)) throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', `a ref with an invalid node id: ${JSON.stringify(ref.node)}`);
-    return node === '' ? [ref.path, ref.thread, ref.id] : [ref.path, ref.thread, ref.id, node];
+    if (ref.node !== undefined) {
+      if (!NODE_ID.test(ref.node)) throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', `a ref with an invalid node id: ${JSON.stringify(ref.node)}`);
+      return [ref.path, ref.thread, ref.id, ref.node, ref.incarnation ?? 0];
+    }
+    return encodingNode === '' ? [ref.path, ref.thread, ref.id] : [ref.path, ref.thread, ref.id, encodingNode, incarnations.get(encodingNode) ?? 0];
   },
-  read: (a: [string, number, number, string?]) => {
+  read: (a: [string, number, number, string?, number?]) => {
     const node = a[3];
+    const inc = a[4] ?? 0;
     if (node !== undefined && (typeof node !== 'string' || !NODE_ID.test(node))) {
       throw new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', 'a ref with an invalid node id');
     }
-    return new ActorRef(a[0], a[1], a[2], decodingFor, node === undefined || node === decodingNode ? undefined : node);
+    if (typeof inc !== 'number' || !Number.isInteger(inc) || inc < 0 || inc > 0xffffffff) {
+      throw new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', 'a ref with an invalid incarnation');
+    }
+    // A ref to this node is local, unless it is to an earlier run of it: that one stays remote, so
+    // its mail goes by name (or is dead-lettered stale-ref), never to whoever has its address now.
+    if (node === undefined || (node === decodingNode && (inc === 0 || inc === incarnations.get(node)))) {
+      return new ActorRef(a[0], a[1], a[2], decodingFor);
+    }
+    return new ActorRef(a[0], a[1], a[2], decodingFor, node, inc === 0 ? undefined : inc);
   },
 });
 

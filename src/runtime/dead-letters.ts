@@ -16,9 +16,18 @@
  * Reasons: `mailbox-full`, `dropped-oldest` (overflow policies), `actor-failed` (the handler
  * threw; `error` says what), `actor-stopped` (mail left when it stopped), `no-such-actor`,
  * `circuit-open` (the target's breaker is open), `stop-timeout` (its handler outlived a stop's
- * shutdownMs), `late-reply` (a reply after its ask timed out or was aborted), `no-reply-to` (ctx.reply with
+ * shutdownMs), `late-reply` (a reply after its ask timed out or was aborted, or for an ask of an
+ * earlier run of this node), `no-reply-to` (ctx.reply with
  * no one to answer), `pool-full` (a pool's queue was full), `worker-died` (one entry per dead
  * worker, `message.lost` = how many messages its mailboxes held).
+ *
+ * With NATS also: `not-exposed` (mail from another node for an actor not exposed to it, or for
+ * an exposed name not exposed here), `stale-ref` (mail for an actor of an earlier run of this
+ * node, with no exposed name to find its successor by), `outbox-full` (no room to leave),
+ * `node-unreachable` (could not leave, or an at-most-once message the server never confirmed),
+ * `unencodable`, `unexpected-reply` (a reply from a node that was not asked), and for bad input
+ * from the wire `bad-message`, `unsupported-version`, `oversized`, `spoofed`. The DLQ backstop
+ * writes `max-deliveries` records to the stream directly.
  */
 import { TroupeError, fromWireError } from '../actors/errors.js';
 import type { DeadLetterWire } from './wire.js';

@@ -15,6 +15,7 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
 import { Cell, Context } from './cell.js';
 import { MeshNode, undeliverableError } from './mesh.js';
+import { setIncarnation } from './codec.js';
 import { loadActor } from './modules.js';
 import { createLogger } from '../observability/logger.js';
 import { AskTable } from './ask-table.js';
@@ -118,6 +119,7 @@ export class Host implements RefTransport, SupervisedHost {
     this.log = createLogger({ level: start.logLevel }).child({ system: start.systemName, worker: start.thread - 1, threadId });
     this.node = start.node;
     this.strict = start.strictMessages;
+    if (start.node !== '') setIncarnation(start.node, start.incarnation);
     // A replacement host goes on from its predecessor's ids: an old ref never names a new actor.
     this.nextId = Math.max(1, this.stats[S_NEXT_ID]!);
     this.busyAsks = new BusyAsks(start.busyAsks);
@@ -296,7 +298,7 @@ export class Host implements RefTransport, SupervisedHost {
 
   /** A message for an actor on another node: main's bridge carries it (counted as sent here). */
   private sendRemote(to: ActorRef, msg: unknown, sender: number, corr: number, timeoutMs: number | undefined, delivery: string | undefined): void {
-    const send: RemoteSend = { node: to.node!, thread: to.thread, id: to.id, path: to.path, msg, timeoutMs };
+    const send: RemoteSend = { node: to.node!, incarnation: to.incarnation, thread: to.thread, id: to.id, path: to.path, msg, timeoutMs };
     if (delivery === 'at-most-once') send.atMostOnce = true;
     this.mesh.send(MAIN_THREAD, 0, sender, corr, K_REMOTE, send);
     this.stats[S_SENT]!++;

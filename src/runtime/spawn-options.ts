@@ -8,7 +8,7 @@
  *
  * - `name`: a non-empty string without '/' (with `expose: true`: letters, digits, '_', '=' and '-');
  * - `initTimeoutMs`: a positive number of milliseconds, at most 2^31 - 1;
- * - `expose`: a boolean (needs a `name`);
+ * - `expose`: a boolean, or 'replace' (needs a `name`);
  * - `resourceLimits`: with `placement: 'dedicated'` only (the only worker whose limits are its
  *   own), Node's ResourceLimits: positive numbers of MB.
  */
@@ -32,9 +32,9 @@ export function checkSpawnOptions(o: SpawnOptions): void {
   if (o === null || typeof o !== 'object') throw invalidArgument('options', 'an object', o);
   refuseUnknownKeys('spawn', o, SPAWN_OPTION_KEYS);
   common(o);
-  if (o.expose !== undefined && typeof o.expose !== 'boolean') throw invalidArgument('expose', 'a boolean', o.expose);
-  if (o.expose === true && (o.name === undefined || !/^[A-Za-z0-9_=-]+$/.test(o.name))) {
-    throw invalidArgument('name', 'a name of letters, digits, "_", "=" and "-" (expose: true registers it across nodes)', o.name);
+  if (o.expose !== undefined && typeof o.expose !== 'boolean' && o.expose !== 'replace') throw invalidArgument('expose', "a boolean or 'replace'", o.expose);
+  if ((o.expose === true || o.expose === 'replace') && (o.name === undefined || !/^[A-Za-z0-9_=-]{1,1024}$/.test(o.name))) {
+    throw invalidArgument('name', 'a name of letters, digits, "_", "=" and "-", at most 1024 (expose registers it across nodes)', o.name);
   }
   if (o.resourceLimits !== undefined) {
     if (o.placement !== 'dedicated') throw invalidArgument('resourceLimits', "given only with placement: 'dedicated' (a worker of the actor's own)", o.resourceLimits);

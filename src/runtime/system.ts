@@ -25,6 +25,7 @@ import { createLogger, type LoggerOption } from '../observability/logger.js';
 import { allocateDoorbell } from './doorbell.js';
 import { systemConfig } from './system-options.js';
 import { MeshNode, undeliverableError } from './mesh.js';
+import { setIncarnation } from './codec.js';
 import { Ring, RingReader } from './ring.js';
 import { allocateBusyAsks, takeBusyAsks } from './busy-asks.js';
 import { HealthSignals } from './health-signals.js';
@@ -101,7 +102,12 @@ export interface SystemOptions {
  * - 'degraded': within the health window, more than 1 % of the messages handled (processed or
  *   dead-lettered) were dead-lettered, and at least 100; a circuit breaker is open or half-open;
  *   an actor failed or restarted; a worker died and was replaced; a pool's thread was
- *   terminated (a message past maxHandlerMs, or init past controlTimeoutMs) or died;
+ *   terminated (a message past maxHandlerMs, or init past controlTimeoutMs) or died; with NATS
+ *   also: NATS is unreachable (or refuses this node's credentials, or another running node has
+ *   its node id), or the outbox to other nodes is over half full, or a node sent to within the
+ *   health window has not been heard from for 30 s (or the health window, if shorter). Heard
+ *   from: any message from it, or an answer to a ping (sent to it when it has been quiet for a
+ *   third of that time);
  * - 'healthy': none of these;
  * - 'stopped': shutdown() was called (while it runs, and after).
  * `reasons` says which rules hold, in words.
@@ -151,8 +157,14 @@ export interface SpawnOptions {
    * positive number of ms, at most 2^31 - 1. Default 10 000 ms.
    */
   initTimeoutMs?: number;
-  /** With NATS: other nodes may reach it (needs a `name`; `lookup(name)` finds it on any node). */
-  expose?: boolean;
+  /**
+   * With NATS: other nodes may reach it (needs a `name`; `lookup(name)` finds it on any node).
+   * The spawn rejects with ERR_TROUPE_NAME_TAKEN (and the actor is stopped) when another running
+   * node has exposed the name; `'replace'` takes the name over from it instead. While NATS is
+   * unreachable the spawn resolves, and the name is registered once NATS is reachable; if
+   * another node has it by then, this node logs it and emits a `name-lost` event.
+   */
+  expose?: boolean | 'replace';
 }
 
 export interface ShutdownOptions {
@@ -246,6 +258,8 @@ export class ActorSystem implements RefTransport {
   readonly errors: ErrorEvents;
   /** This node's id with NATS, '' without. */
   readonly node: string;
+  /** This run of the node (with NATS; 0 without). */
+  private readonly incarnation: number;
   private readonly remote: Remote | null;
   private natsUp = false;
   /** Top-level actors other nodes may reach (`thread.id`). */
@@ -303,6 +317,8 @@ export class ActorSystem implements RefTransport {
     this.deadLetters = new DeadLetters(o.deadLetterCapacity, o.deadLetterBytes);
     const natsConfig = bridgeConfig(o.nats, o.node);
     this.node = natsConfig?.node ?? '';
+    this.incarnation = natsConfig?.incarnation ?? 0;
+    if (natsConfig !== null) setIncarnation(this.node, this.incarnation);
     this.errors = new ErrorEvents(this.log);
     this.mainDoorbell = allocateDoorbell();
     this.mainStats = new Float64Array(new SharedArrayBuffer(STATS_SLOTS * 8));
@@ -325,6 +341,11 @@ export class ActorSystem implements RefTransport {
       isExposed: (thread, id) => this.exposed.has(`${thread}.${id}`),
       hostExists: (thread) => !!this.hosts[thread],
       localByName: (name) => this.names.get(name) ?? undefined,
+      healthWindowMs: this.healthWindowMs,
+      onNameLost: (name, holder) => {
+        this.log.warn({ name, holder }, `exposed name ${JSON.stringify(name)} is held by node ${holder}: other nodes do not reach this node's actor by it`);
+        this.events.add({ type: 'name-lost', name, holder, time: Date.now() });
+      },
       onConnected: (c) => {
         if (this.natsUp === c) return;
         this.natsUp = c;
@@ -416,6 +437,7 @@ export class ActorSystem implements RefTransport {
       thread, systemName: this.name, logLevel: this.logLevel, doorbell, stats, busyAsks,
       control: control.port2, events: events.port2, tuning: this.tuning, heartbeatMs: this.heartbeatMs, restoring, node: this.node,
       strictMessages: this.strictMessages,
+      incarnation: this.incarnation,
     };
     const task = { start, [queueOptions]: { host: thread } };
     pool.run(task, { name: 'hostTask', transferList: [control.port2, events.port2] }).then(
@@ -789,7 +811,7 @@ export class ActorSystem implements RefTransport {
     const { name, args, placement = 'shared' } = options;
     const mailbox = options.mailbox === undefined ? undefined : mailboxOptions(options.mailbox);
     const { restart, supervision, circuitBreaker, shutdownMs: stopWaitMs, initTimeoutMs } = options;
-    const expose = options.expose === true;
+    const expose = options.expose === true || options.expose === 'replace';
     if (args !== undefined) {
       try { this.encodeArgs(args); } catch (err) {
         throw new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `args must be plain data (as messages are): ${(err as Error).message}`, { cause: err });
@@ -810,10 +832,7 @@ export class ActorSystem implements RefTransport {
       host.actors.set(reply.id, { id: reply.id, path: reply.path, name, req, restart: restartType(restart),
         intensity: new RestartIntensity(policy.maxRestarts, policy.withinMs), expose });
       const ref = new ActorRef(reply.path, host.thread, reply.id, this);
-      if (expose) {
-        this.exposed.add(`${host.thread}.${reply.id}`);
-        this.remote?.expose(name!, ref);
-      }
+      if (expose) await this.expose(host, reply.id, name!, ref, options.expose === 'replace');
       if (name !== undefined) this.names.set(name, ref);
       return ref;
     } catch (err) {
@@ -822,6 +841,25 @@ export class ActorSystem implements RefTransport {
       throw err;
     } finally {
       if (host) host.placing--;
+    }
+  }
+
+  /**
+   * Makes a new actor reachable from other nodes. If its name is another node's
+   * (ERR_TROUPE_NAME_TAKEN), the actor is stopped again and the error thrown: the spawn fails.
+   */
+  private async expose(host: HostHandle, id: number, name: string, ref: ActorRef, replace: boolean): Promise<void> {
+    this.exposed.add(`${host.thread}.${id}`);
+    try {
+      await this.remote?.expose(name, ref, replace);
+    } catch (err) {
+      this.exposed.delete(`${host.thread}.${id}`);
+      const rec = host.actors.get(id);
+      if (rec) rec.stopping = true;
+      const released = await host.control.call('stop', [id], this.controlTimeoutMs).catch(() => []);
+      host.actors.delete(id);
+      for (const r of released) this.forget(r.name, host.thread, r.id);
+      throw err;
     }
   }
 
@@ -953,7 +991,7 @@ export class ActorSystem implements RefTransport {
     this.assertRunning();
     const transfer = checkTellOptions(options);
     if (ref.node !== undefined) {
-      this.remoteOrThrow().send({ node: ref.node, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, 0, undefined,
+      this.remoteOrThrow().send({ node: ref.node, incarnation: ref.incarnation, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, 0, undefined,
         options?.delivery === 'at-most-once', false);
       this.mainStats[S_SENT]!++;
       return;
@@ -968,7 +1006,7 @@ export class ActorSystem implements RefTransport {
     if (corr === 0) return promise;
     try {
       if (ref.node !== undefined) {
-        this.remoteOrThrow().send({ node: ref.node, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, corr,
+        this.remoteOrThrow().send({ node: ref.node, incarnation: ref.incarnation, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, corr,
           options?.timeoutMs, options?.delivery === 'at-most-once', false);
       } else {
         // asks.open checked the options.
@@ -1093,6 +1131,7 @@ export class ActorSystem implements RefTransport {
       const why = this.remote.refused ? "NATS refuses this node's credentials (ERR_TROUPE_NATS_AUTH)" : 'NATS unreachable';
       degraded.push(`${why}: ${this.remote.outboxSize} message(s) wait in the outbox`);
     }
+    if (this.remote) degraded.push(...this.remote.healthReasons());
     if (this.replacedAt.length > 0) degraded.push(`${this.replacedAt.length} worker death(s) recently (each replaced)`);
     if (openBreakers > 0) degraded.push(`${openBreakers} circuit breaker(s) open`);
     if (latest(S_LAST_RESTART_AT) >= since) degraded.push('an actor restarted recently');

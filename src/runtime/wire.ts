@@ -170,7 +170,7 @@ export const S_CUR_ROOT = 22;
 export const STATS_SLOTS = 24;
 
 /** What a host sends main for an actor on another node (K_REMOTE); `corr` is the host's ask, or 0. */
-export interface RemoteSend { node: string; thread: number; id: number; path: string; msg: unknown; timeoutMs?: number | undefined; atMostOnce?: boolean }
+export interface RemoteSend { node: string; incarnation?: number | undefined; thread: number; id: number; path: string; msg: unknown; timeoutMs?: number | undefined; atMostOnce?: boolean }
 
 /** What a host task is started with. */
 export interface HostStart {
@@ -188,6 +188,8 @@ export interface HostStart {
   node: string;
   /** Messages between actors of this worker follow the cross-thread rules (encoded and decoded). */
   strictMessages: boolean;
+  /** This run of the node (with NATS; 0 without): refs leave stamped with it. */
+  incarnation: number;
   /** How often the host writes its heartbeat (ms); 0: no heartbeat (no watchdog). */
   heartbeatMs: number;
   /**

@@ -31,7 +31,9 @@ export type SupervisionEvent =
   /** A pool worker told to terminate had not exited after terminateTimeoutMs (stuck in native code). */
   | { type: 'pool-worker-stuck'; pool: string; threadId: number; time: number }
   /** The NATS bridge connected (set up) or lost its connection; `outbox`: messages waiting to leave. */
-  | { type: 'nats'; connected: boolean; outbox: number; time: number };
+  | { type: 'nats'; connected: boolean; outbox: number; time: number }
+  /** An exposed name of this node is held by node `holder` (it took it with expose: 'replace', or had it when this node registered late). */
+  | { type: 'name-lost'; name: string; holder: string; time: number };
 
 export class SupervisionEvents {
   private readonly recentEvents: SupervisionEvent[] = [];

@@ -66,8 +66,9 @@ describe.skipIf(!haveNats)('the bridge, hardened', () => {
 
   it('a stream message without a msg id is handled once and acked', async () => {
     const local = b.lookup('h-counter')!;
+    const ti = (await a.resolve('h-counter'))!.incarnation; // this run of node h-b
     const before = await local.ask<number>({ type: 'get' });
-    const ack = await jetstream(nc).publish('troupe.node.h-b.other', wire('other', { k: 0, f: null, t: [local.thread, local.id], c: 0 }, pack({ type: 'inc' })));
+    const ack = await jetstream(nc).publish('troupe.node.h-b.other', wire('other', { k: 0, f: null, t: [local.thread, local.id], ti, c: 0 }, pack({ type: 'inc' })));
     const jsm = await jetstreamManager(nc);
     const info = await until(() => jsm.consumers.info('troupe_NODE_h-b', 'troupe_bridge'), (i) => i.ack_floor.stream_seq >= ack.seq, 10_000);
     expect(info.ack_floor.stream_seq).toBeGreaterThanOrEqual(ack.seq);

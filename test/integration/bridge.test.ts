@@ -116,11 +116,12 @@ describe.skipIf(!haveNats)('two nodes over NATS', () => {
     try {
       const js = jetstream(nc);
       const to = (from: string) => `troupe.node.node-b.${from}`;
-      const env = (n: string, t: [number, number] = [1, 1]) => wire(n, { k: 0, f: null, t, c: 0 }, pack({ type: 'echo', value: 1 }));
+      const ti = (await a.resolve('echo-b'))!.incarnation; // this run of node b
+      const env = (n: string, t: [number, number] = [1, 1]) => wire(n, { k: 0, f: null, t, ti, c: 0 }, pack({ type: 'echo', value: 1 }));
       await js.publish(to('mallory'), new Uint8Array([0x13, 0xff, 0x00, 0x13]), { msgID: 'mallory.1' });
       await js.publish(to('mallory'), env('node-a'), { msgID: 'mallory.2' }); // claims to be node-a
       const v3 = env('mallory');
-      v3[1] = 3; // a wire version from the future
+      v3[1] = 9; // a wire version from the future
       await js.publish(to('mallory'), v3, { msgID: 'mallory.3' });
       await js.publish(to('mallory'), new Uint8Array(100 * 1024), { msgID: 'mallory.4' });
       await js.publish(to('mallory'), env('mallory', [1, 9999]), { msgID: 'mallory.5' });
@@ -167,15 +168,15 @@ describe.skipIf(!haveNats)('two nodes over NATS', () => {
     const before = await b.call<Record<string, number>>({ cmd: 'dead-letters' });
     const forger = await connect({ servers: server.url });
     try {
-      const env = (n: string, seq: number) => wire(n, { k: 0, f: null, t: [counter.thread, counter.id], c: 0 }, pack({ type: 'inc', from: 'frame', seq }));
-      const part = (n: string, seq: number) => { const p = env(n, seq); return p.subarray(3 + p[2]!); }; // its envelope, without the payload header
+      const env = (n: string, seq: number) => wire(n, { k: 0, f: null, t: [counter.thread, counter.id], ti: counter.incarnation, c: 0 }, pack({ type: 'inc', from: 'frame', seq }));
+      const part = (n: string, seq: number) => { const p = env(n, seq); return p.subarray(7 + p[2]!); }; // its envelope, without the payload header
       // A frame whose header claims node-a, on mallory's subject: one spoofed dead letter for all of it.
       const spoofedNode = concat(env('node-a', 1), part('node-a', 2), part('node-a', 3));
       forger.publish('troupe.direct.node-b.mallory', concat(env('mallory', 0), part('mallory', 1)));
       forger.publish('troupe.direct.node-b.mallory', spoofedNode);
       // A frame whose second envelope is cut short: the first is processed, the rest dead-lettered.
       forger.publish('troupe.direct.node-b.mallory', concat(env('mallory', 2), part('mallory', 3).subarray(0, 10)));
-      forger.publish('troupe.direct.node-b.mallory', env('mallory', 0).subarray(0, 3 + 'mallory'.length)); // a header, no envelope
+      forger.publish('troupe.direct.node-b.mallory', env('mallory', 0).subarray(0, 7 + 'mallory'.length)); // a header, no envelope
       await forger.flush();
     } finally {
       await forger.close();
