@@ -59,8 +59,9 @@ export class Cell {
   stopped = false;
   /** Waiting out a restart backoff: takes no user mail until restarted. */
   suspended = false;
-  /** The message an async handler is working on (for a stop that gives up on it). */
+  /** The message an async handler is working on, and its context (for a stop that gives up on it); not a hook's. */
   busyWith: unknown = undefined;
+  busyCtx: Context | null = null;
   /** A stop gave up waiting for the running handler: ignore its outcome. */
   abandoned = false;
   /** Times the message at the head of the mailbox has already failed (a retry after restart). */
@@ -103,6 +104,8 @@ export class Context implements ActorContext {
   answered = false;
   /** While its handler is suspended: its entry in the host's busy-ask table (busy-asks.ts), or -1. */
   busySlot = -1;
+  /** An init given up on (it failed or timed out) may go on running: it spawns no more children. */
+  expired = false;
 
   /**
    * @param thread the sender's thread (-1: no message), `sender` its actor id (0: none), `corr`
@@ -142,7 +145,7 @@ export class Context implements ActorContext {
   }
 
   spawn(module: URL | string, options: ChildSpawnOptions = {}): Promise<ActorRef> {
-    return this.host.spawnChild(this.cell, module, options);
+    return this.host.spawnChild(this.cell, module, options, this);
   }
 
   watch(ref: ActorRef): void {

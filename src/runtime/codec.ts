@@ -86,6 +86,35 @@ addExtension({ Class: ProtoObject, type: 0x4f, write: (o: ProtoObject) => o.flat
 // would arrive as an object. This one tags them first.
 addExtension({ Class: Set, type: 0x53, write: (s: Set<unknown>) => tag([...s], encodingSlot), read: (items: unknown[]) => new Set(items) });
 
+/** Errors being written inside errors right now (causes): past a few, the chain is cut. */
+let errorDepth = 0;
+
+/**
+ * Whether a value can cross threads as it is: plain data (Errors, refs, buffers, Maps and Sets of
+ * it), no function, symbol, refused object or cycle, nested at most 32 deep. Only for an error's
+ * own fields, which are not the sender's to control.
+ */
+function portable(v: unknown, depth: number, seen: Set<object>): boolean {
+  if (v === null || v === undefined) return true;
+  const t = typeof v;
+  if (t === 'function' || t === 'symbol') return false;
+  if (t !== 'object') return true;
+  const o = v as object;
+  if (depth > 32 || seen.has(o)) return false;
+  if (o instanceof ActorRef || ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return true;
+  for (const [Class] of REFUSED) if (o instanceof Class) return false;
+  if (typeof (o as { then?: unknown }).then === 'function') return false;
+  seen.add(o);
+  try {
+    if (o instanceof Map) { for (const [k, x] of o) if (!portable(k, depth + 1, seen) || !portable(x, depth + 1, seen)) return false; return true; }
+    if (o instanceof Set || Array.isArray(o)) { for (const x of o) if (!portable(x, depth + 1, seen)) return false; return true; }
+    for (const k of Object.keys(o)) if (!portable((o as Record<string, unknown>)[k], depth + 1, seen)) return false;
+    return true;
+  } finally {
+    seen.delete(o);
+  }
+}
+
 /** The built-in error classes, rebuilt by name (anything else arrives as an Error with its name). */
 const ERRORS: Record<string, new (message: string) => Error> = {
   Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
@@ -98,10 +127,23 @@ addExtension({
   Class: Error,
   type: 0x45,
   write: (e: Error) => {
+    // Errors carry what a library put on them (an HTTP client's request, with functions and
+    // cycles in it): an own field that cannot cross is left out, as toWireError does, rather than
+    // refusing the whole message. A cause chain is cut after a few errors (it may loop).
     const own: Record<string, unknown> = {};
-    for (const k of Object.keys(e)) if (k !== 'errors' && k !== 'cause') own[k] = (e as unknown as Record<string, unknown>)[k];
+    for (const k of Object.keys(e)) {
+      if (k === 'errors' || k === 'cause') continue;
+      const v = (e as unknown as Record<string, unknown>)[k];
+      if (portable(v, 0, new Set())) own[k] = v;
+    }
     const errors = e instanceof AggregateError || Array.isArray((e as { errors?: unknown }).errors) ? (e as AggregateError).errors : undefined;
-    return tag([e.name, e.message, e.stack, 'cause' in e ? [e.cause] : null, errors ?? null, own], encodingSlot);
+    errorDepth++;
+    try {
+      const cause = 'cause' in e && (errorDepth <= 8 || !(e.cause instanceof Error)) && portable(e.cause, 0, new Set()) ? [e.cause] : null;
+      return tag([e.name, e.message, e.stack, cause, errors !== undefined && portable(errors, 0, new Set()) ? errors : null, own], encodingSlot);
+    } finally {
+      errorDepth--;
+    }
   },
   read: ([name, message, stack, cause, errors, own]: [string, string, string | undefined, [unknown] | null, unknown[] | null, Record<string, unknown>]) => {
     const code = own.code;
@@ -124,11 +166,20 @@ addExtension({
   read: ([i, kind, byteOffset, length]: [number, string, number, number]) => {
     const buffer = slotValue(i) as ArrayBuffer;
     if (kind === 'DataView') return new DataView(buffer, byteOffset, length);
-    const Ctor = (globalThis as unknown as Record<string, new (b: ArrayBuffer, o: number, l: number) => unknown>)[kind];
-    if (typeof Ctor !== 'function' || !/Array$/.test(kind)) throw new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', `not a typed array: ${kind}`);
-    return new Ctor(buffer, byteOffset, length);
+    const View = VIEWS.find((c) => c.name === kind) as (new (b: ArrayBuffer, o: number, l: number) => unknown) | undefined;
+    if (View === undefined) throw new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', `not a typed array: ${kind}`);
+    return new View(buffer, byteOffset, length);
   },
 });
+
+/** The built-in views a SlotView may name. */
+const VIEWS = [Uint8Array, Int8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+  Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView] as const;
+
+function viewKind(v: ArrayBufferView): string {
+  for (const View of VIEWS) if (v instanceof View) return View.name;
+  throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', `a view of a transferred buffer that is not a typed array or DataView (${v.constructor.name})`);
+}
 
 function slotValue(i: number): unknown {
   if (decodingSlots === null || !(i >= 0 && i < decodingSlots.length)) {
@@ -220,7 +271,8 @@ export class Codec {
       if (v instanceof SharedArrayBuffer || moved.has(v)) return new Slot(indexOf(v));
       if (ArrayBuffer.isView(v) && moved.has(v.buffer)) {
         const length = v instanceof DataView ? v.byteLength : (v as unknown as { length: number }).length;
-        return new SlotView(indexOf(v.buffer), v.constructor.name, v.byteOffset, length);
+        // By the built-in class it is (a Buffer is a Uint8Array): the receiver rebuilds that one.
+        return new SlotView(indexOf(v.buffer), viewKind(v), v.byteOffset, length);
       }
       return null;
     };

@@ -194,7 +194,10 @@ export class Host implements RefTransport, SupervisedHost {
     return { id: cell.id, path: cell.path };
   }
 
-  async spawnChild(parent: Cell, module: URL | string, options: ChildSpawnOptions): Promise<ActorRef> {
+  async spawnChild(parent: Cell, module: URL | string, options: ChildSpawnOptions, from: Context | null = null): Promise<ActorRef> {
+    if (from?.expired) {
+      throw new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `the init of ${parent.path} that spawns this was given up on (it failed or timed out); it spawns nothing more`);
+    }
     const url = module instanceof URL ? module.href : module;
     if (typeof url !== 'string') throw invalidArgument('module', 'a URL or a URL string', module);
     checkChildSpawnOptions(options);
@@ -339,6 +342,7 @@ export class Host implements RefTransport, SupervisedHost {
       if (thread === this.thread) this.asks.settle(ctx.corr, K_REPLY, this.strict ? this.mesh.codec.copy(value) : value);
       else this.mesh.send(thread, ASK_TABLE, cell.id, ctx.corr, K_REPLY, value);
       ctx.answered = true; // (a reply that cannot be encoded threw above: the ask is still open)
+      this.freeBusySlot(ctx);
       this.stats[S_SENT]!++;
       return;
     }
@@ -597,17 +601,18 @@ export class Host implements RefTransport, SupervisedHost {
       if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
         cell.busy = true;
         cell.busyWith = msg;
+        cell.busyCtx = ctx;
         // An ask suspended in an await: main rejects it at once if this worker dies meanwhile.
-        if (ctx.corr !== 0) ctx.busySlot = this.busyAsks.add(ctx.thread, ctx.corr, cell.id);
+        if (ctx.corr !== 0 && !ctx.answered) ctx.busySlot = this.busyAsks.add(ctx.thread, ctx.corr, cell.id);
         (result as Promise<unknown>).then(
           (s) => {
             if (cell.abandoned) return; // a stop gave up waiting for this handler and counted its message
-            this.busyAsks.remove(ctx.busySlot);
+            this.freeBusySlot(ctx);
             this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); this.resume(cell);
           },
           (err) => {
             if (cell.abandoned) return;
-            this.busyAsks.remove(ctx.busySlot);
+            this.freeBusySlot(ctx);
             this.settled(cell);
             this.supervision.fail(cell, err, this.failedMessage(ctx, msg));
             this.resume(cell);
@@ -632,8 +637,17 @@ export class Host implements RefTransport, SupervisedHost {
     cell.sup.breaker?.success();
   }
 
+  /** The handler of `ctx`'s ask settled or answered it: main need not reject it if this worker dies. */
+  private freeBusySlot(ctx: Context): void {
+    if (ctx.busySlot < 0) return;
+    this.busyAsks.remove(ctx.busySlot);
+    ctx.busySlot = -1;
+  }
+
   private settled(cell: Cell): void {
     cell.busy = false;
+    cell.busyWith = undefined;
+    cell.busyCtx = null;
     const waiters = cell.idleWaiters;
     if (waiters.length > 0) {
       cell.idleWaiters = [];
@@ -692,14 +706,14 @@ export class Host implements RefTransport, SupervisedHost {
   async reinit(cell: Cell, error: Error, onHookFailure: (err: Error) => void): Promise<void> {
     const def = cell.def;
     if (def.preRestart) {
-      const failed = await this.runHook(cell, 'preRestart', () => def.preRestart!(cell.state, error, cell.ctx));
+      const failed = await this.runHook(cell, 'preRestart', (ctx) => def.preRestart!(cell.state, error, ctx));
       if (failed !== null) onHookFailure(failed);
     }
     // Children do not outlive their parent's old state (Akka's default preRestart).
     for (const child of [...cell.children.values()].reverse()) await this.stopCell(child);
     cell.state = def.init ? await this.runInit(cell, cell.sup.args) : undefined;
     if (def.postRestart) {
-      const failed = await this.runHook(cell, 'postRestart', () => def.postRestart!(cell.state, cell.ctx));
+      const failed = await this.runHook(cell, 'postRestart', (ctx) => def.postRestart!(cell.state, ctx));
       if (failed !== null) throw failed;
     }
   }
@@ -710,10 +724,17 @@ export class Host implements RefTransport, SupervisedHost {
    */
   private async runInit(cell: Cell, args: unknown): Promise<unknown> {
     const ms = cell.sup.initTimeoutMs;
-    const result = this.runSync(cell, () => cell.def.init!(args, cell.ctx));
-    if (!isThenable(result)) return result;
-    return this.within(result, ms, () => new TroupeError('ERR_TROUPE_INIT_TIMEOUT',
-      `init of ${cell.path} did not finish within ${ms} ms (initTimeoutMs)`, { details: { actor: cell.path, initTimeoutMs: ms } }));
+    // A context of its own: once this init is given up on, it spawns nothing more.
+    const ctx = new Context(this, cell);
+    try {
+      const result = this.runSync(cell, () => cell.def.init!(args, ctx));
+      if (!isThenable(result)) return result;
+      return await this.within(result, ms, () => new TroupeError('ERR_TROUPE_INIT_TIMEOUT',
+        `init of ${cell.path} did not finish within ${ms} ms (initTimeoutMs)`, { details: { actor: cell.path, initTimeoutMs: ms } }));
+    } catch (err) {
+      ctx.expired = true;
+      throw err;
+    }
   }
 
   /**
@@ -721,16 +742,19 @@ export class Host implements RefTransport, SupervisedHost {
    * shutdownMs; resolves with what went wrong (its throw, or ERR_TROUPE_HOOK_TIMEOUT), or null.
    * A hook that hangs is left behind: its outcome, if it ever comes, is ignored.
    */
-  private async runHook(cell: Cell, hook: string, fn: () => unknown): Promise<Error | null> {
+  private async runHook(cell: Cell, hook: string, fn: (ctx: Context) => unknown): Promise<Error | null> {
     const ms = cell.sup.shutdownMs;
+    // A context of its own: a hook given up on spawns nothing more.
+    const ctx = new Context(this, cell);
     try {
-      const result = this.runSync(cell, fn);
+      const result = this.runSync(cell, () => fn(ctx));
       if (isThenable(result)) {
         await this.within(result, ms, () => new TroupeError('ERR_TROUPE_HOOK_TIMEOUT',
           `${hook} of ${cell.path} did not finish within ${ms} ms (shutdownMs)`, { details: { actor: cell.path, hook, shutdownMs: ms } }));
       }
       return null;
     } catch (err) {
+      ctx.expired = true;
       return err instanceof Error ? err : new Error(`${hook} threw a non-error: ${String(err)}`);
     }
   }
@@ -915,7 +939,7 @@ export class Host implements RefTransport, SupervisedHost {
     for (const child of children) await this.stopCell(child);
     if (cell.def.postStop) {
       // A postStop that throws or hangs is reported; the stop goes on (and releases the name).
-      const failed = await this.runHook(cell, 'postStop', () => cell.def.postStop!(cell.state, cell.ctx));
+      const failed = await this.runHook(cell, 'postStop', (ctx) => cell.def.postStop!(cell.state, ctx));
       if (failed !== null) this.supervision.report(cell, failed, 'postStop failed; the actor stopped all the same');
     }
     const box = cell.mailbox;
@@ -973,11 +997,16 @@ export class Host implements RefTransport, SupervisedHost {
   private abandon(cell: Cell): void {
     cell.abandoned = true;
     cell.busy = false;
+    const ctx = cell.busyCtx;
+    cell.busyCtx = null;
+    if (ctx === null) {
+      // A `terminated` hook was running, not a message: nothing to count or answer.
+      this.log.warn({ actor: cell.path, shutdownMs: cell.sup.shutdownMs }, 'terminated hook still running at stop; stopped without it');
+      return;
+    }
     this.stats[S_DEAD_LETTERED]!++;
     this.stats[S_QUEUED]!--;
-    const ctx = cell.cur!;
-    this.busyAsks.remove(ctx.busySlot);
-    ctx.busySlot = -1;
+    this.freeBusySlot(ctx);
     this.deadLetter('stop-timeout', cell.path, this.senderPath(ctx.thread, ctx.senderId), cell.busyWith);
     if (ctx.receipt !== 0) {
       this.receipt(ctx.receipt, R_DEAD_LETTERED);

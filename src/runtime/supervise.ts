@@ -100,7 +100,8 @@ export class Supervision {
         }
         if (failed) {
           // A message from another node is retried by redelivery, with the stream's count, never here.
-          if (cell.retries < cell.sup.policy.maxRetries && failed.receipt === 0) {
+          // Nor is an ask the handler answered before it failed: a retry would answer it again.
+          if (cell.retries < cell.sup.policy.maxRetries && failed.receipt === 0 && !failed.ctx.answered) {
             cell.retries++;
             host.requeue(cell, failed);
           } else {

@@ -1260,8 +1260,10 @@ export class ActorSystem implements RefTransport {
     for (const [key, ring] of this.links) {
       const from = Math.floor(key / 65536);
       const to = key % 65536;
-      // main read its own (closeHost); a consumer that did not close may still be reading.
-      if (to === MAIN_THREAD || !this.hosts[to]?.exited) continue;
+      // main reads its own once more (a port message a marker waited for may have come since);
+      // what still waits then never comes. A consumer that did not close may still be reading.
+      if (to === MAIN_THREAD) this.mesh.drainFrom(from);
+      else if (!this.hosts[to]?.exited) continue;
       new RingReader(ring).read((target, sender, corr, kind, bytes, start, len) => {
         let value: unknown = null;
         if ((kind & F_POSTED) === 0) try { value = codec.decodeShared(bytes, start, len); } catch { value = null; }

@@ -148,3 +148,51 @@ describe('a worker that dies in one actor\'s code', () => {
     });
   });
 });
+
+describe('a stop that gives up on what is running', () => {
+  it("a `terminated` hook still running at stop is left behind: the stop resolves and the counts hold", async () => {
+    await withSystem({ name: 'slow-watch', workers: 1 }, async (system) => {
+      const hits = new SharedArrayBuffer(4);
+      const leaf = await system.spawn(fixture('echo.actor'));
+      // Watching from init: the watcher has handled no message when the hook runs.
+      const fromInit = await system.spawn(fixture('slow-watch.actor'), { shutdownMs: 200, args: { ref: leaf, hits } });
+      const viaMessage = await system.spawn(fixture('slow-watch.actor'), { shutdownMs: 200, args: { hits } });
+      viaMessage.tell({ type: 'watch', ref: leaf });
+      await expect(viaMessage.ask({ type: 'ping' })).resolves.toBe('pong');
+      await system.stop(leaf);
+      await counterAt(hits, 2); // both hooks run (and wait)
+      await expect(system.stop(fromInit)).resolves.toBeUndefined();
+      await expect(system.stop(viaMessage)).resolves.toBeUndefined();
+      expect(system.deadLetters.counts()['stop-timeout']).toBeUndefined();
+      expect((await system.stats()).actors).toBe(0);
+      await expectConserved(system);
+    });
+  });
+});
+
+describe('an init given up on', () => {
+  it('spawns nothing after it timed out: no actor is left behind', async () => {
+    await withSystem({ name: 'zombie-init', workers: 1 }, async (system) => {
+      const tried = new SharedArrayBuffer(4);
+      await expect(system.spawn(fixture('zombie-init.actor'), { initTimeoutMs: 100, args: { delayMs: 300, child: fixture('echo.actor').href, tried } }))
+        .rejects.toMatchObject({ code: 'ERR_TROUPE_INIT_TIMEOUT' });
+      await counterAt(tried, 1);
+      expect(Atomics.load(new Int32Array(tried), 0)).toBe(2); // its spawn was refused
+      expect((await system.stats()).actors).toBe(0);
+    });
+  });
+});
+
+describe('an ask answered before its handler threw', () => {
+  it('is not retried (a retry would answer it again)', async () => {
+    await withSystem({ name: 'answered-then-threw', workers: 1 }, async (system) => {
+      const a = await system.spawn(fixture('reply-throw.actor'), { supervision: { ...fast } });
+      await expect(a.ask({ type: 'reply-then-throw' })).resolves.toBe('first');
+      await deadLetters(system, 'actor-failed', 1);
+      await expect(a.ask({ type: 'attempts' })).resolves.toBe(1);
+      expect(system.deadLetters.counts()['late-reply']).toBeUndefined();
+      await expectConserved(system);
+    });
+  });
+});
+

@@ -38,6 +38,23 @@ describe('values across threads', () => {
     await expect(counter.ask({ type: 'get' })).resolves.toBe(1);
   });
 
+  it('a Buffer, or a Uint8Array of a subclass, over a transferred buffer arrives as a Uint8Array on it', async () => {
+    const echo = await system.spawn(fixture('echo.actor'), { placement: { worker: 1 } });
+    const ab = new ArrayBuffer(16);
+    const buf = Buffer.from(ab);
+    buf[0] = 7;
+    const back = await echo.ask({ type: 'echo', value: { buf } }, { transfer: [ab] }) as { buf: Uint8Array };
+    expect(ab.byteLength).toBe(0); // moved
+    expect(back.buf).toBeInstanceOf(Uint8Array);
+    expect([...back.buf.subarray(0, 2)]).toEqual([7, 0]);
+    class Bytes extends Uint8Array {}
+    const ab2 = new ArrayBuffer(8);
+    const got = await echo.ask({ type: 'echo', value: new Bytes(ab2, 2, 3) }, { transfer: [ab2] }) as Uint8Array;
+    expect(got).toBeInstanceOf(Uint8Array);
+    expect(got.length).toBe(3);
+    await expectConserved(system);
+  });
+
   it('a record that does not decode, to an actor on a worker, is dead-lettered undecodable with its size; the worker reads on', async () => {
     const recorder = await system.spawn(fixture('recorder.actor'), { placement: { worker: 0 } });
     const before = system.deadLetters.counts().undecodable ?? 0;

@@ -52,4 +52,26 @@ describe('asks on a worker that dies', () => {
       await system.shutdown();
     }
   });
+
+  it('an ask already answered by a handler still awaiting is not answered again when the worker dies', async () => {
+    const system = await createActorSystem({ name: 'await-death-3', workers: 2, logger: quiet });
+    try {
+      const napper = await system.spawn(fixture('napper.actor'), { placement: { worker: 0 } });
+      const crash = await system.spawn(fixture('crash.actor'), { placement: { worker: 0 } });
+      const asker = await system.spawn(fixture('echo.actor'), { placement: { worker: 1 } });
+      const started = new SharedArrayBuffer(4);
+      await expect(asker.ask({ type: 'ask-raw', other: napper, value: { type: 'nap', started, ms: 30_000, replyFirst: true } }))
+        .resolves.toBe('early');
+      await counterAt(started, 1);
+      const died = nextEvent(system, 'worker-died');
+      crash.tell({ type: 'exit' });
+      await died;
+      await nextEvent(system, 'worker-replaced');
+      await expect(asker.ask({ type: 'echo', value: 'after' })).resolves.toBe('after');
+      expect(system.deadLetters.list({ reason: 'late-reply' })).toEqual([]);
+      await expectConserved(system);
+    } finally {
+      await system.shutdown();
+    }
+  });
 });

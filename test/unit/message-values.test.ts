@@ -65,6 +65,28 @@ describe('values that cross threads as themselves', () => {
   });
 });
 
+describe('an error with own fields that cannot cross', () => {
+  it('crosses without those fields (a function, a cycle), as a library error would need', () => {
+    const request: Record<string, unknown> = { url: '/x' };
+    request.self = request;
+    const e = Object.assign(new Error('request failed'), { status: 502, config: { retry: () => 1 }, request });
+    const got = across({ e }) as { e: Error & Record<string, unknown> };
+    expect(got.e).toMatchObject({ message: 'request failed', status: 502 });
+    expect(got.e.config).toBeUndefined();
+    expect(got.e.request).toBeUndefined();
+  });
+
+  it('an error whose cause is itself crosses, its cause chain cut short', () => {
+    const e = new Error('loop') as Error & { cause?: unknown };
+    e.cause = e;
+    const got = across(e) as Error;
+    expect(got.message).toBe('loop');
+    let depth = 0;
+    for (let c: unknown = got; c instanceof Error && depth < 100; c = c.cause) depth++;
+    expect(depth).toBeLessThan(20);
+  });
+});
+
 describe('values changed as structured clone changes them', () => {
   it('a class instance arrives as a plain object of its own fields', () => {
     class Point { constructor(public x: number, public y: number) {} norm() { return Math.hypot(this.x, this.y); } }
