@@ -3,7 +3,7 @@
  * module that default-exports it is what `spawn` loads inside a worker.
  */
 import type { Logger } from 'pino';
-import type { ErrorReport } from '../bridge/error-events.js';
+import type { ErrorReport } from '../observability/error-events.js';
 import type { ActorRef, AskOptions, TellOptions } from './ref.js';
 import type { MailboxOptions } from './mailbox.js';
 import { invalidArgument } from './errors.js';

@@ -33,18 +33,17 @@ import { TroupeError, toWireError, type WireError } from '../actors/errors.js';
 import type { AskTable } from '../runtime/ask-table.js';
 import type { DeadLetter, DeadLetters } from '../runtime/dead-letters.js';
 import type { MeshNode } from '../runtime/mesh.js';
-import {
-  ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_TELL, K_TELL_LAST, K_TELL_RECEIPT, MAIN_THREAD, R_DEAD_LETTERED, R_PROCESSED,
-  S_DEAD_LETTERED, S_PROCESSED, S_QUEUED, S_SENT, type DeadLetterWire, type RemoteSend,
-} from '../runtime/wire.js';
+import { ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_TELL, K_TELL_LAST, K_TELL_RECEIPT, MAIN_THREAD, R_DEAD_LETTERED, R_PROCESSED, S_DEAD_LETTERED, S_PROCESSED, S_QUEUED, S_SENT } from '../runtime/constants.js';
+import type { DeadLetterWire, RemoteSend } from '../runtime/protocol.js';
 import { Bridge, type ExposedName, type Incoming } from './bridge.js';
 import { W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, encodeEnvelope, type Envelope } from './envelope.js';
 import { isNodeId, type BridgeConfig } from './config.js';
 import { DeadLetterStream, H, replayTarget, type StoredDeadLetter } from './dlq.js';
-import type { ErrorEvents } from './error-events.js';
+import type { ErrorEvents } from '../observability/error-events.js';
 import { exposedNameOf } from './names.js';
 import { EarlierRuns } from './runs.js';
 import { Peers } from './peers.js';
+import { ErrorStream } from './error-stream.js';
 
 /** An actor on another node (or on an earlier run of this one), as a message addresses it. */
 export interface RemoteTarget { node: string; incarnation?: number | undefined; thread: number; id: number; path: string }
@@ -151,7 +150,7 @@ export class Remote {
 
   async start(): Promise<void> {
     this.offDeadLetters = this.sys.deadLetters.subscribe((d) => this.storeDeadLetter(d));
-    this.sys.errors.bridge = this.bridge;
+    this.sys.errors.store = new ErrorStream(this.bridge, this.sys.log);
     this.sys.deadLetters.store = {
       list: (f) => this.stream().then((s) => s.list(f)),
       purge: (f) => this.stream().then((s) => s.purge(f)),

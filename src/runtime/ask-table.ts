@@ -6,7 +6,7 @@
 import { AskTimeoutError, TroupeError, fromWireError, type WireError } from '../actors/errors.js';
 import type { AskOptions } from '../actors/ref.js';
 import { checkAskOptions } from '../actors/send-options.js';
-import { K_REPLY, S_DEAD_LETTERED, S_NEXT_CORR, S_PROCESSED } from './wire.js';
+import { K_REPLY, S_DEAD_LETTERED, S_NEXT_CORR, S_PROCESSED } from './constants.js';
 
 export const DEFAULT_ASK_TIMEOUT_MS = 5000;
 /** Correlation ids reserved in shared memory at a time (see S_NEXT_CORR). */

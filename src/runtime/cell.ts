@@ -8,7 +8,7 @@ import { Mailbox } from '../actors/mailbox.js';
 import { ActorRef, type AskOptions, type TellOptions } from '../actors/ref.js';
 import { invalidArgument } from '../actors/errors.js';
 import { checkTellOptions } from '../actors/send-options.js';
-import type { ErrorReport } from '../bridge/error-events.js';
+import type { ErrorReport } from '../observability/error-events.js';
 import type { Host } from './host.js';
 import type { SupervisorOptions, RestartType } from '../supervision/options.js';
 import type { Backoff } from '../supervision/backoff.js';

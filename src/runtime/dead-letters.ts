@@ -30,7 +30,7 @@
  * writes `max-deliveries` records to the stream directly.
  */
 import { TroupeError, fromWireError } from '../actors/errors.js';
-import type { DeadLetterWire } from './wire.js';
+import type { DeadLetterWire } from './protocol.js';
 import type { StoredDeadLetter } from '../bridge/dlq.js';
 import { estimateBytes, previewOf } from './message-size.js';
 

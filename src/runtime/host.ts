@@ -29,41 +29,22 @@ import { breakerOptions, restartType, shutdownMs, supervisorOptions } from '../s
 import type { Classification } from '../supervision/classify.js';
 import type { SupervisionEvent } from '../supervision/events.js';
 import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
-import { errorEvent, type ErrorReport } from '../bridge/error-events.js';
+import { errorEvent, type ErrorReport } from '../observability/error-events.js';
 import { Mailbox, mailboxOptions } from '../actors/mailbox.js';
 import { checkTellOptions } from '../actors/send-options.js';
 import { checkChildSpawnOptions } from './spawn-options.js';
 import type { ChildSpawnOptions } from '../actors/define.js';
 import { CircuitOpenError, MailboxFullError, TroupeError, invalidArgument, toWireError, type WireError } from '../actors/errors.js';
-import {
-  ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, K_UNCOUNTED, K_REMOTE, K_RECEIPT, K_TELL_RECEIPT, K_TELL_LAST,
-  R_PROCESSED, R_RETRY, R_DEAD_LETTERED, S_RETURNED, type RemoteSend, S_ACTORS, S_DEAD_LETTERED, S_OPEN_BREAKERS, S_PROCESSED, S_TURNS,
-  S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_CUR_ROOT, S_HEARTBEAT, S_NEXT_ID,
-  S_QUEUED, S_SENT, MAIN_THREAD, type MainNotice, type ReleasedName, type DeadLetterWire, type HostControl, type HostStart, type HostStats, type HostToMain,
-  type MainToHost, type SpawnReply, type SpawnRequest, type Tuning,
-} from './wire.js';
+import { ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, K_UNCOUNTED, K_REMOTE, K_RECEIPT, K_TELL_RECEIPT, K_TELL_LAST, R_PROCESSED, R_RETRY, R_DEAD_LETTERED, S_RETURNED, S_ACTORS, S_DEAD_LETTERED, S_OPEN_BREAKERS, S_PROCESSED, S_TURNS, S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_CUR_ROOT, S_HEARTBEAT, S_NEXT_ID, S_QUEUED, S_SENT, MAIN_THREAD, F_RECEIPT, F_LAST, THREAD_MASK } from './constants.js';
+import type { RemoteSend, MainNotice, ReleasedName, DeadLetterWire, HostControl, HostStart, HostStats, HostToMain, MainToHost, SpawnReply, SpawnRequest, Tuning, ControlResult, SystemMessage } from './protocol.js';
 
-/** `self`: the actor asked to stop itself (a normal exit, which a permanent child restarts from). */
-type SystemMessage =
-  | { t: 'stop'; self?: boolean }
-  /** Actor (thread, id) watches this one (known to it as `path`). */
-  | { t: 'watch'; thread: number; id: number; path: string }
-  /** A watched actor stopped. */
-  | { t: 'terminated'; path: string; thread: number; id: number };
 
-/** What a control call returns: errors travel as data, since comlink drops their codes. */
-export type ControlResult<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
 /** The key main registers a named actor under: its name at the top level, its path below. */
 function registryKey(cell: Cell): string {
   return cell.parent ? cell.path : cell.name!;
 }
 
-/** Mailbox sender-thread flags of a tell from another node: it wants a receipt (its id is in `corr`) ... */
-const F_RECEIPT = 0x10000;
-/** ... and this is its last delivery (a failure dead-letters it rather than hand it back). */
-const F_LAST = 0x20000;
-const THREAD_MASK = 0xffff;
 
 /** How long init may take when the spawn does not say (initTimeoutMs). */
 const DEFAULT_INIT_TIMEOUT_MS = 10_000;

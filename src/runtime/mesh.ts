@@ -18,7 +18,8 @@ import { Doorbell, DoorbellRinger } from './doorbell.js';
 import { Ring, RingReader, RingWriter } from './ring.js';
 import { TroupeError, invalidArgument } from '../actors/errors.js';
 import { Spill } from './spill.js';
-import { F_POSTED, KIND_MASK, K_UNCOUNTED, MAIN_THREAD, S_OUTSTANDING, type PortFrom, type PostedMessage, type Tuning } from './wire.js';
+import { F_POSTED, KIND_MASK, K_UNCOUNTED, MAIN_THREAD, S_OUTSTANDING } from './constants.js';
+import type { PortFrom, PostedMessage, Tuning } from './protocol.js';
 import type { RefTransport } from '../actors/ref.js';
 
 /** Gets each record, decoded. `value` is the message (or reply, or system message). */

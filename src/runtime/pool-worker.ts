@@ -9,7 +9,7 @@ import { TroupeError, toWireError } from '../actors/errors.js';
 import type { ActorContext, DefinedActor } from '../actors/define.js';
 import { createLogger } from '../observability/logger.js';
 import { loadActor } from './modules.js';
-import type { PoolProgress, PoolResult, PoolTask } from './pool-wire.js';
+import type { PoolProgress, PoolResult, PoolTask } from './protocol.js';
 
 let state: Promise<unknown> | undefined;
 let log: Logger | undefined;

@@ -10,7 +10,8 @@ import { AskTimeoutError, MailboxFullError, TroupeError, fromWireError, invalidA
 import type { AskOptions } from '../actors/ref.js';
 import { DEFAULT_ASK_TIMEOUT_MS } from './ask-table.js';
 import { PoolThreads, type PoolLimits, type PoolReports } from './pool-threads.js';
-import { S_DEAD_LETTERED, S_PROCESSED, S_QUEUED, S_SENT, type DeadLetterWire } from './wire.js';
+import { S_DEAD_LETTERED, S_PROCESSED, S_QUEUED, S_SENT } from './constants.js';
+import type { DeadLetterWire } from './protocol.js';
 
 /** A pool's threads are its own: at most this many. */
 const MAX_SIZE = 64;

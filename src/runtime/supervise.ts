@@ -14,7 +14,7 @@ import { toRestart } from '../supervision/strategy.js';
 import type { Clock } from '../supervision/clock.js';
 import type { SupervisionEvent } from '../supervision/events.js';
 import type { Cell } from './cell.js';
-import { S_FAILED, S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_RESTARTS, S_ROOT_ESCALATIONS } from './wire.js';
+import { S_FAILED, S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_RESTARTS, S_ROOT_ESCALATIONS } from './constants.js';
 import type { Logger } from 'pino';
 
 /**

@@ -40,7 +40,7 @@ import { invalidArgument, refuseUnknownKeys } from '../actors/errors.js';
 import { isNodeId, MAX_NODE_ID, type NatsOptions } from '../bridge/config.js';
 import type { LoggerOption } from '../observability/logger.js';
 import { MAX_RING_BYTES, Ring } from './ring.js';
-import type { Tuning } from './wire.js';
+import type { Tuning } from './protocol.js';
 import type { SystemOptions } from './system.js';
 
 export const DEFAULT_TUNING: Tuning = {

@@ -17,7 +17,7 @@ import { restartType, supervisorOptions, type RestartType, type SupervisorSpec }
 import { RestartIntensity } from '../supervision/intensity.js';
 import { bridgeConfig, type NatsOptions } from '../bridge/config.js';
 import { Remote } from '../bridge/remote.js';
-import { ErrorEvents } from '../bridge/error-events.js';
+import { ErrorEvents } from '../observability/error-events.js';
 import { randomUUID } from 'node:crypto';
 import type { BreakerOptions } from '../supervision/breaker.js';
 import { SupervisionEvents } from '../supervision/events.js';
@@ -33,12 +33,8 @@ import { AskTable } from './ask-table.js';
 import { ControlClient } from './control.js';
 import { DeadLetters } from './dead-letters.js';
 import { PoolRef, type PoolOptions } from './pool.js';
-import {
-  ASK_TABLE, F_POSTED, KIND_MASK, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, type MainNotice, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT,
-  S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_RESTARTS, S_TURNS, S_ROOT_ESCALATIONS,
-  S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_CUR_ROOT, S_HEARTBEAT, S_OUTSTANDING, S_RETURNED, K_REMOTE, K_RECEIPT, type RemoteSend,
-  STATS_SLOTS, type HostStart, type HostToMain, type LinkIn, type LinkOut, type SpawnRequest, type Tuning,
-} from './wire.js';
+import { ASK_TABLE, F_POSTED, KIND_MASK, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT, S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_RESTARTS, S_TURNS, S_ROOT_ESCALATIONS, S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_CUR_ROOT, S_HEARTBEAT, S_OUTSTANDING, S_RETURNED, K_REMOTE, K_RECEIPT, STATS_SLOTS } from './constants.js';
+import type { MainNotice, RemoteSend, HostStart, HostToMain, LinkIn, LinkOut, SpawnRequest, Tuning } from './protocol.js';
 
 export type Placement = 'shared' | 'dedicated' | { worker: number };
 

@@ -1,16 +1,24 @@
 /**
  * Error events: what went wrong, as data. Actors report them (`ctx.reportError`), and every
- * supervision failure is one. With NATS they go to the stream `<P>_ERRORS` (7 days, 100 000
- * events, subject `<P>.errors.<severity>.<category>`, JSON so any client can read them); without
- * it, or while NATS is unreachable, they go to the pino log. `system.errors.recent()` reads them
- * back; `for await (const e of system.errors)` follows this node's live events.
+ * supervision failure is one. `system.errors` keeps this node's recent ones, follows them live
+ * and, without NATS (or while it is unreachable), writes them to the pino log. With NATS the
+ * bridge is their durable store (`<P>_ERRORS`, 7 days, 100 000 events): it plugs in as an
+ * `ErrorEventStore`, so nothing here depends on NATS.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { invalidArgument } from '../actors/errors.js';
 import { CATEGORIES, SEVERITIES, type ErrorCategory, type Severity } from '../supervision/classify.js';
-import type { Bridge } from './bridge.js';
-import { scanStream } from './scan.js';
+
+/** Where error events are kept durably (the NATS bridge implements it). @internal */
+export interface ErrorEventStore {
+  /** Takes an event to keep; false when it cannot now (the caller logs it instead). */
+  store(e: ErrorEvent): boolean;
+  /** Whether the store is reachable now (an event taken while it is not waits, and is logged too). */
+  readonly reachable: boolean;
+  /** Stored events that match, oldest first (every node's); `limit` keeps the newest. */
+  recent(filter: ErrorFilter, limit: number): Promise<ErrorEvent[]>;
+}
 
 export interface ErrorReport {
   severity?: Severity;
@@ -55,7 +63,8 @@ export function errorEvent(r: ErrorReport, actor: string, node: string): ErrorEv
   };
 }
 
-function matches(e: ErrorEvent, f: ErrorFilter): boolean {
+/** Whether `e` passes `f` (the durable store filters the same way). */
+export function matches(e: ErrorEvent, f: ErrorFilter): boolean {
   return (f.since === undefined || e.time >= f.since) && (f.severity === undefined || e.severity === f.severity) &&
     (f.actor === undefined || e.actor === f.actor);
 }
@@ -63,22 +72,18 @@ function matches(e: ErrorEvent, f: ErrorFilter): boolean {
 export class ErrorEvents implements AsyncIterable<ErrorEvent> {
   private readonly local: ErrorEvent[] = [];
   private readonly waiters = new Set<(e: ErrorEvent) => void>();
-  /** @internal set when the system has a bridge. */
-  bridge: Bridge | null = null;
+  /** @internal set when the system has a durable store (NATS). */
+  store: ErrorEventStore | null = null;
 
   constructor(private readonly log: Logger, private readonly capacity = 1000) {}
 
-  /** @internal records an event: the stream (or the log, without NATS), and live readers. */
+  /** @internal records an event: the store (or the log, without one), and live readers. */
   add(e: ErrorEvent): void {
     this.local.push(e);
     if (this.local.length > 2 * this.capacity) this.local.splice(0, this.local.length - this.capacity);
-    const b = this.bridge;
-    if (b !== null && b.ready && b.hasRoom) {
-      const data = new TextEncoder().encode(JSON.stringify(e));
-      b.publish(b.names.errors(e.severity, e.category), data, { msgId: `${e.node}.err.${e.id}` }, (ok) => {
-        if (!ok) this.log[e.severity]({ event: e }, `error event (not stored): ${e.message}`);
-      });
-      if (!b.connected) this.log[e.severity]({ event: e }, `error event (NATS unreachable; queued): ${e.message}`);
+    const store = this.store;
+    if (store !== null && store.store(e)) {
+      if (!store.reachable) this.log[e.severity]({ event: e }, `error event (store unreachable; queued): ${e.message}`);
     } else {
       this.log[e.severity]({ event: e }, `error event: ${e.message}`);
     }
@@ -86,25 +91,14 @@ export class ErrorEvents implements AsyncIterable<ErrorEvent> {
   }
 
   /**
-   * Recent events, oldest first: from `<P>_ERRORS` (every node) when NATS is configured and
-   * reachable, else this node's own (the last 1000).
+   * Recent events, oldest first: from the durable store (every node's) when there is one and it
+   * is reachable, else this node's own (the last 1000).
    */
   async recent(filter: ErrorFilter = {}): Promise<ErrorEvent[]> {
     const limit = filter.limit ?? 100;
-    const b = this.bridge;
-    if (b === null || !b.connected || b.manager === null) return this.local.filter((e) => matches(e, filter)).slice(-limit);
-    // The severity is the subject's second-last token; read from `since` on; keep the newest `limit`.
-    const subject = filter.severity !== undefined ? `${b.names.errorsSubjects.slice(0, -1)}${filter.severity}.*` : undefined;
-    const out: ErrorEvent[] = [];
-    const onlyLimit = filter.severity === undefined && filter.actor === undefined && filter.since === undefined;
-    for await (const m of scanStream(b.manager, b.names.errorsStream, { subject, since: filter.since, ...(onlyLimit ? { last: limit } : {}) })) {
-      let e: ErrorEvent;
-      try { e = JSON.parse(new TextDecoder().decode(m.data)) as ErrorEvent; } catch { continue; }
-      if (!matches(e, filter)) continue;
-      out.push(e);
-      if (out.length > 2 * limit) out.splice(0, out.length - limit);
-    }
-    return out.slice(-limit);
+    const store = this.store;
+    if (store === null || !store.reachable) return this.local.filter((e) => matches(e, filter)).slice(-limit);
+    return store.recent(filter, limit);
   }
 
   /** Follows this node's events as they happen (until the loop breaks). */

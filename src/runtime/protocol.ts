@@ -1,56 +1,16 @@
 /**
- * What crosses the thread boundary, as types: ring record kinds, and the messages on each host's
- * events port (ring links, dead letters, names). The control plane's calls are `HostControl`.
+ * What crosses between main and a worker, as types: every message of the control plane (comlink
+ * calls and their results), of each host's events port, of the rings (records' payloads, system
+ * messages, port messages), and of pool workers. The numbers these messages carry (record kinds,
+ * flags, receipt outcomes, shared-memory slots) are named in constants.ts. Types only.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { WireError } from '../actors/errors.js';
 import type { MailboxOptions } from '../actors/mailbox.js';
 import type { SupervisionEvent } from '../supervision/events.js';
-import type { ErrorEvent } from '../bridge/error-events.js';
+import type { ErrorEvent } from '../observability/error-events.js';
 import type { SupervisorSpec, RestartType } from '../supervision/options.js';
 import type { BreakerOptions } from '../supervision/breaker.js';
-
-// Ring record kinds (the `kind` word of a record).
-/** A user message, no reply expected. */
-export const K_TELL = 1;
-/** A user message whose reply goes to the sender thread's ask table under `corr`. */
-export const K_ASK = 2;
-/** A reply value for ask `corr` on the target thread. */
-export const K_REPLY = 3;
-/** A failed ask: the payload is a WireError. */
-export const K_REPLY_ERROR = 4;
-/** A system message (stop, watch notices): the actor's system lane, ahead of user mail. */
-export const K_SYSTEM = 16;
-/**
- * Host → main: the outcome of a message delivered with a receipt (`target` = receipt id, `sender`
- * = one of the R_* outcomes; payload: the error, or null). Not a user message: not counted.
- */
-export const K_RECEIPT = 17;
-/** Host → main: a message for an actor on another node (payload: a RemoteSend). Counted as sent. */
-export const K_REMOTE = 5;
-/**
- * Main → host: a tell from another node that wants a receipt when it is done (`corr` = receipt
- * id). K_TELL_LAST: the same, on its last delivery: a failure dead-letters it instead of handing
- * it back for redelivery.
- */
-export const K_TELL_RECEIPT = 6;
-export const K_TELL_LAST = 7;
-/** Kinds below this are user messages (counted as sent); at or above, the runtime's own (K_SYSTEM, K_RECEIPT). */
-export const K_UNCOUNTED = K_SYSTEM;
-/** Receipt outcomes. */
-export const R_PROCESSED = 0;
-/** The handler failed (or it could not be taken now): hand it back for redelivery later. */
-export const R_RETRY = 1;
-/** It was dead-lettered here (the dead letter says why). */
-export const R_DEAD_LETTERED = 2;
-/** Flag: the payload is a u32 sequence number; the message itself came over the link's port. */
-export const F_POSTED = 0x100;
-export const KIND_MASK = 0xff;
-
-/** Thread index of the main thread in the mesh. Host worker k is thread k + 1. */
-export const MAIN_THREAD = 0;
-/** Target id of a thread's own ask table (replies go there). */
-export const ASK_TABLE = 0;
 
 /**
  * A message sent over a link's port instead of its ring (transferables, SharedArrayBuffers, large
@@ -131,43 +91,6 @@ export interface DeadLetterWire {
   severity?: string | undefined;
   retries?: number | undefined;
 }
-
-/** Per-thread counters in shared memory (Float64Array slots; each thread writes only its own). */
-export const S_SENT = 0;
-export const S_PROCESSED = 1;
-export const S_DEAD_LETTERED = 2;
-export const S_QUEUED = 3;
-export const S_FAILED = 4;
-export const S_ACTORS = 5;
-export const S_RESTARTS = 6;
-/** Breakers not closed (open or half-open) right now. */
-export const S_OPEN_BREAKERS = 7;
-/** Failures that escalated past the top of the tree (a subtree stopped). */
-export const S_ROOT_ESCALATIONS = 8;
-/** Wall-clock ms (Date.now()) of the last failure, restart, and escalation to the top. */
-export const S_LAST_FAILURE_AT = 9;
-export const S_LAST_RESTART_AT = 10;
-export const S_LAST_ESCALATION_AT = 11;
-/** Turns actors were given by the scheduler (a busy-looping host shows here). */
-export const S_TURNS = 12;
-/** User records this thread sent through the mesh that are not yet published in a ring (spilled or unpublished). */
-export const S_OUTSTANDING = 13;
-/** The host's next actor id: a replacement host goes on from it, so an old ref never names a new actor. */
-export const S_NEXT_ID = 14;
-/** Ask correlation ids below this may be in use (reserved in blocks): a replacement host starts above. */
-export const S_NEXT_CORR = 15;
-/** performance.timeOrigin + performance.now() of the host's last heartbeat (a timer): the watchdog reads it. */
-export const S_HEARTBEAT = 16;
-/** The actor whose handler (or init) runs synchronously right now, or 0. */
-export const S_CUR_ACTOR = 17;
-/** Its message's sender (thread * 2^32 + actor id) and correlation id (negative: a receipt id, see Remote). */
-export const S_CUR_FROM = 18;
-export const S_CUR_CORR = 19;
-/** Messages from other nodes handed back for redelivery after a failed attempt (R_RETRY). */
-export const S_RETURNED = 20;
-/** The top-level actor whose subtree's code runs synchronously right now (S_CUR_ACTOR's, or its ancestor), or 0. */
-export const S_CUR_ROOT = 22;
-export const STATS_SLOTS = 24;
 
 /** What a host sends main for an actor on another node (K_REMOTE); `corr` is the host's ask, or 0. */
 export interface RemoteSend { node: string; incarnation?: number | undefined; thread: number; id: number; path: string; msg: unknown; timeoutMs?: number | undefined; atMostOnce?: boolean }
@@ -254,3 +177,39 @@ export interface HostControl {
   /** A replacement host's actors are re-created: mail still held for ids that did not come back is dead. */
   restored(): Promise<void>;
 }
+
+/** A system message, on an actor's system lane (K_SYSTEM records, or within a worker). */
+export type SystemMessage =
+  | { t: 'stop'; self?: boolean }
+  /** Actor (thread, id) watches this one (known to it as `path`). */
+  | { t: 'watch'; thread: number; id: number; path: string }
+  /** A watched actor stopped. */
+  | { t: 'terminated'; path: string; thread: number; id: number };
+
+/** What a control call returns: errors travel as data, since comlink drops their codes. */
+export type ControlResult<T> = { ok: true; value: T } | { ok: false; error: WireError };
+
+// ---------------------------------------------------------------------------------------------
+// Pool workers (spawnPool): one piscina task per message.
+
+export interface PoolTask {
+  pool: string;
+  url: string;
+  args: unknown;
+  msg: unknown;
+  logLevel: string;
+  /** Names the task in its progress notes (unique per pool). */
+  seq: number;
+  /** Only load the module and run init (spawnPool checks the module this way). */
+  probe?: boolean;
+}
+
+export type PoolResult = { ok: true; value: unknown } | { ok: false; error: WireError };
+
+/**
+ * Worker → main, on the worker's parentPort (piscina's 'message' event). 'init': the task reached
+ * a worker that must load the module and run init first; 'handler': its handler starts. Before
+ * the handler the task is bounded by controlTimeoutMs, from then on by maxHandlerMs. `at`:
+ * performance.timeOrigin + performance.now() on the worker.
+ */
+export interface PoolProgress { t: 'pool-progress'; seq: number; phase: 'init' | 'handler'; threadId: number; at: number }
