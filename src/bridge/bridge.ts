@@ -34,7 +34,6 @@ import {
 import { Kvm, type KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import { TroupeError } from '../actors/errors.js';
-import type { Codec } from '../runtime/codec.js';
 import { names, type BridgeConfig } from './config.js';
 import { W_REPLY, W_REPLY_ERROR, decodePayload, frame, payloadHeader, type Envelope } from './envelope.js';
 import { NAMES_TTL_MS, NameRegistry, type ExposedName } from './names.js';
@@ -142,7 +141,7 @@ export class Bridge {
   readonly whenReady: Promise<void>;
   private readyResolve!: () => void;
 
-  constructor(readonly config: BridgeConfig, private readonly log: Logger, private readonly codec: Codec, private readonly handlers: BridgeHandlers) {
+  constructor(readonly config: BridgeConfig, private readonly log: Logger, private readonly encodeValue: (value: unknown) => Uint8Array, private readonly handlers: BridgeHandlers) {
     this.node = config.node;
     this.incarnation = config.incarnation;
     this.names = names(config.prefix, config.node);
@@ -479,7 +478,7 @@ export class Bridge {
 
   /** Bytes for the wire: the codec's view, copied (publishing is async). */
   encode(value: unknown): Uint8Array {
-    return this.codec.encode(value).slice();
+    return new Uint8Array(this.encodeValue(value));
   }
 
   /**

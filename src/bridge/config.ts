@@ -4,9 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { nkeys } from '@nats-io/transport-node';
 import { TroupeError, invalidArgument } from '../actors/errors.js';
+import { TOKEN, isNodeId, nodeId, sanitizeToken } from '../runtime/node-id.js';
+
+export { MAX_NODE_ID, isNodeId, sanitizeToken } from '../runtime/node-id.js';
 
 export interface NatsOptions {
   /** One URL or several, e.g. 'nats://127.0.0.1:4222' (`nats://` or `tls://`; `host:port` alone means `nats://`). */
@@ -64,29 +66,6 @@ export interface BridgeConfig {
    * (runs.ts, names.ts, ping.ts).
    */
   incarnation: number;
-}
-
-/** Subject tokens and stream names: letters, digits, '-' and '_' only. */
-const TOKEN = /^[A-Za-z0-9_-]+$/;
-/** Longest node id (it travels in every payload's header). */
-export const MAX_NODE_ID = 128;
-
-/** Whether `s` can be a node id: a subject token of at most MAX_NODE_ID characters. */
-export function isNodeId(s: string): boolean {
-  return s.length <= MAX_NODE_ID && TOKEN.test(s);
-}
-
-export function sanitizeToken(s: string): string {
-  const t = s.replace(/[^A-Za-z0-9_-]/g, '_');
-  return t === '' ? '_' : t;
-}
-
-/** The node id: `node` option, TROUPE_NODE, or `<host>-<pid>`. */
-export function nodeId(option: string | undefined, env: NodeJS.ProcessEnv): string {
-  const raw = option ?? env.TROUPE_NODE ?? `${hostname()}-${process.pid}`;
-  if (typeof raw !== 'string' || raw === '') throw invalidArgument('node', 'a non-empty string', raw);
-  if (option !== undefined && !isNodeId(option)) throw invalidArgument('node', `letters, digits, "-" and "_" only, at most ${MAX_NODE_ID}`, option);
-  return sanitizeToken(raw).slice(0, MAX_NODE_ID);
 }
 
 /** The longest timer Node keeps (a longer one fires at once). */

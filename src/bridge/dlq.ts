@@ -6,28 +6,12 @@
  * replay / purge`) and by the CLI (`troupe dlq list | replay | purge`).
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
-import type { DeadLetterFilter } from '../runtime/dead-letters.js';
-import { sanitizeToken } from './config.js';
+import type { DeadLetterFilter, StoredDeadLetter } from '../runtime/dead-letters.js';
+
+export type { StoredDeadLetter } from '../runtime/dead-letters.js';
+import { sanitizeToken } from '../runtime/node-id.js';
 import { scanStream, type ScannedMsg } from './scan.js';
 
-export interface StoredDeadLetter {
-  /** Its sequence number in the stream. */
-  seq: number;
-  reason: string;
-  target: string;
-  sender: string | null;
-  /** The node that dead-lettered it, and its run then (0: not recorded). */
-  node: string;
-  incarnation: number;
-  /** The original message (undefined if it could not be decoded: see `raw`). */
-  message: unknown;
-  raw: Uint8Array;
-  error?: { message: string; code?: string; category?: string; severity?: string };
-  retries?: number;
-  deliveries?: number;
-  firstTime: number;
-  lastTime: number;
-}
 
 export const H = {
   reason: 'Troupe-Reason',

@@ -28,25 +28,22 @@
  * large) throws at a `tell` from main.
  */
 import type { Logger } from 'pino';
-import { ActorRef, type RefTransport } from '../actors/ref.js';
+import type { ActorRef } from '../actors/ref.js';
 import { TroupeError, toWireError, type WireError } from '../actors/errors.js';
-import type { AskTable } from '../runtime/ask-table.js';
-import type { DeadLetter, DeadLetters } from '../runtime/dead-letters.js';
-import type { MeshNode } from '../runtime/mesh.js';
-import { ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_TELL, K_TELL_LAST, K_TELL_RECEIPT, MAIN_THREAD, R_DEAD_LETTERED, R_PROCESSED, S_DEAD_LETTERED, S_PROCESSED, S_QUEUED, S_SENT } from '../runtime/constants.js';
+import type { DeadLetter } from '../runtime/dead-letters.js';
+import { ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_TELL, K_TELL_LAST, K_TELL_RECEIPT, MAIN_THREAD, R_DEAD_LETTERED, R_PROCESSED } from '../runtime/constants.js';
 import type { DeadLetterWire, RemoteSend } from '../runtime/protocol.js';
 import { Bridge, type ExposedName, type Incoming } from './bridge.js';
 import { W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, encodeEnvelope, type Envelope } from './envelope.js';
 import { isNodeId, type BridgeConfig } from './config.js';
 import { DeadLetterStream, H, replayTarget, type StoredDeadLetter } from './dlq.js';
-import type { ErrorEvents } from '../observability/error-events.js';
 import { exposedNameOf } from './names.js';
 import { EarlierRuns } from './runs.js';
 import { Peers } from './peers.js';
 import { ErrorStream } from './error-stream.js';
+import type { NodeBridge, NodeHost, RemoteTarget } from '../runtime/node-port.js';
 
-/** An actor on another node (or on an earlier run of this one), as a message addresses it. */
-export interface RemoteTarget { node: string; incarnation?: number | undefined; thread: number; id: number; path: string }
+export type { RemoteTarget } from '../runtime/node-port.js';
 
 /** Sets key → value, dropping the oldest entry past `max`. */
 function bounded<K, V>(map: Map<K, V>, key: K, value: V, max = 100_000): void {
@@ -67,32 +64,10 @@ function senderOf(m: Incoming): string {
   return f ? `${m.from}:${f[2]}` : `node ${m.from}`;
 }
 
-/** What the bridge needs from the system on main. */
-export interface NodeInternals {
-  readonly log: Logger;
-  readonly mainStats: Float64Array;
-  readonly mesh: MeshNode;
-  readonly asks: AskTable;
-  readonly deadLetters: DeadLetters;
-  readonly errors: ErrorEvents;
-  readonly transport: RefTransport;
-  /** Whether the actor (thread, id) may be reached from other nodes. */
-  isExposed(thread: number, id: number): boolean;
-  hostExists(thread: number): boolean;
-  /** A local actor by top-level name, for replays. */
-  localByName(name: string): ActorRef | undefined;
-  /** Whether NATS is up (for health). */
-  onConnected(connected: boolean): void;
-  /** An exposed name of this node turned out to be another node's (`holder`). */
-  onNameLost(name: string, holder: string): void;
-  /** How far back health looks: a node sent to within it must have been heard from lately (peers.ts). */
-  readonly healthWindowMs: number;
-}
-
 const PROCESSED_WINDOW = 100_000;
 const MAX_PROXIES = 100_000;
 
-export class Remote {
+export class Remote implements NodeBridge {
   readonly bridge: Bridge;
   readonly node: string;
   /** This run of the node (config.ts). */
@@ -124,10 +99,10 @@ export class Remote {
   private dlq: DeadLetterStream | null = null;
   private offDeadLetters: (() => void) | null = null;
 
-  constructor(private readonly config: BridgeConfig, private readonly sys: NodeInternals) {
+  constructor(private readonly config: BridgeConfig, private readonly sys: NodeHost) {
     this.node = config.node;
     this.incarnation = config.incarnation;
-    this.bridge = new Bridge(config, sys.log, sys.mesh.codec, {
+    this.bridge = new Bridge(config, sys.log, (v) => sys.encode(v), {
       onMessage: (m) => this.onMessage(m),
       onConnected: (c) => {
         if (c) this.runs.started();
@@ -149,19 +124,18 @@ export class Remote {
   }
 
   async start(): Promise<void> {
-    this.offDeadLetters = this.sys.deadLetters.subscribe((d) => this.storeDeadLetter(d));
-    this.sys.errors.store = new ErrorStream(this.bridge, this.sys.log);
-    this.sys.deadLetters.store = {
+    this.offDeadLetters = this.sys.onDeadLetter((d) => this.storeDeadLetter(d));
+    this.sys.useStores({
       list: (f) => this.stream().then((s) => s.list(f)),
       purge: (f) => this.stream().then((s) => s.purge(f)),
       replay: (f) => this.stream().then((s) => s.replay(f, (d) => this.replayOne(d))),
-    };
+    }, new ErrorStream(this.bridge, this.sys.log));
     await this.bridge.start();
   }
 
   private async stream(): Promise<DeadLetterStream> {
     await this.bridge.whenReady;
-    return (this.dlq ??= new DeadLetterStream(this.bridge.manager!, this.bridge.names.dlqStream, (b) => this.sys.mesh.codec.decode(b, 0, b.length)));
+    return (this.dlq ??= new DeadLetterStream(this.bridge.manager!, this.bridge.names.dlqStream, (b) => this.sys.decode(b)));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -175,7 +149,6 @@ export class Remote {
    */
   send(to: RemoteTarget, msg: unknown, fromThread: number, fromId: number, corr: number,
     timeoutMs: number | undefined, atMostOnce: boolean, fromHost: boolean): void {
-    const stats = this.sys.mainStats;
     const f: [number, number, string] | null = fromId !== 0 ? [fromThread, fromId, `@${fromThread}.${fromId}`] : null;
     let data: Uint8Array;
     let problem: TroupeError | null = null;
@@ -186,7 +159,7 @@ export class Remote {
     if (problem === null) try {
       data = encodeEnvelope(this.bridge.header, {
         k: corr !== 0 ? W_ASK : W_TELL, f, t: [to.thread, to.id], ti: to.incarnation ?? 0, tn: exposedNameOf(to.path), c: corr, ms: timeoutMs,
-      }, this.sys.mesh.codec.encode(msg));
+      }, this.sys.encode(msg));
       if (data.length > this.config.maxPayloadBytes) {
         problem = new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `message of ${data.length} bytes is over nats.maxPayloadBytes (${this.config.maxPayloadBytes}) for a remote actor`);
       } else if (!this.bridge.hasRoom) {
@@ -200,8 +173,7 @@ export class Remote {
     if (problem !== null) {
       const full = problem.code === 'ERR_TROUPE_NODE_UNREACHABLE';
       if (!fromHost && !full) throw problem;
-      stats[S_DEAD_LETTERED]!++;
-      this.sys.deadLetters.add({ reason: full ? 'outbox-full' : 'unencodable', target: `${to.node}:${to.path}`,
+      this.sys.deadLetter({ reason: full ? 'outbox-full' : 'unencodable', target: `${to.node}:${to.path}`,
         sender: f ? f[2] : null, message: msg, error: toWireError(problem), time: Date.now() });
       if (corr !== 0) this.replyLocal(fromThread, corr, K_REPLY_ERROR, toWireError(problem));
       return;
@@ -218,14 +190,13 @@ export class Remote {
    * `node-unreachable`. (`path`: the target's, for a dead letter.)
    */
   private enqueue(node: string, data: Uint8Array, atMostOnce: boolean, path: string, msg: unknown): void {
-    const stats = this.sys.mainStats;
-    stats[S_QUEUED]!++;
+    const ledger = this.sys.ledger;
+    ledger.queued();
     const subject = atMostOnce ? this.bridge.names.direct(node, this.node) : this.bridge.names.toNode(node, this.node);
     this.bridge.publish(subject, data, { msgId: atMostOnce ? null : this.bridge.nextMsgId(node), core: atMostOnce }, (ok, err) => {
-      stats[S_QUEUED]!--;
-      if (ok) { stats[S_PROCESSED]!++; return; }
-      stats[S_DEAD_LETTERED]!++;
-      this.sys.deadLetters.add({ reason: 'node-unreachable', target: `${node}:${path}`, sender: null, message: msg,
+      ledger.queued(-1);
+      if (ok) { ledger.processed(); return; }
+      this.sys.deadLetter({ reason: 'node-unreachable', target: `${node}:${path}`, sender: null, message: msg,
         error: toWireError(err ?? new Error('not sent')), time: Date.now() });
     });
   }
@@ -250,7 +221,7 @@ export class Remote {
     if (id === undefined) {
       id = this.nextProxy++;
       this.proxyIds.set(key, id);
-      this.proxies.set(id, new ActorRef(f[2], f[0], f[1], this.sys.transport, node, incarnation === 0 ? undefined : incarnation));
+      this.proxies.set(id, this.sys.ref(f[2], f[0], f[1], node, incarnation === 0 ? undefined : incarnation));
       if (this.proxies.size > MAX_PROXIES) {
         const [oldest] = this.proxies.keys();
         const old = this.proxies.get(oldest!)!;
@@ -263,20 +234,17 @@ export class Remote {
 
   /** A reply for an ask that came from `node` (its run `incarnation`), the way the ask came (at-most-once: core NATS). */
   private sendReply(node: string, incarnation: number, thread: number, corr: number, kind: number, value: unknown, atMostOnce: boolean): void {
-    const stats = this.sys.mainStats;
-    const codec = this.sys.mesh.codec;
     let bytes: Uint8Array;
     try {
-      bytes = codec.encode(value);
+      bytes = this.sys.encode(value);
     } catch (err) {
       kind = W_REPLY_ERROR;
-      bytes = codec.encode(toWireError(err));
+      bytes = this.sys.encode(toWireError(err));
     }
     const data = encodeEnvelope(this.bridge.header, { k: kind, f: null, t: [thread, corr], ti: incarnation, tn: null, c: 0 }, bytes);
-    stats[S_SENT]!++;
+    this.sys.ledger.sent();
     if (!this.bridge.hasRoom) {
-      stats[S_DEAD_LETTERED]!++;
-      this.sys.deadLetters.add({ reason: 'outbox-full', target: `${node}:ask #${corr}`, sender: null, message: value, time: Date.now() });
+      this.sys.deadLetter({ reason: 'outbox-full', target: `${node}:ask #${corr}`, sender: null, message: value, time: Date.now() });
       return;
     }
     this.enqueue(node, data, atMostOnce, `ask #${corr}`, value);
@@ -289,8 +257,7 @@ export class Remote {
 
   /** The same, with the reply as its node encoded it. */
   private replyLocalEncoded(thread: number, corr: number, kind: number, bytes: Uint8Array): void {
-    const stats = this.sys.mainStats;
-    stats[S_SENT]!++;
+    this.sys.ledger.sent();
     if (thread === MAIN_THREAD) {
       let value: unknown;
       try {
@@ -299,19 +266,18 @@ export class Remote {
         kind = K_REPLY_ERROR;
         value = toWireError(err);
       }
-      this.sys.asks.settle(corr, kind, value);
+      this.sys.settleAsk(corr, kind, value);
       return;
     }
     if (!this.sys.hostExists(thread)) {
-      stats[S_DEAD_LETTERED]!++;
-      this.sys.deadLetters.add({ reason: 'no-such-actor', target: `@${thread}.ask #${corr}`, sender: null, message: this.describe(bytes), time: Date.now() });
+      this.sys.deadLetter({ reason: 'no-such-actor', target: `@${thread}.ask #${corr}`, sender: null, message: this.describe(bytes), time: Date.now() });
       return;
     }
-    this.sys.mesh.sendEncoded(thread, ASK_TABLE, 0, corr, kind, bytes);
+    this.sys.post(thread, ASK_TABLE, 0, corr, kind, bytes);
   }
 
   private decode(bytes: Uint8Array): unknown {
-    return this.sys.mesh.codec.decode(bytes, 0, bytes.length);
+    return this.sys.decode(bytes);
   }
 
   /** A message's bytes as a dead letter shows it: decoded, or a description if they do not decode. */
@@ -323,7 +289,6 @@ export class Remote {
   // Receiving
 
   private onMessage(m: Incoming): void {
-    const stats = this.sys.mainStats;
     const env = m.env;
     // Bad input first: a spoofed or broken message must not mark any id as done.
     if (m.bad !== null || env === null) {
@@ -375,12 +340,12 @@ export class Remote {
       return;
     }
     const proxy = env.f ? this.proxyFor(m.from, env.ni, env.f) : 0;
-    stats[S_SENT]!++;
+    this.sys.ledger.sent();
     if (env.k === W_ASK) {
       const replyThread = env.f ? env.f[0] : MAIN_THREAD;
-      const { corr, promise } = this.sys.asks.open(target, { timeoutMs: env.ms ?? 30_000 });
+      const { corr, promise } = this.sys.openAsk(target, env.ms ?? 30_000);
       if (key !== null) this.inProgress.set(key, [m]);
-      this.sys.mesh.sendEncoded(thread, id, proxy, corr, K_ASK, env.m);
+      this.sys.post(thread, id, proxy, corr, K_ASK, env.m);
       // The asker's own timeout decides; a reply that comes too late there is dead-lettered there.
       const atMostOnce = !m.jetstream;
       promise.then(
@@ -391,7 +356,7 @@ export class Remote {
     }
     if (!m.jetstream || key === null) {
       // At-most-once: no receipt, nothing to ack.
-      this.sys.mesh.sendEncoded(thread, id, proxy, 0, K_TELL, env.m);
+      this.sys.post(thread, id, proxy, 0, K_TELL, env.m);
       return;
     }
     let receipt = this.nextReceipt;
@@ -399,7 +364,7 @@ export class Remote {
     this.nextReceipt = receipt >= 0xffffffff ? 1 : receipt + 1;
     this.receipts.set(receipt, { m, thread });
     this.inProgress.set(key, [m]);
-    this.sys.mesh.sendEncoded(thread, id, proxy, receipt, m.last ? K_TELL_LAST : K_TELL_RECEIPT, env.m);
+    this.sys.post(thread, id, proxy, receipt, m.last ? K_TELL_LAST : K_TELL_RECEIPT, env.m);
   }
 
   /**
@@ -480,9 +445,8 @@ export class Remote {
     if (newest.last) {
       // Redelivered meanwhile up to its last delivery (a handler slower than ack_wait): this
       // failure is its last; dead-letter it here rather than nak it into oblivion.
-      this.sys.mainStats[S_SENT]!++;
-      this.sys.mainStats[S_DEAD_LETTERED]!++;
-      this.sys.deadLetters.add({ reason: 'actor-failed', target: `@${entry.thread}.?`, sender: `node ${m.from}`,
+      this.sys.ledger.sent();
+      this.sys.deadLetter({ reason: 'actor-failed', target: `@${entry.thread}.?`, sender: `node ${m.from}`,
         message: newest.env ? this.describe(newest.env.m) : undefined, ...(error ? { error } : {}), time: Date.now() });
       if (key !== null) this.inProgress.set(key, deliveries);
       this.done(m);
@@ -506,14 +470,12 @@ export class Remote {
 
   /** A message from the wire that goes no further: counted (sent and dead-lettered here), acked; an ask is answered. */
   private wireDeadLetter(m: Incoming, reason: string, target: string, sender: string | null, error?: TroupeError): void {
-    const stats = this.sys.mainStats;
-    stats[S_SENT]!++;
-    stats[S_DEAD_LETTERED]!++;
+    this.sys.ledger.sent();
     // A payload of another wire version keeps its bytes (a node of that version could read them).
     const message = m.env ? this.describe(m.env.m) : reason === 'unsupported-version' ? m.raw : `[${m.raw.length} bytes from node ${m.from}]`;
     const entry: DeadLetterWire = { reason, target, sender: sender ?? `node ${m.from}`, message, time: Date.now() };
     if (error) entry.error = toWireError(error);
-    this.sys.deadLetters.add(entry);
+    this.sys.deadLetter(entry);
     // Answer an honest asker (not a spoofer or garbage: those get nothing back).
     if (m.bad === null && m.env !== null && m.env.k === W_ASK && error) {
       this.sendReply(m.from, m.env.ni, m.env.f ? m.env.f[0] : MAIN_THREAD, m.env.c, W_REPLY_ERROR, toWireError(error), !m.jetstream);
@@ -537,7 +499,7 @@ export class Remote {
   }
 
   private refOf(e: ExposedName): ActorRef {
-    return new ActorRef(e.path, e.thread, e.id, this.sys.transport, e.node, e.incarnation || undefined);
+    return this.sys.ref(e.path, e.thread, e.id, e.node, e.incarnation || undefined);
   }
 
   /**

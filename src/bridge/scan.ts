@@ -3,7 +3,7 @@
  * and start time, fetched in batches. One round trip per batch, not per message (the DLQ keeps up
  * to a million records, the error stream 100 000).
  */
-import { DeliverPolicy, type JetStreamManager, type OrderedConsumerOptions } from '@nats-io/jetstream';
+import type { DeliverPolicy, JetStreamManager, OrderedConsumerOptions } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 
 export interface ScannedMsg { seq: number; subject: string; data: Uint8Array; headers: MsgHdrs | undefined; time: Date }
@@ -22,10 +22,10 @@ export async function* scanStream(jsm: JetStreamManager, stream: string, o: { su
   const opts: Partial<OrderedConsumerOptions> = {};
   if (o.subject !== undefined) opts.filter_subjects = o.subject;
   if (o.since !== undefined) {
-    opts.deliver_policy = DeliverPolicy.StartTime;
+    opts.deliver_policy = 'by_start_time' as DeliverPolicy; // (a type import: importing 'troupe' loads no NATS client)
     opts.opt_start_time = new Date(o.since).toISOString();
   } else if (o.last !== undefined && o.subject === undefined) {
-    opts.deliver_policy = DeliverPolicy.StartSequence;
+    opts.deliver_policy = 'by_start_sequence' as DeliverPolicy;
     opts.opt_start_seq = Math.max(info.state.first_seq, info.state.last_seq - o.last + 1);
   }
   const consumer = await jsm.jetstream().consumers.get(stream, opts);

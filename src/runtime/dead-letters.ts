@@ -31,7 +31,6 @@
  */
 import { TroupeError, fromWireError } from '../actors/errors.js';
 import type { DeadLetterWire } from './protocol.js';
-import type { StoredDeadLetter } from '../bridge/dlq.js';
 import { estimateBytes, previewOf } from './message-size.js';
 
 /** A message above this (estimated) is kept as a preview. */
@@ -40,6 +39,26 @@ export const MAX_WHOLE_MESSAGE_BYTES = 64 * 1024;
 const ENTRY_BYTES = 160;
 
 /** Where dead letters are kept durably (the NATS DLQ stream), when the system has one. @internal */
+/** A dead letter as the NATS DLQ stream keeps it (every node's): `system.deadLetters.stored()`. */
+export interface StoredDeadLetter {
+  /** Its sequence number in the stream. */
+  seq: number;
+  reason: string;
+  target: string;
+  sender: string | null;
+  /** The node that dead-lettered it, and its run then (0: not recorded). */
+  node: string;
+  incarnation: number;
+  /** The original message (undefined if it could not be decoded: see `raw`). */
+  message: unknown;
+  raw: Uint8Array;
+  error?: { message: string; code?: string; category?: string; severity?: string };
+  retries?: number;
+  deliveries?: number;
+  firstTime: number;
+  lastTime: number;
+}
+
 export interface DeadLetterStore {
   list(filter: DeadLetterFilter): Promise<StoredDeadLetter[]>;
   replay(filter: DeadLetterFilter): Promise<{ replayed: number; skipped: number }>;

@@ -37,7 +37,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { invalidArgument, refuseUnknownKeys } from '../actors/errors.js';
-import { isNodeId, MAX_NODE_ID, type NatsOptions } from '../bridge/config.js';
+import { isNodeId, MAX_NODE_ID } from './node-id.js';
+import type { NatsOptions } from '../bridge/config.js';
 import type { LoggerOption } from '../observability/logger.js';
 import { MAX_RING_BYTES, Ring } from './ring.js';
 import type { Tuning } from './protocol.js';

@@ -15,8 +15,9 @@ import { checkTellOptions } from '../actors/send-options.js';
 import { checkSpawnOptions } from './spawn-options.js';
 import { restartType, supervisorOptions, type RestartType, type SupervisorSpec } from '../supervision/options.js';
 import { RestartIntensity } from '../supervision/intensity.js';
-import { bridgeConfig, type NatsOptions } from '../bridge/config.js';
-import { Remote } from '../bridge/remote.js';
+import type { NatsOptions } from '../bridge/config.js';
+import type { NodeBridge, NodeHost } from './node-port.js';
+import { Ledger } from './ledger.js';
 import { ErrorEvents } from '../observability/error-events.js';
 import { randomUUID } from 'node:crypto';
 import type { BreakerOptions } from '../supervision/breaker.js';
@@ -256,7 +257,9 @@ export class ActorSystem implements RefTransport {
   readonly node: string;
   /** This run of the node (with NATS; 0 without). */
   private readonly incarnation: number;
-  private readonly remote: Remote | null;
+  private readonly remote: NodeBridge | null;
+  /** Main's counts (ledger.ts). */
+  private readonly ledger: Ledger;
   private natsUp = false;
   /** Top-level actors other nodes may reach (`thread.id`). */
   private readonly exposed = new Set<string>();
@@ -297,7 +300,7 @@ export class ActorSystem implements RefTransport {
   private readonly sampler: ReturnType<typeof setInterval>;
 
   /** @internal use createActorSystem(). Checks every option (system-options.ts) before it starts anything. */
-  constructor(options: SystemOptions) {
+  constructor(options: SystemOptions, bridge: typeof import('../bridge/index.js') | null = null) {
     const o = systemConfig(options);
     this.name = o.name;
     this.workers = o.workers;
@@ -311,13 +314,14 @@ export class ActorSystem implements RefTransport {
     this.log = createLogger(o.logger).child({ system: this.name });
     this.logLevel = this.log.level;
     this.deadLetters = new DeadLetters(o.deadLetterCapacity, o.deadLetterBytes);
-    const natsConfig = bridgeConfig(o.nats, o.node);
+    const natsConfig = bridge?.bridgeConfig(o.nats, o.node) ?? null;
     this.node = natsConfig?.node ?? '';
     this.incarnation = natsConfig?.incarnation ?? 0;
     if (natsConfig !== null) setIncarnation(this.node, this.incarnation);
     this.errors = new ErrorEvents(this.log);
     this.mainDoorbell = allocateDoorbell();
     this.mainStats = new Float64Array(new SharedArrayBuffer(STATS_SLOTS * 8));
+    this.ledger = new Ledger(this.mainStats);
     this.asks = new AskTable(this.mainStats, (reason, corr, value) =>
       this.deadLetters.add({ reason, target: `ask #${corr}`, sender: null, message: value, time: Date.now() }));
     this.mesh = new MeshNode({
@@ -331,23 +335,7 @@ export class ActorSystem implements RefTransport {
       node: this.node,
       requestLink: (to) => this.link(MAIN_THREAD, to),
     });
-    this.remote = natsConfig === null ? null : new Remote(natsConfig, {
-      log: this.log, mainStats: this.mainStats, mesh: this.mesh, asks: this.asks, deadLetters: this.deadLetters,
-      errors: this.errors, transport: this,
-      isExposed: (thread, id) => this.exposed.has(`${thread}.${id}`),
-      hostExists: (thread) => !!this.hosts[thread],
-      localByName: (name) => this.names.get(name) ?? undefined,
-      healthWindowMs: this.healthWindowMs,
-      onNameLost: (name, holder) => {
-        this.log.warn({ name, holder }, `exposed name ${JSON.stringify(name)} is held by node ${holder}: other nodes do not reach this node's actor by it`);
-        this.events.add({ type: 'name-lost', name, holder, time: Date.now() });
-      },
-      onConnected: (c) => {
-        if (this.natsUp === c) return;
-        this.natsUp = c;
-        this.events.add({ type: 'nats', connected: c, outbox: this.remote?.outboxSize ?? 0, time: Date.now() });
-      },
-    });
+    this.remote = natsConfig === null ? null : bridge!.createNodeBridge(natsConfig, this.nodeHost());
     // Every supervision failure is an error event too.
     this.events.subscribe((e) => {
       if (e.type !== 'failure') return;
@@ -365,6 +353,41 @@ export class ActorSystem implements RefTransport {
     this.sampleHealth();
     this.sampler = setInterval(() => this.sampleHealth(), Math.max(10, Math.min(1000, Math.floor(this.healthWindowMs / 10))));
     this.sampler.unref();
+  }
+
+  /** What the NATS bridge may do on this node (node-port.ts): all it sees of the runtime. */
+  private nodeHost(): NodeHost {
+    const mesh = this.mesh;
+    const codec = mesh.codec;
+    return {
+      log: this.log,
+      healthWindowMs: this.healthWindowMs,
+      ledger: this.ledger,
+      encode: (value) => codec.encode(value),
+      decode: (bytes) => codec.decode(bytes, 0, bytes.length),
+      deadLetter: (entry) => { this.ledger.deadLettered(); this.deadLetters.add(entry); },
+      onDeadLetter: (fn) => this.deadLetters.subscribe(fn),
+      post: (thread, target, sender, corr, kind, bytes) => mesh.sendEncoded(thread, target, sender, corr, kind, bytes),
+      openAsk: (target, timeoutMs) => this.asks.open(target, { timeoutMs }),
+      settleAsk: (corr, kind, value) => this.asks.settle(corr, kind, value),
+      ref: (path, thread, id, node, incarnation) => new ActorRef(path, thread, id, this, node, incarnation),
+      isExposed: (thread, id) => this.exposed.has(`${thread}.${id}`),
+      hostExists: (thread) => !!this.hosts[thread],
+      localByName: (name) => this.names.get(name) ?? undefined,
+      onNameLost: (name, holder) => {
+        this.log.warn({ name, holder }, `exposed name ${JSON.stringify(name)} is held by node ${holder}: other nodes do not reach this node's actor by it`);
+        this.events.add({ type: 'name-lost', name, holder, time: Date.now() });
+      },
+      onConnected: (c) => {
+        if (this.natsUp === c) return;
+        this.natsUp = c;
+        this.events.add({ type: 'nats', connected: c, outbox: this.remote?.outboxSize ?? 0, time: Date.now() });
+      },
+      useStores: (deadLetters, errors) => {
+        this.deadLetters.store = deadLetters;
+        this.errors.store = errors;
+      },
+    };
   }
 
   /** @internal starts the host workers; createActorSystem() awaits it. */
@@ -1016,7 +1039,7 @@ export class ActorSystem implements RefTransport {
     return promise;
   }
 
-  private remoteOrThrow(): Remote {
+  private remoteOrThrow(): NodeBridge {
     if (this.remote === null) {
       throw new TroupeError('ERR_TROUPE_NODE_UNREACHABLE', 'a ref to an actor on another node, but this system has no NATS: createActorSystem({ nats: { servers } })');
     }
@@ -1297,7 +1320,9 @@ function moduleUrl(module: URL | string): string {
 
 /** Starts an actor system: its host workers are up when the promise resolves. */
 export async function createActorSystem(options: SystemOptions = {}): Promise<ActorSystem> {
-  const system = new ActorSystem(options);
+  // The bridge is loaded only for a system given NATS: a local one loads no NATS client.
+  const nats = options !== null && typeof options === 'object' && (options.nats !== undefined || (process.env.TROUPE_NATS_URL ?? '') !== '');
+  const system = new ActorSystem(options, nats ? await import('../bridge/index.js') : null);
   await system.start();
   return system;
 }
