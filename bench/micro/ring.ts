@@ -8,8 +8,8 @@
 import type { Suite } from '../core/suite.js';
 import { runMicro, type MicroTask } from './tinybench-table.js';
 
-type RingModule = typeof import('../../dist/runtime/ring.js');
-type CodecModule = typeof import('../../dist/runtime/codec.js');
+type RingModule = typeof import('../../dist/runtime/mesh/ring.js');
+type CodecModule = typeof import('../../dist/runtime/mesh/codec.js');
 
 const BATCH = 256;
 /** The runtime's default ring size (DEFAULT_TUNING.ringBytes). */

@@ -7,7 +7,7 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { Codec } from '../runtime/codec.js';
+import { Codec } from '../runtime/mesh/codec.js';
 import { names } from '../bridge/config.js';
 import { DeadLetterStream, replayTarget, type StoredDeadLetter } from '../bridge/dlq.js';
 import type { ExposedName } from '../bridge/bridge.js';

@@ -40,7 +40,7 @@ import { invalidArgument, refuseUnknownKeys } from '../actors/errors.js';
 import { isNodeId, MAX_NODE_ID } from './node-id.js';
 import type { NatsOptions } from '../bridge/config.js';
 import type { LoggerOption } from '../observability/logger.js';
-import { MAX_RING_BYTES, Ring } from './ring.js';
+import { MAX_RING_BYTES, Ring } from './mesh/ring.js';
 import type { Tuning } from './protocol.js';
 import type { SystemOptions } from './system.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
-import { Ring, RingReader, RingWriter, RECORD_HEADER_BYTES } from '../../dist/runtime/ring.js';
-import { Spill } from '../../dist/runtime/spill.js';
-import { Doorbell, allocateDoorbell } from '../../dist/runtime/doorbell.js';
+import { Ring, RingReader, RingWriter, RECORD_HEADER_BYTES } from '../../dist/runtime/mesh/ring.js';
+import { Spill } from '../../dist/runtime/mesh/spill.js';
+import { Doorbell, allocateDoorbell } from '../../dist/runtime/mesh/doorbell.js';
 
 /** A seeded generator (LCG), so a failing case can be replayed. */
 function rng(seed: number) {
@@ -158,8 +158,8 @@ describe('ring across threads', () => {
 
 describe('a parked mesh thread', () => {
   it('is woken by its backstop timer when a record arrives and its doorbell is never rung (a lost notify)', async () => {
-    const { MeshNode } = await import('../../dist/runtime/mesh.js');
-    const { Codec } = await import('../../dist/runtime/codec.js');
+    const { MeshNode } = await import('../../dist/runtime/mesh/mesh-node.js');
+    const { Codec } = await import('../../dist/runtime/mesh/codec.js');
     const { DEFAULT_TUNING } = await import('../../dist/runtime/system.js');
     const bellSab = allocateDoorbell();
     const got: unknown[] = [];

@@ -12,8 +12,8 @@
  */
 import { Packr, Unpackr, addExtension } from 'msgpackr';
 import { MessagePort } from 'node:worker_threads';
-import { ActorRef, type RefTransport } from '../actors/ref.js';
-import { ERROR_CODES, TroupeError, type ErrorCode } from '../actors/errors.js';
+import { ActorRef, type RefTransport } from '../../actors/ref.js';
+import { ERROR_CODES, TroupeError, type ErrorCode } from '../../actors/errors.js';
 import { MapEntries, ProtoObject, Slot, SlotView, findCycle, mapOf, needsTags, protoObjectOf, tag, type SlotFor } from './message-values.js';
 
 /** The transport refs decoded right now are bound to, and the node doing it (decoding is synchronous). */

@@ -21,7 +21,7 @@
  * then is the value copied with such parts wrapped in tags the codec writes as extensions.
  */
 import { MessagePort } from 'node:worker_threads';
-import { ActorRef } from '../actors/ref.js';
+import { ActorRef } from '../../actors/ref.js';
 
 /** A Map on the wire: its entries, flattened (key, value, key, value, ...), already tagged. */
 export class MapEntries {

@@ -1,0 +1,181 @@
+/**
+ * A thread's incoming links: one ring per producer thread, read in order, with the port the
+ * producer posts its large (or transferring) messages on. A marker record waits for its port
+ * message; a record that cannot be delivered (its port message died with this ring's previous
+ * reader, or its bytes do not decode) is handed to `undeliverable` and skipped, never retried.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { TroupeError } from '../../actors/errors.js';
+import { F_POSTED, KIND_MASK } from '../constants.js';
+import type { PortFrom, PostedMessage } from '../protocol.js';
+import type { Codec } from './codec.js';
+import { DoorbellRinger } from './doorbell.js';
+import { RingReader } from './ring.js';
+
+/** Gets each record, decoded. `value` is the message (or reply, or system message). */
+export type Deliver = (from: number, target: number, sender: number, corr: number, kind: number, value: unknown) => void;
+/**
+ * A record that cannot be delivered, skipped so the link reads on: its port message died with the
+ * ring's previous consumer (`worker-died`), or its bytes do not decode (`undecodable`, with the
+ * error and the bytes' size).
+ */
+export type Undeliverable = (from: number, target: number, sender: number, corr: number, kind: number,
+  reason: 'worker-died' | 'undecodable', bytes: number, error: Error | null) => void;
+
+/** The error an undeliverable record's ask (or reply's ask) is settled with. `where`: the target, in words. */
+export function undeliverableError(reason: 'worker-died' | 'undecodable', where: string, bytes: number, error: Error | null): TroupeError {
+  if (reason === 'worker-died') return new TroupeError('ERR_TROUPE_WORKER_FAILED', `the worker of ${where} died before it read this message`);
+  if (error instanceof TroupeError) return error;
+  return new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', `a message of ${bytes} bytes for ${where} does not decode: ${error?.message}`, { cause: error });
+}
+
+class Inlink {
+  readonly reader: RingReader;
+  /** Port messages that arrived before their marker was read. */
+  readonly stash = new Map<number, PostedMessage>();
+  /** The producer's doorbell: rung when we free space it asked for. */
+  readonly producer: DoorbellRinger;
+  readonly onRecord: (target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, start: number, len: number) => boolean;
+  /** Ports the producer's messages come on (a replaced producer adds one; the old one closes itself). */
+  readonly ports: MessagePort[] = [];
+  /**
+   * Port messages with a lower sequence number went to the ring's previous consumer, which died:
+   * their markers are read as lost. -1: not known yet (the producer says it on the new port).
+   */
+  lostBelow = 0;
+  constructor(readonly from: number, ring: SharedArrayBuffer, producerDoorbell: SharedArrayBuffer, links: Inlinks) {
+    this.reader = new RingReader(ring);
+    this.producer = new DoorbellRinger(producerDoorbell);
+    this.onRecord = (target, sender, corr, kind, bytes, start, len) => links.take(this, target, sender, corr, kind, bytes, start, len);
+  }
+}
+
+export interface InlinksOptions {
+  codec: Codec;
+  /** Records read from one ring per pump turn. */
+  readBudget: number;
+  deliver: Deliver;
+  undeliverable: Undeliverable;
+  /** A pump turn is needed (a port message came). */
+  schedule(): void;
+}
+
+export class Inlinks {
+  private readonly links: Inlink[] = [];
+
+  constructor(private readonly o: InlinksOptions) {}
+
+  /**
+   * Attaches the consumer side of a ring from `from`. `replaced`: this thread replaces the ring's
+   * previous consumer, which died; it reads on from the head that one stored.
+   */
+  attach(from: number, ring: SharedArrayBuffer, port: MessagePort, producerDoorbell: SharedArrayBuffer, replaced = false, lostBelow?: number): void {
+    const link = new Inlink(from, ring, producerDoorbell, this);
+    if (replaced) link.lostBelow = lostBelow ?? -1;
+    this.listen(link, port);
+    this.links.push(link);
+    this.o.schedule();
+  }
+
+  /** The producer at the other end of our link from `from` was replaced: its port messages come on `port` too. */
+  relink(from: number, port: MessagePort, lostBelow?: number): void {
+    const link = this.links.find((l) => l.from === from);
+    if (link === undefined) { port.close(); return; }
+    // Still waiting for a producer that died before it said where its numbering resumes.
+    if (link.lostBelow === -1 && lostBelow !== undefined) link.lostBelow = lostBelow;
+    this.listen(link, port);
+    this.o.schedule();
+  }
+
+  private listen(link: Inlink, port: MessagePort): void {
+    port.on('message', (m: PostedMessage | PortFrom) => {
+      if (m.seq === 0) { if (link.lostBelow === -1) link.lostBelow = (m as PortFrom).from; }
+      else link.stash.set(m.seq, m as PostedMessage);
+      this.o.schedule();
+    });
+    port.on('close', () => {
+      const i = link.ports.indexOf(port);
+      if (i >= 0) link.ports.splice(i, 1);
+    });
+    port.unref();
+    link.ports.push(port);
+  }
+
+  /** @internal the ring reader's handler for one record. */
+  take(link: Inlink, target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, start: number, len: number): boolean {
+    let value: unknown;
+    const k = kind & KIND_MASK;
+    const o = this.o;
+    try {
+      if ((kind & F_POSTED) !== 0) {
+        const seq = (bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24)) >>> 0;
+        const posted = link.stash.get(seq);
+        if (posted === undefined) {
+          // It went to the ring's previous consumer, which died: lost.
+          if (link.lostBelow > 0 && seq < link.lostBelow) {
+            o.undeliverable(link.from, target, sender, corr, k, 'worker-died', 0, null);
+            return true;
+          }
+          // Its port message has not arrived yet (or we do not know yet whether it died): stop
+          // here, keep order, and resume when it does.
+          return false;
+        }
+        link.stash.delete(seq);
+        if (posted.bytes === undefined) {
+          o.undeliverable(link.from, target, sender, corr, k, 'undecodable', 0,
+            new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', posted.failed ?? 'a port message without a message'));
+          return true;
+        }
+        len = posted.bytes.length;
+        value = o.codec.decode(posted.bytes, 0, len, posted.slots ?? null);
+      } else {
+        value = o.codec.decodeShared(bytes, start, len);
+      }
+    } catch (err) {
+      // A record that does not decode is skipped, never retried: read again, it would fail again
+      // (and a thread that died of it would die of it again after its replacement).
+      o.undeliverable(link.from, target, sender, corr, k, 'undecodable', len, err as Error);
+      return true;
+    }
+    o.deliver(link.from, target, sender, corr, k, value);
+    return true;
+  }
+
+  /** Reads every ring, up to the read budget each; returns how many records were taken. */
+  read(): number {
+    let n = 0;
+    const budget = this.o.readBudget;
+    const links = this.links;
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i]!;
+      n += link.reader.read(link.onRecord, budget);
+      // The producer spilled and asked to hear about space: tell it (after head was stored).
+      if (link.reader.takeSpaceRequest()) link.producer.ring();
+    }
+    return n;
+  }
+
+  /**
+   * Reads now everything thread `from` has published to us (it died: nothing more comes from it
+   * until its replacement starts, so what it said before dying is taken before we clean up).
+   */
+  drainFrom(from: number): void {
+    const link = this.links.find((l) => l.from === from);
+    if (link === undefined) return;
+    while (link.reader.read(link.onRecord, this.o.readBudget) > 0) { /* until empty or waiting on a port message */ }
+    if (link.reader.takeSpaceRequest()) link.producer.ring();
+  }
+
+  /** Whether a ring holds records (exact for this instant). */
+  anyInput(): boolean {
+    const links = this.links;
+    for (let i = 0; i < links.length; i++) {
+      if (links[i]!.reader.hasData()) return true;
+    }
+    return false;
+  }
+
+  close(): void {
+    for (const link of this.links) for (const port of link.ports) port.close();
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The pump of a thread's mesh: it runs on the thread's event loop, never blocking it. Each turn
+ * reads every incoming ring (up to a budget), lets the owner run its work (a host runs actors),
+ * moves spilled records into rings that have room, and publishes. With nothing to do it keeps
+ * polling for a while after its last work (a reply usually comes within microseconds; see
+ * `spinLimit`), then parks on its doorbell with `Atomics.waitAsync`. One interval timer rings
+ * its own doorbell while it is parked: a lost notify costs at most `parkMs`.
+ */
+import { MAIN_THREAD } from '../constants.js';
+import type { Tuning } from '../protocol.js';
+import type { Doorbell } from './doorbell.js';
+
+/** What a pump turn does: the mesh's reading and writing, and the owner's work. */
+export interface PumpWork {
+  /** Reads the incoming rings; how many records. */
+  read(): number;
+  /** The owner's work for one turn (a host runs its actors); how much it did. */
+  work(): number;
+  /** Whether the owner has work queued (so the pump must not park). */
+  hasWork(): boolean;
+  /** Moves spilled records into rings and publishes; true if a ring is still too full for its spill. */
+  flush(): boolean;
+  /** Whether an incoming ring holds records (exact for this instant). */
+  anyInput(): boolean;
+  /** After `doorbell.prepare()`: asks the readers of full rings to ring us; true if the room is already there. */
+  armSpaceRequests(): boolean;
+}
+
+/**
+ * About what parking costs a thread: an `Atomics.waitAsync` wake-up took 27–56 µs at the median
+ * on this project's 2-core VM (main notifying a parked worker).
+ */
+const PARK_COST_MS = 0.05;
+/** Longest a polling thread keeps its event loop waiting (timers, sockets) between looks (ms). */
+const SPIN_SLICE_MS = 0.02;
+
+export class Pump {
+  private queued = false;
+  private parked = false;
+  private lastWork = 0;
+  /** When the last work was done, if no turn has found work since (else -1). */
+  private idleSince = -1;
+  /** Of the recent waits for work, how many more were longer than PARK_COST_MS than not (0–8). */
+  private longGaps = 0;
+  private running = true;
+  private readonly backstop: ReturnType<typeof setInterval>;
+  private readonly turnNow = () => this.turn();
+
+  constructor(private readonly thread: number, private readonly tuning: Tuning, private readonly doorbell: Doorbell, private readonly w: PumpWork) {
+    this.backstop = setInterval(() => { if (this.parked) this.doorbell.ringSelf(); }, tuning.parkMs);
+    this.backstop.unref();
+  }
+
+  /** Makes sure a pump turn is coming. Cheap to call often. */
+  schedule(): void {
+    if (!this.queued && this.running) {
+      this.queued = true;
+      setImmediate(this.turnNow);
+    }
+  }
+
+  private turn(): void {
+    this.queued = false;
+    if (!this.running) return;
+    const w = this.w;
+    // After an idle turn: when this one began, for how long work kept us waiting (the handlers'
+    // own time below must not count as waiting).
+    const began = this.idleSince >= 0 ? performance.now() : 0;
+    let did = w.read();
+    did += w.work();
+    const blocked = w.flush();
+    const now = performance.now();
+    if (did > 0 || w.hasWork()) {
+      if (this.idleSince >= 0) {
+        // Did work keep us waiting longer than a park costs (parked or not)? Counted with
+        // hysteresis, so one stall (a GC pause) does not change how we poll.
+        if (began - this.idleSince > PARK_COST_MS) { if (this.longGaps < 8) this.longGaps++; } else if (this.longGaps > 0) this.longGaps--;
+        this.idleSince = -1;
+      }
+      this.lastWork = now;
+      this.schedule();
+      return;
+    }
+    if (this.idleSince < 0) this.idleSince = this.lastWork;
+    // Idle. Keep polling for a moment (replies come fast), unless we only wait for ring space.
+    const spinUntil = this.lastWork + this.spinLimit();
+    if (!blocked && now < spinUntil) {
+      // Poll the rings here for a few microseconds before yielding to the event loop: each yield
+      // (setImmediate) allocates, and yielding a million times a second made a young-generation
+      // GC every 50 ms or so on a node answering remote asks. (The clock allocates too: it is
+      // read once per 64 looks.)
+      const until = Math.min(now + SPIN_SLICE_MS, spinUntil);
+      poll: do {
+        for (let i = 0; i < 64; i++) if (w.anyInput()) break poll;
+      } while (performance.now() < until);
+      this.schedule();
+      return;
+    }
+    this.park();
+  }
+
+  /**
+   * How long to poll before parking. Polling pays while work comes back within about what a park
+   * and wake-up costs (PARK_COST_MS): then the thread polls for all of `spinMs`, riding out the
+   * odd longer gap. When work has lately come further apart (remote messages, a request every
+   * half millisecond), polling would burn a core per thread to save a wake-up, and take that core
+   * from the threads and processes (the NATS server, say) that produce the work: a worker then
+   * polls only PARK_COST_MS, once most of its recent waits were longer than that. Main always
+   * polls for `spinMs`: it is one thread, and it waits for the replies of the workers it just
+   * wrote to.
+   */
+  private spinLimit(): number {
+    if (this.thread === MAIN_THREAD || this.longGaps < 6) return this.tuning.spinMs;
+    return Math.min(this.tuning.spinMs, PARK_COST_MS);
+  }
+
+  /** Parks until a ring: announce sleep, re-check everything that could wake us, then wait. */
+  private park(): void {
+    const w = this.w;
+    this.doorbell.prepare();
+    if (w.anyInput() || w.hasWork() || w.armSpaceRequests()) {
+      this.doorbell.wake();
+      this.schedule();
+      return;
+    }
+    // A wait already pending ends on the next ring (the seq it waits on is still current, or
+    // it was rung and is resolving) and schedules us: no second one.
+    if (this.parked) return;
+    const wait = this.doorbell.park();
+    if (wait === null) {
+      this.doorbell.wake();
+      this.schedule();
+      return;
+    }
+    this.parked = true;
+    void wait.then(() => {
+      this.parked = false;
+      this.doorbell.wake();
+      this.lastWork = performance.now();
+      this.schedule();
+    });
+  }
+
+  /** Stops turning (and wakes a parked wait, so nothing is left pending). */
+  stop(): void {
+    this.running = false;
+    clearInterval(this.backstop);
+    this.doorbell.ringSelf();
+  }
+}
