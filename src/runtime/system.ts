@@ -191,7 +191,7 @@ export interface SystemStats {
 
 export { DEFAULT_TUNING } from './system-options.js';
 
-const HOST_WORKER = new URL('./host-worker.js', import.meta.url);
+const HOST_WORKER = new URL('./host/host-worker.js', import.meta.url);
 /** initTimeoutMs when a spawn does not say (the host applies it: host.ts). */
 const DEFAULT_INIT_TIMEOUT_MS = 10_000;
 /** At most this many replacements of one thread within the window; then it stays dead (critical). */

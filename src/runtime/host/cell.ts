@@ -3,17 +3,17 @@
  * objects its handlers get (one per message; one per actor for init, hooks and `terminated`).
  */
 import type { Logger } from 'pino';
-import type { ActorContext, ChildSpawnOptions, DefinedActor } from '../actors/define.js';
-import { Mailbox } from '../actors/mailbox.js';
-import { ActorRef, type AskOptions, type TellOptions } from '../actors/ref.js';
-import { invalidArgument } from '../actors/errors.js';
-import { checkTellOptions } from '../actors/send-options.js';
-import type { ErrorReport } from '../observability/error-events.js';
+import type { ActorContext, ChildSpawnOptions, DefinedActor } from '../../actors/define.js';
+import { Mailbox } from '../../actors/mailbox.js';
+import { ActorRef, type AskOptions, type TellOptions } from '../../actors/ref.js';
+import { invalidArgument } from '../../actors/errors.js';
+import { checkTellOptions } from '../../actors/send-options.js';
+import type { ErrorReport } from '../../observability/error-events.js';
 import type { Host } from './host.js';
-import type { SupervisorOptions, RestartType } from '../supervision/options.js';
-import type { Backoff } from '../supervision/backoff.js';
-import type { CircuitBreaker } from '../supervision/breaker.js';
-import type { RestartIntensity } from '../supervision/intensity.js';
+import type { SupervisorOptions, RestartType } from '../../supervision/options.js';
+import type { Backoff } from '../../supervision/backoff.js';
+import type { CircuitBreaker } from '../../supervision/breaker.js';
+import type { RestartIntensity } from '../../supervision/intensity.js';
 
 /** How a cell is supervised: set by its host when it is created. */
 export interface CellSupervision {

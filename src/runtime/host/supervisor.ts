@@ -7,14 +7,14 @@
  * parent's own supervisor decides. Past the top (a top-level actor) it is logged, counted for
  * health, and that subtree stops; the process never does.
  */
-import { TroupeError, toWireError } from '../actors/errors.js';
-import { classify, type Classification } from '../supervision/classify.js';
-import type { Directive } from '../supervision/directive.js';
-import { toRestart } from '../supervision/strategy.js';
-import type { Clock } from '../supervision/clock.js';
-import type { SupervisionEvent } from '../supervision/events.js';
+import { TroupeError, toWireError } from '../../actors/errors.js';
+import { classify, type Classification } from '../../supervision/classify.js';
+import type { Directive } from '../../supervision/directive.js';
+import { toRestart } from '../../supervision/strategy.js';
+import type { Clock } from '../../supervision/clock.js';
+import type { SupervisionEvent } from '../../supervision/events.js';
 import type { Cell } from './cell.js';
-import { S_FAILED, S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_RESTARTS, S_ROOT_ESCALATIONS } from './constants.js';
+import { S_FAILED, S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_RESTARTS, S_ROOT_ESCALATIONS } from '../constants.js';
 import type { Logger } from 'pino';
 
 /**

@@ -2,8 +2,8 @@
  * Loads actor modules inside a worker: import once per URL, check the default export is a
  * defineActor() result, and turn every way that can fail into a TroupeError with a clear code.
  */
-import { TroupeError } from '../actors/errors.js';
-import { isDefinedActor, type DefinedActor } from '../actors/define.js';
+import { TroupeError } from '../../actors/errors.js';
+import { isDefinedActor, type DefinedActor } from '../../actors/define.js';
 
 const cache = new Map<string, Promise<DefinedActor>>();
 

@@ -4,7 +4,7 @@
  */
 import { threadId } from 'node:worker_threads';
 import { Host } from './host.js';
-import type { HostStart } from './protocol.js';
+import type { HostStart } from '../protocol.js';
 
 let host: Host | null = null;
 
