@@ -1,15 +1,12 @@
 /**
- * An actor as its host sees it: definition, state, mailbox, place in the tree, and the context
- * objects its handlers get (one per message; one per actor for init, hooks and `terminated`).
+ * An actor as its host sees it: definition, state, mailbox, place in the tree, how it is
+ * supervised, and what it watches. Its handlers' contexts are context.ts's.
  */
 import type { Logger } from 'pino';
-import type { ActorContext, ChildSpawnOptions, DefinedActor } from '../../actors/define.js';
+import type { DefinedActor } from '../../actors/define.js';
 import { Mailbox } from '../../actors/mailbox.js';
-import { ActorRef, type AskOptions, type TellOptions } from '../../actors/ref.js';
-import { invalidArgument } from '../../actors/errors.js';
-import { checkTellOptions } from '../../actors/send-options.js';
-import type { ErrorReport } from '../../observability/error-events.js';
-import type { Host } from './host.js';
+import { ActorRef, type RefTransport } from '../../actors/ref.js';
+import { Context, type ContextHost } from './context.js';
 import type { SupervisorOptions, RestartType } from '../../supervision/options.js';
 import type { Backoff } from '../../supervision/backoff.js';
 import type { CircuitBreaker } from '../../supervision/breaker.js';
@@ -77,7 +74,7 @@ export class Cell {
   /** Resolved when an async handler settles (for a stop that must wait for it). */
   idleWaiters: (() => void)[] = [];
 
-  constructor(host: Host, id: number, path: string, name: string | undefined, def: DefinedActor, mailbox: Mailbox, parent: Cell | null) {
+  constructor(host: ContextHost & RefTransport, id: number, path: string, name: string | undefined, def: DefinedActor, mailbox: Mailbox, parent: Cell | null) {
     this.id = id;
     this.path = path;
     this.name = name;
@@ -94,71 +91,3 @@ export class Cell {
   }
 }
 
-/**
- * What a handler sees besides its state and message. There is one per message: it keeps the
- * message it was handed with, so `reply` and `sender` used after the handler returned (in a
- * `.then`, a timer) act for that message, never for whichever message the actor is on by then.
- */
-export class Context implements ActorContext {
-  /** Its ask has been answered (by a reply, or by the runtime rejecting it): another reply is late. */
-  answered = false;
-  /** While its handler is suspended: its entry in the host's busy-ask table (busy-asks.ts), or -1. */
-  busySlot = -1;
-  /** An init given up on (it failed or timed out) may go on running: it spawns no more children. */
-  expired = false;
-
-  /**
-   * @param thread the sender's thread (-1: no message), `sender` its actor id (0: none), `corr`
-   *   the ask's id (0: a tell); `receipt`: a tell from another node wants a receipt with this id
-   *   (0: none; cleared once sent), and `last`: it is its last delivery.
-   */
-  constructor(
-    readonly host: Host, readonly cell: Cell,
-    readonly thread = -1, readonly senderId = 0, readonly corr = 0, public receipt = 0, readonly last = false,
-  ) {}
-
-  get self(): ActorRef { return this.cell.ref; }
-  get name(): string | undefined { return this.cell.name; }
-
-  get sender(): ActorRef | null {
-    if (this.thread < 0 || this.senderId === 0) return null;
-    return this.host.refFor(this.thread, this.senderId);
-  }
-
-  get log(): Logger {
-    const c = this.cell;
-    return (c.logger ??= this.host.log.child({ actor: c.path }));
-  }
-
-  reply(value: unknown): void {
-    this.host.reply(this, value);
-  }
-
-  tell(to: ActorRef, msg: unknown, options?: TellOptions): void {
-    if (!(to instanceof ActorRef)) throw invalidArgument('to', 'an ActorRef', to);
-    this.host.send(to, msg, this.cell, checkTellOptions(options), options?.delivery);
-  }
-
-  ask<R = unknown>(to: ActorRef, msg: unknown, options?: AskOptions): Promise<R> {
-    if (!(to instanceof ActorRef)) return Promise.reject(invalidArgument('to', 'an ActorRef', to));
-    return this.host.ask(to, msg, options, this.cell) as Promise<R>;
-  }
-
-  spawn(module: URL | string, options: ChildSpawnOptions = {}): Promise<ActorRef> {
-    return this.host.spawnChild(this.cell, module, options, this);
-  }
-
-  watch(ref: ActorRef): void {
-    if (!(ref instanceof ActorRef)) throw invalidArgument('ref', 'an ActorRef', ref);
-    this.host.watch(this.cell, ref);
-  }
-
-  stop(ref?: ActorRef): void {
-    if (ref !== undefined && !(ref instanceof ActorRef)) throw invalidArgument('ref', 'an ActorRef (this actor or a child)', ref);
-    this.host.stopSelfOrChild(this.cell, ref ?? this.cell.ref);
-  }
-
-  reportError(report: ErrorReport): void {
-    this.host.reportError(this.cell, report);
-  }
-}

@@ -1,0 +1,205 @@
+/**
+ * An actor's life on its host, up to its stop (stopping.ts): spawning it (a top-level actor for
+ * main, a child for its parent), running its `init` (bounded by initTimeoutMs), its lifecycle
+ * hooks (bounded by shutdownMs) and a restart's `preRestart`, children's stop, `init` again and
+ * `postRestart`. Whatever an actor's own code runs synchronously is marked in shared memory
+ * (S_CUR_ACTOR, S_CUR_ROOT) so that a worker that dies in it is blamed on that actor.
+ */
+import type { ActorRef, RefTransport } from '../../actors/ref.js';
+import type { ChildSpawnOptions } from '../../actors/define.js';
+import { TroupeError, invalidArgument } from '../../actors/errors.js';
+import { Mailbox, mailboxOptions } from '../../actors/mailbox.js';
+import { Backoff } from '../../supervision/backoff.js';
+import { CircuitBreaker, type BreakerTransition } from '../../supervision/breaker.js';
+import type { Clock, Random } from '../../supervision/clock.js';
+import { RestartIntensity } from '../../supervision/intensity.js';
+import { breakerOptions, restartType, shutdownMs, supervisorOptions } from '../../supervision/options.js';
+import { S_CUR_ACTOR, S_CUR_FROM, S_CUR_ROOT } from '../constants.js';
+import type { MainNotice, SpawnReply, SpawnRequest } from '../protocol.js';
+import type { MeshNode } from '../mesh/mesh-node.js';
+import { checkChildSpawnOptions } from '../spawn-options.js';
+import { registryKey, type ActorTable } from './actor-table.js';
+import { Cell } from './cell.js';
+import { Context, type ContextHost } from './context.js';
+import { loadActor } from './modules.js';
+
+/** How long init may take when the spawn does not say (initTimeoutMs). */
+const DEFAULT_INIT_TIMEOUT_MS = 10_000;
+
+/** What an actor's lifecycle asks of its host. */
+export interface LifecycleHost {
+  readonly thread: number;
+  readonly stats: Float64Array;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly mesh: MeshNode;
+  readonly actors: ActorTable;
+  readonly strict: boolean;
+  /** The actor whose code runs synchronously now (the implicit sender of `ref.tell`). */
+  current: Cell | null;
+  breakerMoved(cell: Cell, t: BreakerTransition): void;
+  notifyMain(n: MainNotice): void;
+  stopCell(cell: Cell): Promise<void>;
+}
+
+export class Lifecycle {
+  constructor(private readonly host: LifecycleHost & ContextHost & RefTransport) {}
+
+  /** A top-level actor, for main (or re-created on a replacement host under its old id). */
+  async spawnRoot(req: SpawnRequest): Promise<SpawnReply> {
+    const codec = this.host.mesh.codec;
+    const args = req.argsBytes !== undefined ? codec.decode(req.argsBytes, 0, req.argsBytes.length, req.argsSlots ?? null) : undefined;
+    const cell = await this.create(req.url, req.name, args, req.mailbox, null, req);
+    return { id: cell.id, path: cell.path };
+  }
+
+  /** ctx.spawn: a child of `parent`, on this worker. `from`: the context that spawns it. */
+  async spawnChild(parent: Cell, module: URL | string, options: ChildSpawnOptions, from: Context | null = null): Promise<ActorRef> {
+    if (from?.expired) {
+      throw new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `the init of ${parent.path} that spawns this was given up on (it failed or timed out); it spawns nothing more`);
+    }
+    const url = module instanceof URL ? module.href : module;
+    if (typeof url !== 'string') throw invalidArgument('module', 'a URL or a URL string', module);
+    checkChildSpawnOptions(options);
+    if (parent.stopping) throw new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${parent.path} is stopping; it cannot spawn`);
+    const h = this.host;
+    const args = h.strict && options.args !== undefined ? h.mesh.codec.copy(options.args) : options.args;
+    const cell = await this.create(url, options.name, args, options.mailbox, parent, options);
+    return cell.ref;
+  }
+
+  private async create(url: string, name: string | undefined, args: unknown, mailbox: SpawnRequest['mailbox'], parent: Cell | null,
+    o: Pick<SpawnRequest, 'restart' | 'supervision' | 'circuitBreaker' | 'shutdownMs' | 'initTimeoutMs' | 'id'>): Promise<Cell> {
+    const h = this.host;
+    const box = new Mailbox(mailboxOptions(mailbox));
+    const restart = restartType(o.restart);
+    const breaker = breakerOptions(o.circuitBreaker);
+    const def = await loadActor(url);
+    const policy = supervisorOptions(parent?.def.supervisor, o.supervision);
+    const siblings = h.actors.siblingsOf(parent);
+    if (name !== undefined && siblings.has(name)) {
+      throw new TroupeError('ERR_TROUPE_NAME_TAKEN', `${parent ? parent.path : '/user'} already has a child named ${JSON.stringify(name)}`);
+    }
+    const id = h.actors.allocate(o.id);
+    const path = `${parent ? parent.path : '/user'}/${name ?? `$${h.thread}.${id}`}`;
+    const cell = new Cell(h, id, path, name, def, box, parent);
+    cell.sup = {
+      args, restartType: restart, policy, shutdownMs: shutdownMs(o.shutdownMs), initTimeoutMs: o.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS,
+      backoff: new Backoff(policy.backoff, h.random),
+      breaker: breaker ? new CircuitBreaker(breaker, h.clock, (t) => h.breakerMoved(cell, t)) : null,
+      // Restart intensity is the supervisor's: shared by all children of one parent (OTP).
+      intensity: parent ? (parent.childIntensity ??= new RestartIntensity(policy.maxRestarts, policy.withinMs))
+        : new RestartIntensity(policy.maxRestarts, policy.withinMs),
+    };
+    siblings.set(cell.childKey, cell); // reserve the name while init runs
+    try {
+      if (def.init) cell.state = await this.runInit(cell, args);
+    } catch (err) {
+      siblings.delete(cell.childKey);
+      // Children its init spawned go with it.
+      for (const child of [...cell.children.values()].reverse()) await h.stopCell(child);
+      if (err instanceof TroupeError && err.code === 'ERR_TROUPE_INIT_TIMEOUT') throw err;
+      throw new TroupeError('ERR_TROUPE_INIT_FAILED', `init of ${path} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    }
+    h.actors.add(cell);
+    if (name !== undefined) h.notifyMain({ t: 'name', name: registryKey(cell), path, thread: h.thread, id });
+    return cell;
+  }
+
+  /**
+   * A restart: preRestart (a failure of it is reported with `onHookFailure` and the restart goes
+   * on), the children stop, init again, postRestart. Rejects when init or postRestart failed
+   * (threw or timed out): the restart failed.
+   */
+  async reinit(cell: Cell, error: Error, onHookFailure: (err: Error) => void): Promise<void> {
+    const def = cell.def;
+    if (def.preRestart) {
+      const failed = await this.runHook(cell, 'preRestart', (ctx) => def.preRestart!(cell.state, error, ctx));
+      if (failed !== null) onHookFailure(failed);
+    }
+    // Children do not outlive their parent's old state (Akka's default preRestart).
+    for (const child of [...cell.children.values()].reverse()) await this.host.stopCell(child);
+    cell.state = def.init ? await this.runInit(cell, cell.sup.args) : undefined;
+    if (def.postRestart) {
+      const failed = await this.runHook(cell, 'postRestart', (ctx) => def.postRestart!(cell.state, ctx));
+      if (failed !== null) throw failed;
+    }
+  }
+
+  /**
+   * Runs init (on spawn and on restart), blamed on the actor if it takes the worker down, and
+   * bounded by the actor's initTimeoutMs (ERR_TROUPE_INIT_TIMEOUT). Resolves with the state.
+   */
+  private async runInit(cell: Cell, args: unknown): Promise<unknown> {
+    const ms = cell.sup.initTimeoutMs;
+    // A context of its own: once this init is given up on, it spawns nothing more.
+    const ctx = new Context(this.host, cell);
+    try {
+      const result = this.runSync(cell, () => cell.def.init!(args, ctx));
+      if (!isThenable(result)) return result;
+      return await this.within(result, ms, () => new TroupeError('ERR_TROUPE_INIT_TIMEOUT',
+        `init of ${cell.path} did not finish within ${ms} ms (initTimeoutMs)`, { details: { actor: cell.path, initTimeoutMs: ms } }));
+    } catch (err) {
+      ctx.expired = true;
+      throw err;
+    }
+  }
+
+  /**
+   * Runs a lifecycle hook (preRestart, postRestart, postStop), bounded by the actor's
+   * shutdownMs; resolves with what went wrong (its throw, or ERR_TROUPE_HOOK_TIMEOUT), or null.
+   * A hook that hangs is left behind: its outcome, if it ever comes, is ignored.
+   */
+  async runHook(cell: Cell, hook: string, fn: (ctx: Context) => unknown): Promise<Error | null> {
+    const ms = cell.sup.shutdownMs;
+    // A context of its own: a hook given up on spawns nothing more.
+    const ctx = new Context(this.host, cell);
+    try {
+      const result = this.runSync(cell, () => fn(ctx));
+      if (isThenable(result)) {
+        await this.within(result, ms, () => new TroupeError('ERR_TROUPE_HOOK_TIMEOUT',
+          `${hook} of ${cell.path} did not finish within ${ms} ms (shutdownMs)`, { details: { actor: cell.path, hook, shutdownMs: ms } }));
+      }
+      return null;
+    } catch (err) {
+      ctx.expired = true;
+      return err instanceof Error ? err : new Error(`${hook} threw a non-error: ${String(err)}`);
+    }
+  }
+
+  /** Runs `fn` as the actor (its sends have it as sender; a crash of the worker now is blamed on it). */
+  private runSync<T>(cell: Cell, fn: () => T): T {
+    const h = this.host;
+    const stats = h.stats;
+    // Nested (a child spawned by its parent's init): the outer actor's slots come back after.
+    const prev = h.current;
+    const prevActor = stats[S_CUR_ACTOR]!;
+    const prevRoot = stats[S_CUR_ROOT]!;
+    const prevFrom = stats[S_CUR_FROM]!;
+    h.current = cell;
+    stats[S_CUR_ACTOR] = cell.id;
+    stats[S_CUR_ROOT] = cell.rootId;
+    stats[S_CUR_FROM] = -1; // (no message of its mailbox is running)
+    try {
+      return fn();
+    } finally {
+      h.current = prev;
+      stats[S_CUR_ACTOR] = prevActor;
+      stats[S_CUR_ROOT] = prevRoot;
+      stats[S_CUR_FROM] = prevFrom;
+    }
+  }
+
+  /** `p`, or a rejection with `timeout()` after `ms`. */
+  private within<T>(p: PromiseLike<T>, ms: number, timeout: () => Error): Promise<T> {
+    const clock = this.host.clock;
+    return new Promise<T>((resolve, reject) => {
+      const timer = clock.setTimeout(() => reject(timeout()), ms);
+      p.then((v) => { clock.clearTimeout(timer); resolve(v); }, (e: unknown) => { clock.clearTimeout(timer); reject(e); });
+    });
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
+}

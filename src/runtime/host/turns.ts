@@ -1,0 +1,145 @@
+/**
+ * One actor's turn: its system lane first, then up to `throughput` messages of its mailbox, each
+ * with a context of its own. A synchronous handler is counted at once; an async one holds the
+ * actor (busy) until its promise settles, and an ask suspended that way is listed in the
+ * busy-ask table (busy-asks.ts) so that main rejects it at once if this worker dies. A handler
+ * that throws goes to the actor's supervisor (supervisor.ts).
+ */
+import { F_LAST, F_RECEIPT, R_PROCESSED, S_CUR_CORR, S_CUR_FROM, THREAD_MASK } from '../constants.js';
+import type { SystemMessage } from '../protocol.js';
+import type { BusyAsks } from '../busy-asks.js';
+import type { Ledger } from '../ledger.js';
+import type { Cell } from './cell.js';
+import { Context, type ContextHost } from './context.js';
+import type { Scheduler } from './scheduler.js';
+import type { Sending } from './sending.js';
+import type { FailedMessage, Supervision } from './supervisor.js';
+
+/** What a turn asks of its host. */
+export interface TurnsHost {
+  readonly stats: Float64Array;
+  readonly ledger: Ledger;
+  readonly supervision: Supervision;
+  readonly busyAsks: BusyAsks;
+  readonly sending: Sending;
+  readonly scheduler: Scheduler;
+  /** The actor whose handler runs synchronously now (the implicit sender of `ref.tell`). */
+  current: Cell | null;
+  /** Takes a system message (stop, watch, terminated). */
+  handleSystem(cell: Cell, m: SystemMessage): void;
+}
+
+export class Turns {
+  constructor(private readonly host: TurnsHost & ContextHost, private readonly throughput: number) {}
+
+  /** Runs the cell's turn; returns how many of its messages it took. */
+  run(cell: Cell): number {
+    const h = this.host;
+    const box = cell.mailbox;
+    const budget = this.throughput;
+    const stats = h.stats;
+    let n = 0;
+    while (n < budget) {
+      if (box.system.length > 0) {
+        stats[S_CUR_FROM] = -1; // no message of its mailbox is running (a crash here blames none)
+        h.handleSystem(cell, box.system.shift() as SystemMessage);
+        if (cell.stopping !== null) return n;
+        continue;
+      }
+      if (box.size === 0 || cell.stopping !== null || cell.suspended) return n;
+      const i = box.first;
+      const msg = box.messageAt(i);
+      const t = box.senderThreadAt(i);
+      const senderId = box.senderIdAt(i);
+      // The message's own context: what a handler does with it later still acts for this message.
+      // S_CUR_CORR: an ask's correlation id, or (negative) the receipt of a tell from another node.
+      let ctx: Context;
+      if (t < F_RECEIPT) {
+        const corr = box.corrAt(i);
+        ctx = new Context(h, cell, t, senderId, corr);
+        stats[S_CUR_CORR] = corr;
+      } else {
+        const receipt = box.corrAt(i);
+        ctx = new Context(h, cell, t & THREAD_MASK, senderId, 0, receipt, (t & F_LAST) !== 0);
+        stats[S_CUR_CORR] = -receipt;
+      }
+      cell.cur = ctx;
+      stats[S_CUR_FROM] = ctx.thread * 0x100000000 + senderId;
+      box.shift();
+      n++;
+      let result: unknown;
+      h.current = cell;
+      try {
+        result = cell.def.receive(cell.state, msg, ctx);
+      } catch (err) {
+        h.current = null;
+        h.supervision.fail(cell, err, this.failedMessage(ctx, msg));
+        return n;
+      }
+      h.current = null;
+      if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
+        cell.busy = true;
+        cell.busyWith = msg;
+        cell.busyCtx = ctx;
+        // An ask suspended in an await: main rejects it at once if this worker dies meanwhile.
+        if (ctx.corr !== 0 && !ctx.answered) ctx.busySlot = h.busyAsks.add(ctx.thread, ctx.corr, cell.id);
+        (result as Promise<unknown>).then(
+          (s) => {
+            if (cell.abandoned) return; // a stop gave up waiting for this handler and counted its message
+            this.freeBusySlot(ctx);
+            this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); h.scheduler.resume(cell);
+          },
+          (err) => {
+            if (cell.abandoned) return;
+            this.freeBusySlot(ctx);
+            this.settled(cell);
+            h.supervision.fail(cell, err, this.failedMessage(ctx, msg));
+            h.scheduler.resume(cell);
+          },
+        );
+        return n;
+      }
+      if (result !== undefined) cell.state = result;
+      h.ledger.processed();
+      h.ledger.queued(-1);
+      if (cell.retries !== 0 || cell.sup.breaker !== null || ctx.receipt !== 0) this.succeeded(cell, true);
+    }
+    return n;
+  }
+
+  /** A message was handled: count it (unless counted already), clear its retries, tell the breaker. */
+  private succeeded(cell: Cell, counted = false): void {
+    const h = this.host;
+    if (!counted) { h.ledger.processed(); h.ledger.queued(-1); }
+    const ctx = cell.cur;
+    if (ctx !== null && ctx.receipt !== 0) { h.sending.receipt(ctx.receipt, R_PROCESSED); ctx.receipt = 0; }
+    cell.retries = 0;
+    cell.sup.breaker?.success();
+  }
+
+  /** The handler of `ctx`'s ask settled or answered it: main need not reject it if this worker dies. */
+  freeBusySlot(ctx: Context): void {
+    if (ctx.busySlot < 0) return;
+    this.host.busyAsks.remove(ctx.busySlot);
+    ctx.busySlot = -1;
+  }
+
+  /** The cell's async handler (or `terminated` hook) settled: it is free, and whoever waited for it hears so. */
+  settled(cell: Cell): void {
+    cell.busy = false;
+    cell.busyWith = undefined;
+    cell.busyCtx = null;
+    const waiters = cell.idleWaiters;
+    if (waiters.length > 0) {
+      cell.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** The message whose handler just failed, as supervision sees it; its receipt goes with it. */
+  private failedMessage(ctx: Context, msg: unknown): FailedMessage {
+    const failed: FailedMessage = { msg, thread: ctx.thread, sender: ctx.senderId, corr: ctx.corr, receipt: ctx.receipt, last: ctx.last, ctx };
+    ctx.receipt = 0;
+    return failed;
+  }
+}
