@@ -6,9 +6,9 @@
  * replay / purge`) and by the CLI (`troupe dlq list | replay | purge`).
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
-import type { DeadLetterFilter, StoredDeadLetter } from '../runtime/dead-letters.js';
+import type { DeadLetterFilter, StoredDeadLetter } from '../runtime/main/dead-letters.js';
 
-export type { StoredDeadLetter } from '../runtime/dead-letters.js';
+export type { StoredDeadLetter } from '../runtime/main/dead-letters.js';
 import { sanitizeToken } from '../runtime/node-id.js';
 import { scanStream, type ScannedMsg } from './scan.js';
 

@@ -30,7 +30,7 @@
 import type { Logger } from 'pino';
 import type { ActorRef } from '../actors/ref.js';
 import { TroupeError, toWireError, type WireError } from '../actors/errors.js';
-import type { DeadLetter } from '../runtime/dead-letters.js';
+import type { DeadLetter } from '../runtime/main/dead-letters.js';
 import { ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_TELL, K_TELL_LAST, K_TELL_RECEIPT, MAIN_THREAD, R_DEAD_LETTERED, R_PROCESSED } from '../runtime/constants.js';
 import type { DeadLetterWire, RemoteSend } from '../runtime/protocol.js';
 import { Bridge, type ExposedName, type Incoming } from './bridge.js';

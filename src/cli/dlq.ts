@@ -12,7 +12,7 @@ import { names } from '../bridge/config.js';
 import { DeadLetterStream, replayTarget, type StoredDeadLetter } from '../bridge/dlq.js';
 import type { ExposedName } from '../bridge/bridge.js';
 import { W_TELL, encodeEnvelope, payloadHeader } from '../bridge/envelope.js';
-import type { DeadLetterFilter } from '../runtime/dead-letters.js';
+import type { DeadLetterFilter } from '../runtime/main/dead-letters.js';
 
 export const DLQ_HELP = `usage: troupe dlq <list|replay|purge> [options]
 

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { ActorRef } from '../actors/ref.js';
 import type { WireError } from '../actors/errors.js';
 import type { ErrorEventStore } from '../observability/error-events.js';
-import type { DeadLetter, DeadLetterStore } from './dead-letters.js';
+import type { DeadLetter, DeadLetterStore } from './main/dead-letters.js';
 import type { Ledger } from './ledger.js';
 import type { DeadLetterWire, RemoteSend } from './protocol.js';
 

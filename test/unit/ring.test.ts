@@ -160,7 +160,7 @@ describe('a parked mesh thread', () => {
   it('is woken by its backstop timer when a record arrives and its doorbell is never rung (a lost notify)', async () => {
     const { MeshNode } = await import('../../dist/runtime/mesh/mesh-node.js');
     const { Codec } = await import('../../dist/runtime/mesh/codec.js');
-    const { DEFAULT_TUNING } = await import('../../dist/runtime/system.js');
+    const { DEFAULT_TUNING } = await import('../../dist/runtime/main/system.js');
     const bellSab = allocateDoorbell();
     const got: unknown[] = [];
     let delivered: () => void = () => {};

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
-import { DEFAULT_TUNING, SYSTEM_OPTION_KEYS, systemConfig } from '../../dist/runtime/system-options.js';
+import { DEFAULT_TUNING, SYSTEM_OPTION_KEYS, systemConfig } from '../../dist/runtime/main/system-options.js';
 
 const refusal = (name: string) => ({ code: 'ERR_TROUPE_INVALID_ARGUMENT', message: expect.stringContaining(`${name} must be`) });
 

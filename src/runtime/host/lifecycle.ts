@@ -17,7 +17,7 @@ import { breakerOptions, restartType, shutdownMs, supervisorOptions } from '../.
 import { S_CUR_ACTOR, S_CUR_FROM, S_CUR_ROOT } from '../constants.js';
 import type { MainNotice, SpawnReply, SpawnRequest } from '../protocol.js';
 import type { MeshNode } from '../mesh/mesh-node.js';
-import { checkChildSpawnOptions } from '../spawn-options.js';
+import { checkChildSpawnOptions } from '../main/spawn-options.js';
 import { registryKey, type ActorTable } from './actor-table.js';
 import { Cell } from './cell.js';
 import { Context, type ContextHost } from './context.js';

@@ -29,8 +29,8 @@
  * from the wire `bad-message`, `unsupported-version`, `oversized`, `spoofed`. The DLQ backstop
  * writes `max-deliveries` records to the stream directly.
  */
-import { TroupeError, fromWireError } from '../actors/errors.js';
-import type { DeadLetterWire } from './protocol.js';
+import { TroupeError, fromWireError } from '../../actors/errors.js';
+import type { DeadLetterWire } from '../protocol.js';
 import { estimateBytes, previewOf } from './message-size.js';
 
 /** A message above this (estimated) is kept as a preview. */

@@ -7,9 +7,9 @@
 import type { MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { TroupeError, fromWireError } from '../actors/errors.js';
-import type { ControlResult } from './protocol.js';
-import type { HostControl } from './protocol.js';
+import { TroupeError, fromWireError } from '../../actors/errors.js';
+import type { ControlResult } from '../protocol.js';
+import type { HostControl } from '../protocol.js';
 
 type Remote = { [K in keyof HostControl]: (...a: Parameters<HostControl[K]>) => Promise<ControlResult<Awaited<ReturnType<HostControl[K]>>>> }
   & { close(): Promise<void> };

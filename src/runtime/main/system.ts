@@ -8,34 +8,34 @@ import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
-import { ActorRef, refTransport, type AskOptions, type RefTransport, type TellOptions } from '../actors/ref.js';
-import { TroupeError, invalidArgument, toWireError } from '../actors/errors.js';
-import { mailboxOptions, type MailboxOptions } from '../actors/mailbox.js';
-import { checkTellOptions } from '../actors/send-options.js';
+import { ActorRef, refTransport, type AskOptions, type RefTransport, type TellOptions } from '../../actors/ref.js';
+import { TroupeError, invalidArgument, toWireError } from '../../actors/errors.js';
+import { mailboxOptions, type MailboxOptions } from '../../actors/mailbox.js';
+import { checkTellOptions } from '../../actors/send-options.js';
 import { checkSpawnOptions } from './spawn-options.js';
-import { restartType, supervisorOptions, type RestartType, type SupervisorSpec } from '../supervision/options.js';
-import { RestartIntensity } from '../supervision/intensity.js';
-import type { NatsOptions } from '../bridge/config.js';
-import type { NodeBridge, NodeHost } from './node-port.js';
-import { Ledger } from './ledger.js';
-import { ErrorEvents } from '../observability/error-events.js';
+import { restartType, supervisorOptions, type RestartType, type SupervisorSpec } from '../../supervision/options.js';
+import { RestartIntensity } from '../../supervision/intensity.js';
+import type { NatsOptions } from '../../bridge/config.js';
+import type { NodeBridge, NodeHost } from '../node-port.js';
+import { Ledger } from '../ledger.js';
+import { ErrorEvents } from '../../observability/error-events.js';
 import { randomUUID } from 'node:crypto';
-import type { BreakerOptions } from '../supervision/breaker.js';
-import { SupervisionEvents } from '../supervision/events.js';
-import { createLogger, type LoggerOption } from '../observability/logger.js';
-import { allocateDoorbell } from './mesh/doorbell.js';
+import type { BreakerOptions } from '../../supervision/breaker.js';
+import { SupervisionEvents } from '../../supervision/events.js';
+import { createLogger, type LoggerOption } from '../../observability/logger.js';
+import { allocateDoorbell } from '../mesh/doorbell.js';
 import { systemConfig } from './system-options.js';
-import { MeshNode, undeliverableError } from './mesh/mesh-node.js';
-import { setIncarnation } from './mesh/codec.js';
-import { Ring, RingReader } from './mesh/ring.js';
-import { allocateBusyAsks, takeBusyAsks } from './busy-asks.js';
+import { MeshNode, undeliverableError } from '../mesh/mesh-node.js';
+import { setIncarnation } from '../mesh/codec.js';
+import { Ring, RingReader } from '../mesh/ring.js';
+import { allocateBusyAsks, takeBusyAsks } from '../busy-asks.js';
 import { HealthSignals } from './health-signals.js';
-import { AskTable } from './ask-table.js';
+import { AskTable } from '../ask-table.js';
 import { ControlClient } from './control.js';
 import { DeadLetters } from './dead-letters.js';
-import { PoolRef, type PoolOptions } from './pool.js';
-import { ASK_TABLE, F_POSTED, KIND_MASK, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT, S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_RESTARTS, S_TURNS, S_ROOT_ESCALATIONS, S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_CUR_ROOT, S_HEARTBEAT, S_OUTSTANDING, S_RETURNED, K_REMOTE, K_RECEIPT, STATS_SLOTS } from './constants.js';
-import type { MainNotice, RemoteSend, HostStart, HostToMain, LinkIn, LinkOut, SpawnRequest, Tuning } from './protocol.js';
+import { PoolRef, type PoolOptions } from '../pool/pool.js';
+import { ASK_TABLE, F_POSTED, KIND_MASK, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, MAIN_THREAD, S_ACTORS, S_DEAD_LETTERED, S_FAILED, S_PROCESSED, S_QUEUED, S_SENT, S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_RESTARTS, S_TURNS, S_ROOT_ESCALATIONS, S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_CUR_ROOT, S_HEARTBEAT, S_OUTSTANDING, S_RETURNED, K_REMOTE, K_RECEIPT, STATS_SLOTS } from '../constants.js';
+import type { MainNotice, RemoteSend, HostStart, HostToMain, LinkIn, LinkOut, SpawnRequest, Tuning } from '../protocol.js';
 
 export type Placement = 'shared' | 'dedicated' | { worker: number };
 
@@ -191,7 +191,7 @@ export interface SystemStats {
 
 export { DEFAULT_TUNING } from './system-options.js';
 
-const HOST_WORKER = new URL('./host/host-worker.js', import.meta.url);
+const HOST_WORKER = new URL('../host/host-worker.js', import.meta.url);
 /** initTimeoutMs when a spawn does not say (the host applies it: host.ts). */
 const DEFAULT_INIT_TIMEOUT_MS = 10_000;
 /** At most this many replacements of one thread within the window; then it stays dead (critical). */
@@ -300,7 +300,7 @@ export class ActorSystem implements RefTransport {
   private readonly sampler: ReturnType<typeof setInterval>;
 
   /** @internal use createActorSystem(). Checks every option (system-options.ts) before it starts anything. */
-  constructor(options: SystemOptions, bridge: typeof import('../bridge/index.js') | null = null) {
+  constructor(options: SystemOptions, bridge: typeof import('../../bridge/index.js') | null = null) {
     const o = systemConfig(options);
     this.name = o.name;
     this.workers = o.workers;
@@ -1322,7 +1322,7 @@ function moduleUrl(module: URL | string): string {
 export async function createActorSystem(options: SystemOptions = {}): Promise<ActorSystem> {
   // The bridge is loaded only for a system given NATS: a local one loads no NATS client.
   const nats = options !== null && typeof options === 'object' && (options.nats !== undefined || (process.env.TROUPE_NATS_URL ?? '') !== '');
-  const system = new ActorSystem(options, nats ? await import('../bridge/index.js') : null);
+  const system = new ActorSystem(options, nats ? await import('../../bridge/index.js') : null);
   await system.start();
   return system;
 }

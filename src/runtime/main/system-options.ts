@@ -36,12 +36,12 @@
  *   - `parkMs` 1 000: the parked thread's backstop timer, from 1 ms to 2^31 - 1.
  */
 import { availableParallelism } from 'node:os';
-import { invalidArgument, refuseUnknownKeys } from '../actors/errors.js';
-import { isNodeId, MAX_NODE_ID } from './node-id.js';
-import type { NatsOptions } from '../bridge/config.js';
-import type { LoggerOption } from '../observability/logger.js';
-import { MAX_RING_BYTES, Ring } from './mesh/ring.js';
-import type { Tuning } from './protocol.js';
+import { invalidArgument, refuseUnknownKeys } from '../../actors/errors.js';
+import { isNodeId, MAX_NODE_ID } from '../node-id.js';
+import type { NatsOptions } from '../../bridge/config.js';
+import type { LoggerOption } from '../../observability/logger.js';
+import { MAX_RING_BYTES, Ring } from '../mesh/ring.js';
+import type { Tuning } from '../protocol.js';
 import type { SystemOptions } from './system.js';
 
 export const DEFAULT_TUNING: Tuning = {

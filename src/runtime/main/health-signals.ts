@@ -7,7 +7,7 @@
  * - the rings whose records wait with no progress: a consumer that stopped reading (a wedged
  *   link) shows as `critical` once its head has not moved for the limit while records waited.
  */
-import { Ring } from './mesh/ring.js';
+import { Ring } from '../mesh/ring.js';
 
 interface Sample { at: number; handled: number; dead: number }
 

@@ -5,11 +5,11 @@
  */
 import { parentPort, threadId } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { TroupeError, toWireError } from '../actors/errors.js';
-import type { ActorContext, DefinedActor } from '../actors/define.js';
-import { createLogger } from '../observability/logger.js';
-import { loadActor } from './host/modules.js';
-import type { PoolProgress, PoolResult, PoolTask } from './protocol.js';
+import { TroupeError, toWireError } from '../../actors/errors.js';
+import type { ActorContext, DefinedActor } from '../../actors/define.js';
+import { createLogger } from '../../observability/logger.js';
+import { loadActor } from '../host/modules.js';
+import type { PoolProgress, PoolResult, PoolTask } from '../protocol.js';
 
 let state: Promise<unknown> | undefined;
 let log: Logger | undefined;

@@ -14,9 +14,9 @@
 import { Piscina } from 'piscina';
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { TroupeError, toWireError } from '../actors/errors.js';
-import type { SupervisionEvent } from '../supervision/events.js';
-import type { PoolProgress, PoolResult, PoolTask } from './protocol.js';
+import { TroupeError, toWireError } from '../../actors/errors.js';
+import type { SupervisionEvent } from '../../supervision/events.js';
+import type { PoolProgress, PoolResult, PoolTask } from '../protocol.js';
 
 const POOL_WORKER = new URL('./pool-worker.js', import.meta.url);
 

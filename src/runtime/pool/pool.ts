@@ -6,12 +6,12 @@
  * PoolThreads' (pool-threads.ts); the worker side is pool-worker.ts.
  */
 import type { ResourceLimits } from 'node:worker_threads';
-import { AskTimeoutError, MailboxFullError, TroupeError, fromWireError, invalidArgument, toWireError } from '../actors/errors.js';
-import type { AskOptions } from '../actors/ref.js';
-import { DEFAULT_ASK_TIMEOUT_MS } from './ask-table.js';
+import { AskTimeoutError, MailboxFullError, TroupeError, fromWireError, invalidArgument, toWireError } from '../../actors/errors.js';
+import type { AskOptions } from '../../actors/ref.js';
+import { DEFAULT_ASK_TIMEOUT_MS } from '../ask-table.js';
 import { PoolThreads, type PoolLimits, type PoolReports } from './pool-threads.js';
-import { S_DEAD_LETTERED, S_PROCESSED, S_QUEUED, S_SENT } from './constants.js';
-import type { DeadLetterWire } from './protocol.js';
+import { S_DEAD_LETTERED, S_PROCESSED, S_QUEUED, S_SENT } from '../constants.js';
+import type { DeadLetterWire } from '../protocol.js';
 
 /** A pool's threads are its own: at most this many. */
 const MAX_SIZE = 64;

@@ -12,10 +12,10 @@
  * - `resourceLimits`: with `placement: 'dedicated'` only (the only worker whose limits are its
  *   own), Node's ResourceLimits: positive numbers of MB.
  */
-import { invalidArgument, refuseUnknownKeys } from '../actors/errors.js';
-import { mailboxOptions } from '../actors/mailbox.js';
-import type { ChildSpawnOptions } from '../actors/define.js';
-import { breakerOptions, restartType, shutdownMs, supervisorOptions } from '../supervision/options.js';
+import { invalidArgument, refuseUnknownKeys } from '../../actors/errors.js';
+import { mailboxOptions } from '../../actors/mailbox.js';
+import type { ChildSpawnOptions } from '../../actors/define.js';
+import { breakerOptions, restartType, shutdownMs, supervisorOptions } from '../../supervision/options.js';
 import type { SpawnOptions } from './system.js';
 
 export const SPAWN_OPTION_KEYS = [
