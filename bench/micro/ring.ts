@@ -16,7 +16,7 @@ const BATCH = 256;
 const RING_BYTES = 1 << 20;
 
 // Relative to the compiled file, build/bench/micro/ring.js.
-const dist = (file: string) => new URL(`../../../dist/runtime/${file}`, import.meta.url).href;
+const dist = (file: string) => new URL(`../../../dist/runtime/mesh/${file}`, import.meta.url).href;
 
 export const ringMicroSuite: Suite = {
   name: 'micro-ring',
@@ -81,7 +81,7 @@ export const ringMicroSuite: Suite = {
     return {
       description:
         'tinybench; one thread writes records into a SharedArrayBuffer ring (`RingWriter`) and reads them ' +
-        'back (`RingReader`), costs per record. Internal API from `dist/runtime/ring.js` and `codec.js`.',
+        'back (`RingReader`), costs per record. Internal API from `dist/runtime/mesh/ring.js` and `codec.js`.',
       params: { ringBytes: RING_BYTES, batch: BATCH, payloadBytes: payload.length },
       tables: [table],
     };

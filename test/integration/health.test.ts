@@ -55,7 +55,7 @@ describe('health()', () => {
     // A marker for a port message that never comes (what a lost port message looked like):
     // the host waits for it, and every record behind it waits too.
     type Outlinks = { link(to: number): unknown; write(link: unknown, target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, len: number): void };
-    const internals = system as unknown as { mesh: { outlinks: Outlinks }; mainStats: Float64Array };
+    const internals = (system as unknown as { main: { mesh: { outlinks: Outlinks }; mainStats: Float64Array } }).main;
     const seq = new Uint8Array(4);
     new DataView(seq.buffer).setUint32(0, 999_999, true);
     const outlinks = internals.mesh.outlinks;

@@ -60,7 +60,7 @@ describe('values across threads', () => {
     const before = system.deadLetters.counts().undecodable ?? 0;
     // Written straight into main's ring toward the worker, as a corrupt sender would (and counted
     // as sent, as the runtime counts what it sends).
-    const internals = system as unknown as { mesh: { sendEncoded(...a: unknown[]): void }; mainStats: Float64Array };
+    const internals = (system as unknown as { main: { mesh: { sendEncoded(...a: unknown[]): void }; mainStats: Float64Array } }).main;
     internals.mesh.sendEncoded(recorder.thread, recorder.id, 0, 0, K_TELL, new Uint8Array([0x92, 0x01]));
     internals.mainStats[0]!++;
     recorder.tell('after');

@@ -2,19 +2,13 @@
  * What health() judges over time, sampled on main (by a timer, and at each health() call):
  *
  * - the messages handled and dead-lettered within the health window, so that a flood of dead
- *   letters shows (`degraded` when more than 1 % of the messages handled in the window were
- *   dead-lettered, and at least 100);
+ *   letters shows (supervision/health.ts judges them);
  * - the rings whose records wait with no progress: a consumer that stopped reading (a wedged
  *   link) shows as `critical` once its head has not moved for the limit while records waited.
  */
 import { Ring } from '../mesh/ring.js';
 
 interface Sample { at: number; handled: number; dead: number }
-
-/** At least this many dead letters in the window before their share is judged. */
-export const DEAD_LETTER_FLOOR = 100;
-/** The share of the messages handled in the window past which dead letters make health degraded. */
-export const DEAD_LETTER_SHARE = 0.01;
 
 export class HealthSignals {
   private readonly samples: Sample[] = [];
@@ -45,12 +39,6 @@ export class HealthSignals {
     const first = s[0]!;
     const last = s[s.length - 1]!;
     return { dead: last.dead - first.dead, handled: last.handled - first.handled };
-  }
-
-  /** Whether the window's dead letters are too many (see DEAD_LETTER_FLOOR and DEAD_LETTER_SHARE). */
-  tooManyDeadLetters(): { dead: number; handled: number } | null {
-    const c = this.windowCounts();
-    return c.dead >= DEAD_LETTER_FLOOR && c.dead > DEAD_LETTER_SHARE * c.handled ? c : null;
   }
 
   /** Rings (by key) whose records have waited with no progress for `limitMs` or more. */
