@@ -7,15 +7,9 @@
  * Start: after connecting, a ping on this node's id (ping.ts): if a running node answers, the id
  * is taken (ERR_TROUPE_NODE_ID_TAKEN) and this one does not join. Else it answers pings itself.
  *
- * Sending: everything goes through a bounded outbox, in order. A JetStream publish carries a
- * `Nats-Msg-Id` (`<node>.<boot>.<seq>`), so a retry after an ambiguous timeout is deduplicated by
- * the stream; it is retried with the same id, with backoff, until it is acknowledged. While NATS
- * is unreachable the outbox holds on (health: degraded); when it is full, the caller
- * dead-letters (`outbox-full`). The outbox is flushed at the end of the caller's synchronous
- * burst (or sooner, when it gets long), so that at-most-once messages to the same node can share
- * one core NATS message: a frame (envelope.ts). Core NATS has no ack, and nats.js no reconnect
- * buffer (a publish into a connection that just died is gone): a core message is done only when
- * the PONG of a flush after it says the server has it, and failed if the connection drops first.
+ * Sending: everything goes through a bounded outbox, in order (outbox.ts). A JetStream publish
+ * carries a `Nats-Msg-Id` (`<node>.<boot>.<seq>`), so a retry after an ambiguous timeout is
+ * deduplicated by the stream.
  *
  * Receiving: this node's stream `<P>_NODE_<node>` (subjects `<P>.node.<node>.<sender>`) with one
  * durable pull consumer (explicit ack, bounded ack pending). The sender's node is the subject's
@@ -35,10 +29,11 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import { TroupeError } from '../actors/errors.js';
 import { names, type BridgeConfig } from './config.js';
-import { W_REPLY, W_REPLY_ERROR, decodePayload, frame, payloadHeader, type Envelope } from './envelope.js';
+import { W_REPLY, W_REPLY_ERROR, decodePayload, payloadHeader, type Envelope } from './envelope.js';
 import { NAMES_TTL_MS, NameRegistry, type ExposedName } from './names.js';
 import { answerPings, ping } from './ping.js';
-import { Queue } from './queue.js';
+import type { Link } from './connection.js';
+import { Outbox, type PublishOptions } from './outbox.js';
 
 export { W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, type Envelope } from './envelope.js';
 export type { ExposedName } from './names.js';
@@ -66,19 +61,6 @@ export interface Incoming {
   working(): void;
 }
 
-interface OutboxItem {
-  /** Its place in the outbox: a failed publish goes back where it was. */
-  seq: number;
-  subject: string;
-  data: Uint8Array;
-  msgId: string | null;
-  headers: MsgHdrs | undefined;
-  /** Core NATS (at-most-once), not JetStream. */
-  core: boolean;
-  attempts: number;
-  done: (ok: boolean, err?: Error) => void;
-}
-
 export interface BridgeHandlers {
   onMessage(m: Incoming): void;
   onConnected(connected: boolean): void;
@@ -86,11 +68,7 @@ export interface BridgeHandlers {
   onNameLost(name: string, holder: string): void;
 }
 
-const PUBLISH_WINDOW = 256;
-/** Largest frame of several core NATS messages (bytes). */
-const FRAME_BYTES = 64 * 1024;
-
-export class Bridge {
+export class Bridge implements Link {
   readonly names: ReturnType<typeof names>;
   readonly node: string;
   /** This run of the node (config.ts). */
@@ -108,29 +86,15 @@ export class Bridge {
   idTaken: string | null = null;
   /** While start() waits: how the connect loop fails it (refused credentials, a node id taken). */
   private failStart: ((err: TroupeError) => void) | null = null;
-  private nc: NatsConnection | null = null;
-  private js: JetStreamClient | null = null;
-  private jsm: JetStreamManager | null = null;
+  nc: NatsConnection | null = null;
+  js: JetStreamClient | null = null;
+  jsm: JetStreamManager | null = null;
   private kv: KV | null = null;
-  private readonly outbox = new Queue<OutboxItem>();
-  private inflight = 0;
-  /** Core NATS messages published since the last flush, and the batches waiting for their flush's PONG. */
-  private toConfirm: OutboxItem[] | null = null;
-  private confirmQueued = false;
-  private readonly confirmNow = () => { this.confirmQueued = false; this.confirm(); };
-  private readonly unconfirmed = new Set<OutboxItem[]>();
-  private unconfirmedCount = 0;
-  private paused = false;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private flushQueued = false;
-  /** Outbox length at which a publish flushes at once rather than at the end of the burst. */
-  private readonly flushAt: number;
-  private readonly flushNow = () => { this.flushQueued = false; this.flush(); };
+  readonly outbox: Outbox;
   private readonly boot = randomBytes(4).toString('hex');
-  private outboxSeq = 0;
   private readonly toNode = new Map<string, { token: string; seq: number }>();
   private seq = 0;
-  private closing = false;
+  closing = false;
   private consumerMessages: ConsumerMessages | null = null;
   private receivingStopped = false;
   private advisoryMessages: ConsumerMessages | null = null;
@@ -148,7 +112,7 @@ export class Bridge {
     this.header = payloadHeader(config.node, config.incarnation);
     this.exposedNames = new NameRegistry(config.node, config.incarnation, log, () => this.connected,
       (holder) => this.holds(holder), (name, holder) => handlers.onNameLost(name, holder));
-    this.flushAt = Math.max(1, Math.min(256, Math.floor(config.outboxCapacity / 2)));
+    this.outbox = new Outbox(this, config, this.header.length, log);
     this.whenReady = new Promise((r) => { this.readyResolve = r; });
   }
 
@@ -221,7 +185,7 @@ export class Bridge {
     this.ready = true;
     this.handlers.onConnected(true);
     this.readyResolve();
-    this.flush();
+    this.outbox.flush();
     void this.keepConsuming();
     void this.consumeAdvisories().catch((err) => { if (!this.closing) this.log.error({ err }, 'NATS bridge: dead-letter backstop stopped'); });
     this.directSub = this.nc.subscribe(this.names.directSubjects, {
@@ -326,7 +290,7 @@ export class Bridge {
           this.handlers.onConnected(this.connected);
           // The server may have come back without its store: make sure the streams exist.
           void this.setUpStreams().catch((err) => this.log.warn({ err: (err as Error).message }, 'NATS: set-up after reconnect failed'));
-          this.flush();
+          this.outbox.flush();
           void this.exposedNames.refresh();
         }
       }
@@ -495,140 +459,22 @@ export class Bridge {
 
   /** Room in the outbox for one more? */
   get hasRoom(): boolean {
-    return this.outbox.length < this.config.outboxCapacity;
+    return this.outbox.hasRoom;
   }
 
   /** Messages not yet done: waiting, being published, or (core NATS) waiting for the server to confirm them. */
   get outboxSize(): number {
-    return this.outbox.length + this.inflight + this.unconfirmedCount;
+    return this.outbox.size;
   }
 
-  /**
-   * Messages that take room: waiting to leave, or published to a stream and waiting for its ack.
-   * (Core NATS messages waiting for the server's PONG are on the wire already.)
-   */
+  /** Messages that take room: waiting to leave, or published to a stream and waiting for its ack. */
   get outboxUsed(): number {
-    return this.outbox.length + this.inflight;
+    return this.outbox.used;
   }
 
-  /**
-   * Queues a publish; `done(true)` once the stream has it (core NATS: once the server confirmed
-   * it has it), `done(false)` if it cannot be sent. The caller checks `hasRoom` first; a full
-   * outbox is its to dead-letter.
-   */
-  publish(subject: string, data: Uint8Array, o: { msgId?: string | null; headers?: MsgHdrs; core?: boolean }, done: (ok: boolean, err?: Error) => void): void {
-    if (this.closing) {
-      done(false, new Error('the NATS bridge is closed'));
-      return;
-    }
-    this.outbox.push({ seq: ++this.outboxSeq, subject, data, msgId: o.msgId ?? null, headers: o.headers, core: o.core ?? false, attempts: 0, done });
-    // At the end of the caller's synchronous burst, so that core messages can share frames; but
-    // a long burst goes now, not into the outbox's room for when NATS is down.
-    if (this.outbox.length >= this.flushAt) this.flush();
-    else if (!this.flushQueued) {
-      this.flushQueued = true;
-      queueMicrotask(this.flushNow);
-    }
-  }
-
-  private flush(): void {
-    if (!this.connected || this.paused || this.closing && this.outbox.length === 0) return;
-    while (this.connected && !this.paused && this.inflight < PUBLISH_WINDOW && this.outbox.length > 0) {
-      const item = this.outbox.shift();
-      if (item.core) {
-        this.publishCore(item);
-        continue;
-      }
-      this.inflight++;
-      this.js!.publish(item.subject, item.data, { msgID: item.msgId ?? undefined, headers: item.headers, timeout: this.config.publishTimeoutMs }).then(
-        () => { this.inflight--; item.done(true); this.flush(); },
-        (err: Error) => {
-          this.inflight--;
-          if (this.closing || !retryable(err)) {
-            // Refused for good (too large, a bad subject, ...): it would block everything behind it.
-            this.log.error({ err: err.message, subject: item.subject }, 'NATS publish refused; not retried');
-            item.done(false, err);
-            this.flush();
-            return;
-          }
-          // Ambiguous (timeout) or no stream yet: the same msg id again later; the stream drops a duplicate.
-          item.attempts++;
-          this.outbox.putBack(item);
-          if (item.attempts === 1 || item.attempts % 20 === 0) this.log.warn({ err: err.message, subject: item.subject, attempts: item.attempts }, 'NATS publish failed; retrying');
-          this.pauseFor(Math.min(5000, 50 * 2 ** Math.min(item.attempts, 7)));
-        },
-      );
-    }
-    // One flush for the whole burst (a flush writes to the socket at once: one per chunk would
-    // split the burst's frames into many small writes).
-    if (this.toConfirm !== null && !this.confirmQueued) {
-      this.confirmQueued = true;
-      queueMicrotask(this.confirmNow);
-    }
-  }
-
-  /**
-   * A core NATS (at-most-once) message, and those right behind it in the outbox for the same
-   * subject: several go as one frame (one payload header, then their envelopes; up to
-   * FRAME_BYTES). Per NATS message, the client and the receiving node pay more than for the
-   * envelope itself. (Every core message in the outbox is a payload of this node's.)
-   */
-  private publishCore(first: OutboxItem): void {
-    let batch: OutboxItem[] | null = null;
-    let bytes = first.data.length;
-    const limit = Math.min(FRAME_BYTES, this.config.maxPayloadBytes, this.nc!.info?.max_payload ?? FRAME_BYTES);
-    while (first.headers === undefined && this.outbox.length > 0) {
-      const next = this.outbox.peek();
-      if (!next.core || next.subject !== first.subject || next.headers !== undefined || bytes + next.data.length > limit) break;
-      (batch ??= [first]).push(this.outbox.shift());
-      bytes += next.data.length;
-    }
-    const data = batch === null ? first.data : frame(batch.map((b) => b.data), this.header.length, bytes);
-    const items = batch ?? [first];
-    try {
-      this.nc!.publish(first.subject, data, first.headers ? { headers: first.headers } : undefined);
-    } catch (err) {
-      for (const b of items) b.done(false, err as Error);
-      return;
-    }
-    (this.toConfirm ??= []).push(...items);
-  }
-
-  /**
-   * A flush (PING) behind the core messages published since the last one: its PONG says the
-   * server has read them all. nats.js rejects it when the connection drops first (it then drops
-   * what it had not written), and those messages fail.
-   */
-  private confirm(): void {
-    const batch = this.toConfirm;
-    if (batch === null || this.nc === null) return;
-    this.toConfirm = null;
-    this.unconfirmed.add(batch);
-    this.unconfirmedCount += batch.length;
-    const settle = (ok: boolean, err?: Error) => {
-      if (!this.unconfirmed.delete(batch)) return;
-      this.unconfirmedCount -= batch.length;
-      for (const b of batch) b.done(ok, err);
-    };
-    this.nc!.flush().then(() => settle(true),
-      (err: Error) => settle(false, new Error(`the connection to NATS dropped before the server confirmed it had the message (${err.message})`)));
-  }
-
-  private pauseFor(ms: number): void {
-    if (this.paused) return;
-    this.paused = true;
-    this.retryTimer = setTimeout(() => { this.paused = false; this.retryTimer = null; this.flush(); }, ms);
-    this.retryTimer.unref();
-  }
-
-  /** Resolves when the outbox is empty (or after timeoutMs). */
-  async drained(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.outboxSize > 0) {
-      if (Date.now() > deadline) return false;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    return true;
+  /** Queues a publish (outbox.ts). */
+  publish(subject: string, data: Uint8Array, o: PublishOptions, done: (ok: boolean, err?: Error) => void): void {
+    this.outbox.publish(subject, data, o, done);
   }
 
   headers(entries: Record<string, string | number | undefined | null>): MsgHdrs {
@@ -646,37 +492,20 @@ export class Bridge {
 
   /** Flushes the outbox (bounded), removes this node's names (those it holds), and closes the connection. */
   async close(timeoutMs: number): Promise<void> {
-    await this.drained(this.connected ? timeoutMs : Math.min(timeoutMs, 1000));
+    await this.outbox.drained(this.connected ? timeoutMs : Math.min(timeoutMs, 1000));
     this.closing = true;
     this.stopReceiving();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.outbox.stop();
     await this.exposedNames.close();
     this.consumerMessages?.stop();
     this.advisoryMessages?.stop();
     this.directSub?.unsubscribe();
     this.pingSub?.unsubscribe();
-    while (this.outbox.length > 0) this.outbox.shift().done(false, new Error('the bridge closed'));
+    this.outbox.failWaiting();
     if (this.nc) await Promise.race([this.nc.close(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => {});
-    // Core messages whose flush never came back (the connection was down): not confirmed.
-    for (const batch of this.unconfirmed) for (const b of batch) b.done(false, new Error('the bridge closed before the server confirmed the message'));
-    this.unconfirmed.clear();
-    this.unconfirmedCount = 0;
+    this.outbox.failUnconfirmed();
     await Promise.race([this.connecting, new Promise((r) => setTimeout(r, 2000).unref())]);
   }
-}
-
-/**
- * Worth retrying with the same msg id: a timeout (maybe stored), no stream/responders yet, a lost
- * connection. nats.js reports a publish nobody answered (no stream for the subject yet, or
- * JetStream restarting, as it does when the server reloads its config) as `JetStreamNotEnabled`,
- * "jetstream is not enabled".
- * @internal exported for tests
- */
-export function retryable(err: Error): boolean {
-  const text = `${err.name} ${err.message}`.toLowerCase();
-  if (text.includes('max_payload') || text.includes('maximum payload') || text.includes('invalid subject') || text.includes('bad subject')) return false;
-  return /timeout|no ?responders|503|connection|closed|draining|disconnect|reconnect|not connected|jetstream (is )?not ?enabled|jetstreamnotenabled|stream not found/.test(text)
-    || err.name === 'TimeoutError' || err.name === 'NoRespondersError' || err.name === 'RequestError' || err.name === 'ConnectionError';
 }
 
 const noop = () => {};
