@@ -10,7 +10,7 @@
  * At most MAX_HELD messages are held, so that the consumer (max_ack_pending 1024) keeps room for
  * the rest of the traffic; past it (`full`), the owner naks mail for a missing name with a delay.
  */
-import type { Incoming } from './bridge.js';
+import type { Incoming } from './incoming.js';
 
 /** Messages held at most (half the consumer's max_ack_pending). */
 export const MAX_HELD = 512;

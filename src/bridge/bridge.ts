@@ -11,55 +11,31 @@
  * carries a `Nats-Msg-Id` (`<node>.<boot>.<seq>`), so a retry after an ambiguous timeout is
  * deduplicated by the stream.
  *
- * Receiving: this node's stream `<P>_NODE_<node>` (subjects `<P>.node.<node>.<sender>`) with one
- * durable pull consumer (explicit ack, bounded ack pending). The sender's node is the subject's
- * last token, never the payload's say-so: a payload that claims another node is `spoofed`.
+ * Receiving: this node's stream and its core NATS subject (inbox.ts), set up with the other
+ * streams (streams.ts); the dead-letter backstop (backstop.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { connect } from '@nats-io/transport-node';
 import {
-  AuthorizationError, UserAuthenticationExpiredError, credsAuthenticator, headers as natsHeaders, nkeyAuthenticator, tokenAuthenticator, usernamePasswordAuthenticator,
+  AuthorizationError, UserAuthenticationExpiredError, connect, credsAuthenticator, nkeyAuthenticator, tokenAuthenticator, usernamePasswordAuthenticator,
   type Authenticator, type MsgHdrs, type NatsConnection, type Subscription,
 } from '@nats-io/transport-node';
-import {
-  AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager,
-  type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg,
-} from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import { TroupeError } from '../actors/errors.js';
+import { Backstop } from './backstop.js';
 import { names, type BridgeConfig } from './config.js';
-import { W_REPLY, W_REPLY_ERROR, decodePayload, payloadHeader, type Envelope } from './envelope.js';
-import { NAMES_TTL_MS, NameRegistry, type ExposedName } from './names.js';
-import { answerPings, ping } from './ping.js';
 import type { Link } from './connection.js';
-import { Outbox, type PublishOptions } from './outbox.js';
+import { payloadHeader } from './envelope.js';
+import { Inbox } from './inbox.js';
+import type { Incoming } from './incoming.js';
+import { NameRegistry, type ExposedName } from './names.js';
+import { headersOf, Outbox, type PublishOptions } from './outbox.js';
+import { answerPings, ping } from './ping.js';
+import { openNamesBucket, setUpStreams } from './streams.js';
 
 export { W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, type Envelope } from './envelope.js';
 export type { ExposedName } from './names.js';
-
-/** A message as it came off the wire, and how to settle it with the stream. */
-export interface Incoming {
-  /** The sending node, from the subject. */
-  from: string;
-  /** It came through this node's stream (at-least-once), not core NATS (at-most-once). */
-  jetstream: boolean;
-  env: Envelope | null;
-  /** Why it cannot be used (garbage, version, size, spoofing), with env null or suspect. */
-  bad: string | null;
-  raw: Uint8Array;
-  msgId: string | null;
-  /** JetStream delivery count (1 for the first); 1 for at-most-once. */
-  deliveries: number;
-  /** This is its last delivery: a failure now dead-letters it. Always true for at-most-once. */
-  last: boolean;
-  /** Done with it (processed or dead-lettered): no redelivery. */
-  ack(): void;
-  /** Try again after `delayMs`. */
-  retry(delayMs: number): void;
-  /** Still being handled: JetStream restarts its ack_wait. */
-  working(): void;
-}
 
 export interface BridgeHandlers {
   onMessage(m: Incoming): void;
@@ -95,10 +71,8 @@ export class Bridge implements Link {
   private readonly toNode = new Map<string, { token: string; seq: number }>();
   private seq = 0;
   closing = false;
-  private consumerMessages: ConsumerMessages | null = null;
-  private receivingStopped = false;
-  private advisoryMessages: ConsumerMessages | null = null;
-  private directSub: Subscription | null = null;
+  private readonly inbox: Inbox;
+  private readonly backstop: Backstop;
   private pingSub: Subscription | null = null;
   private connecting: Promise<void> | null = null;
   /** Resolves when the first setup is done (or never, if NATS never comes). */
@@ -113,6 +87,8 @@ export class Bridge implements Link {
     this.exposedNames = new NameRegistry(config.node, config.incarnation, log, () => this.connected,
       (holder) => this.holds(holder), (name, holder) => handlers.onNameLost(name, holder));
     this.outbox = new Outbox(this, config, this.header.length, log);
+    this.inbox = new Inbox(this, this.names, config, log, () => this.setUpStreams(), (m) => handlers.onMessage(m));
+    this.backstop = new Backstop(this, this.names, log);
     this.whenReady = new Promise((r) => { this.readyResolve = r; });
   }
 
@@ -186,11 +162,8 @@ export class Bridge implements Link {
     this.handlers.onConnected(true);
     this.readyResolve();
     this.outbox.flush();
-    void this.keepConsuming();
-    void this.consumeAdvisories().catch((err) => { if (!this.closing) this.log.error({ err }, 'NATS bridge: dead-letter backstop stopped'); });
-    this.directSub = this.nc.subscribe(this.names.directSubjects, {
-      callback: (err, msg) => { if (!err) this.take(msg.subject, msg.data, msg.headers, null); },
-    });
+    this.inbox.start();
+    this.backstop.start();
     await this.exposedNames.attach(this.kv!);
   }
 
@@ -232,46 +205,10 @@ export class Bridge implements Link {
     return (await ping(this.nc, this.names.ping(node)).catch(() => null)) !== null;
   }
 
+  /** Sets up the streams, consumers and bucket (streams.ts). */
   private async setUpStreams(): Promise<void> {
-    const jsm = this.jsm!;
-    const n = this.names;
-    await ensureStream(jsm, {
-      name: n.nodeStream, subjects: [n.nodeSubjects], retention: RetentionPolicy.Limits, storage: StorageType.File,
-      // No max_msg_size: an oversized message is the bridge's to dead-letter (with a reason), not the server's to refuse.
-      max_age: 24 * 3600 * 1e9, duplicate_window: 10 * 60 * 1e9, discard: DiscardPolicy.Old,
-    });
-    const c = this.config;
-    const consumer = {
-      durable_name: n.consumer, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All,
-      ack_wait: c.ackWaitMs * 1e6, max_deliver: c.maxDeliver, max_ack_pending: 1024,
-    };
-    try {
-      await jsm.consumers.add(n.nodeStream, consumer);
-    } catch (err) {
-      // It exists with other settings (say, ackWaitMs changed): bring it up to date.
-      await jsm.consumers.update(n.nodeStream, n.consumer, { ack_wait: consumer.ack_wait, max_deliver: consumer.max_deliver, max_ack_pending: consumer.max_ack_pending })
-        .catch(() => { throw err; });
-    }
-    await ensureStream(jsm, {
-      name: n.dlqStream, subjects: [n.dlqSubjects], retention: RetentionPolicy.Limits, storage: StorageType.File,
-      max_age: 30 * 24 * 3600 * 1e9, max_msgs: 1_000_000, duplicate_window: 10 * 60 * 1e9, discard: DiscardPolicy.Old,
-    });
-    await ensureStream(jsm, {
-      name: n.errorsStream, subjects: [n.errorsSubjects], retention: RetentionPolicy.Limits, storage: StorageType.File,
-      max_age: 7 * 24 * 3600 * 1e9, max_msgs: 100_000, discard: DiscardPolicy.Old,
-    });
-    // The backstop for dead letters (see consumeAdvisories).
-    await ensureStream(jsm, {
-      name: n.advisoryStream, subjects: [n.advisorySubjects], retention: RetentionPolicy.Limits, storage: StorageType.File,
-      max_age: 7 * 24 * 3600 * 1e9, discard: DiscardPolicy.Old,
-    });
-    await jsm.consumers.add(n.advisoryStream, {
-      durable_name: n.backstop, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: 30e9, max_deliver: 10,
-    }).catch(() => { /* exists */ });
-    if (this.kv === null) {
-      const kvm = new Kvm(this.nc!);
-      this.kv = await kvm.create(n.namesBucket, { history: 1, ttl: NAMES_TTL_MS });
-    }
+    await setUpStreams(this.jsm!, this.names, this.config);
+    if (this.kv === null) this.kv = await openNamesBucket(this.nc!, this.names);
   }
 
   private watchStatus(nc: NatsConnection): void {
@@ -307,134 +244,9 @@ export class Bridge implements Link {
   // ------------------------------------------------------------------------------------------
   // Receiving
 
-  /**
-   * Reads this node's stream for as long as the bridge is open: if the consumer goes (deleted, or
-   * the server came back with an empty store), the streams are set up again and it starts over.
-   */
-  private async keepConsuming(): Promise<void> {
-    for (let attempt = 0; !this.closing && !this.receivingStopped; attempt++) {
-      try {
-        const consumer = await this.js!.consumers.get(this.names.nodeStream, this.names.consumer);
-        const messages = await consumer.consume({ max_messages: 256 });
-        this.consumerMessages = messages;
-        attempt = 0;
-        for await (const m of messages) this.take(m.subject, m.data, m.headers, m);
-      } catch (err) {
-        if (this.closing || this.receivingStopped) return;
-        this.log.warn({ err: (err as Error).message }, 'NATS: this node\'s consumer stopped; setting up again');
-      }
-      if (this.closing || this.receivingStopped) return;
-      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))).unref());
-      await this.setUpStreams().catch(() => {});
-    }
-  }
-
   /** Takes no more messages from this node's stream (shutdown: what is not taken stays for the next start). */
   stopReceiving(): void {
-    this.receivingStopped = true;
-    this.consumerMessages?.stop();
-    this.directSub?.unsubscribe();
-    this.directSub = null;
-  }
-
-  /**
-   * The dead-letter backstop. A message that used up its deliveries without an ack (its node died
-   * before it could dead-letter it) makes JetStream publish a max-deliveries advisory; the
-   * advisory stream keeps it, and one node (a shared durable consumer) turns it into a DLQ
-   * record: reason `max-deliveries`, the original message, its target and delivery count. The
-   * record's msg id is the stream and sequence, so it is written once.
-   */
-  private async consumeAdvisories(): Promise<void> {
-    const n = this.names;
-    const consumer = await this.js!.consumers.get(n.advisoryStream, n.backstop);
-    const messages = await consumer.consume({ max_messages: 64 });
-    this.advisoryMessages = messages;
-    for await (const m of messages) {
-      try {
-        await this.backstop(m.json<{ stream: string; stream_seq: number; deliveries: number }>());
-        m.ack();
-      } catch (err) {
-        this.log.warn({ err }, 'dead-letter backstop: could not handle an advisory; retrying later');
-        m.nak(5000);
-      }
-    }
-  }
-
-  private async backstop(adv: { stream: string; stream_seq: number; deliveries: number }): Promise<void> {
-    const n = this.names;
-    const stored = await this.jsm!.streams.getMessage(adv.stream, { seq: adv.stream_seq }).catch(() => null);
-    if (stored === null) return; // aged out or deleted: nothing to keep
-    const node = n.nodeOfStream(adv.stream);
-    const from = stored.subject.slice(stored.subject.lastIndexOf('.') + 1);
-    let payload = stored.data;
-    let target = `node ${node}`;
-    let incarnation: number | undefined;
-    const d = decodePayload(stored.data);
-    if (d.bad === null && d.envelopes.length === 1) {
-      const env = d.envelopes[0]!;
-      payload = env.m;
-      target = env.k === W_REPLY || env.k === W_REPLY_ERROR ? `@${env.t[0]}.ask #${env.t[1]}` : `@${env.t[0]}.${env.t[1]}`;
-      // The run of the node the address is in: a replay to it goes there, or is a stale ref.
-      incarnation = env.ti;
-    } // else not an envelope: keep the bytes as they were
-    const time = stored.time.getTime();
-    const headers = this.headers({
-      'Troupe-Reason': 'max-deliveries', 'Troupe-Target': target, 'Troupe-Sender': `node ${from}`, 'Troupe-Node': node, 'Troupe-Incarnation': incarnation,
-      'Troupe-Error-Message': `delivered ${adv.deliveries} times without an ack: its node stopped before it could dead-letter it`,
-      'Troupe-Deliveries': adv.deliveries, 'Troupe-First-Time': time, 'Troupe-Last-Time': Date.now(),
-    });
-    await this.js!.publish(n.dlq('max-deliveries', node), payload, { msgID: `dlq.${adv.stream}.${adv.stream_seq}`, headers });
-  }
-
-  /** Checks what came and hands it to the system. Never throws: bad input is reported as bad. */
-  private take(subject: string, data: Uint8Array, hdrs: MsgHdrs | undefined, m: JsMsg | null): void {
-    const from = subject.slice(subject.lastIndexOf('.') + 1);
-    // A stream message always gets an id (one published without Nats-Msg-Id: its stream sequence),
-    // so it is deduplicated and acked like any other.
-    const msgId = hdrs?.get('Nats-Msg-Id') || (m ? `${from}.js.${m.seq}` : null);
-    const max = this.config.maxPayloadBytes;
-    if (m !== null) {
-      // A stream message holds exactly one envelope (frames are for core NATS only).
-      const d = data.length > max ? null : decodePayload(data);
-      if (d === null) this.hand(subject, from, null, 'oversized', data, msgId, m);
-      else if (d.bad === null && d.envelopes.length === 1) this.hand(subject, from, d.envelopes[0]!, null, data, msgId, m);
-      else this.hand(subject, from, null, d.bad ?? 'bad-message', data, msgId, m);
-      return;
-    }
-    // Core NATS: one envelope, or a frame of several (publishCore), each on its own; the size
-    // limit is each one's (the server's max_payload bounds the frame).
-    const d = decodePayload(data);
-    const first = d.envelopes[0];
-    if (first !== undefined && first.n !== from) {
-      // The header claims another node: the whole payload is spoofed (one dead letter, not one per envelope).
-      this.hand(subject, from, first, null, data, null, null);
-      return;
-    }
-    for (const env of d.envelopes) {
-      if (env.m.length > max) this.hand(subject, from, null, 'oversized', env.m, null, null);
-      else this.hand(subject, from, env, null, data, null, null);
-    }
-    if (d.bad !== null) this.hand(subject, from, null, d.bad, data, null, null);
-  }
-
-  private hand(subject: string, from: string, env: Envelope | null, bad: string | null, data: Uint8Array, msgId: string | null, m: JsMsg | null): void {
-    // The sender is the subject's: a payload that claims another node, or an id of another's, is spoofed.
-    if (env !== null && (env.n !== from || (msgId !== null && !msgId.startsWith(`${from}.`)))) bad = 'spoofed';
-    const deliveries = m ? m.info.deliveryCount : 1;
-    const incoming: Incoming = m === null
-      ? { from, jetstream: false, env, bad, raw: data, msgId, deliveries, last: true, ack: noop, retry: noop, working: noop }
-      : {
-        from, jetstream: true, env, bad, raw: data, msgId, deliveries, last: deliveries >= this.config.maxDeliver,
-        ack: () => m.ack(),
-        retry: (delayMs) => m.nak(delayMs),
-        working: () => m.working(),
-      };
-    try {
-      this.handlers.onMessage(incoming);
-    } catch (err) {
-      this.log.error({ err, subject }, 'NATS bridge: a message could not be handled; acked and dropped');
-      incoming.ack();
-    }
+    this.inbox.stop();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -478,9 +290,7 @@ export class Bridge implements Link {
   }
 
   headers(entries: Record<string, string | number | undefined | null>): MsgHdrs {
-    const h = natsHeaders();
-    for (const [k, v] of Object.entries(entries)) if (v !== undefined && v !== null) h.set(k, String(v));
-    return h;
+    return headersOf(entries);
   }
 
   get manager(): JetStreamManager | null {
@@ -497,9 +307,8 @@ export class Bridge implements Link {
     this.stopReceiving();
     this.outbox.stop();
     await this.exposedNames.close();
-    this.consumerMessages?.stop();
-    this.advisoryMessages?.stop();
-    this.directSub?.unsubscribe();
+    this.inbox.stop();
+    this.backstop.stop();
     this.pingSub?.unsubscribe();
     this.outbox.failWaiting();
     if (this.nc) await Promise.race([this.nc.close(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => {});
@@ -507,8 +316,6 @@ export class Bridge implements Link {
     await Promise.race([this.connecting, new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 }
-
-const noop = () => {};
 
 /**
  * Whether connecting failed because the server refused our credentials (or they expired): not
@@ -527,13 +334,4 @@ function authenticator(a: BridgeConfig['auth']): Authenticator | undefined {
   if (a.token !== undefined) return tokenAuthenticator(a.token);
   if (a.user !== undefined) return usernamePasswordAuthenticator(a.user, a.pass);
   return undefined;
-}
-
-/** Creates a stream, or leaves it as it is if it exists already. */
-async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0]): Promise<void> {
-  try {
-    await jsm.streams.info(config.name!);
-  } catch {
-    await jsm.streams.add(config);
-  }
 }

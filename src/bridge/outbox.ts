@@ -16,7 +16,7 @@
  * after it says the server has it, and failed if the connection drops first.
  */
 import type { Logger } from 'pino';
-import type { MsgHdrs } from '@nats-io/transport-node';
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import type { BridgeConfig } from './config.js';
 import type { Link } from './connection.js';
 import { frame } from './envelope.js';
@@ -252,4 +252,11 @@ export function retryable(err: Error): boolean {
   if (text.includes('max_payload') || text.includes('maximum payload') || text.includes('invalid subject') || text.includes('bad subject')) return false;
   return /timeout|no ?responders|503|connection|closed|draining|disconnect|reconnect|not connected|jetstream (is )?not ?enabled|jetstreamnotenabled|stream not found/.test(text)
     || err.name === 'TimeoutError' || err.name === 'NoRespondersError' || err.name === 'RequestError' || err.name === 'ConnectionError';
+}
+
+/** Headers for a publish: each entry that is set, as a string. */
+export function headersOf(entries: Record<string, string | number | undefined | null>): MsgHdrs {
+  const h = natsHeaders();
+  for (const [k, v] of Object.entries(entries)) if (v !== undefined && v !== null) h.set(k, String(v));
+  return h;
 }
