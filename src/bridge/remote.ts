@@ -1,6 +1,7 @@
 /**
  * Messages between nodes, on main: what a remote ref's tell/ask becomes on the wire, and what a
- * message from the wire becomes here. The bridge (bridge.ts) moves the bytes.
+ * message from the wire becomes here. The connection (connection.ts), the outbox and the inbox move
+ * the bytes.
  *
  * Counting, per node. Sending: a remote message counts as sent by the thread that sent it,
  * queued while it waits in the outbox, processed once its node's stream has stored it (or
@@ -27,22 +28,25 @@
  * ERR_TROUPE_NODE_UNREACHABLE); only a message that cannot be sent at all (not encodable, too
  * large) throws at a `tell` from main.
  */
-import type { Logger } from 'pino';
 import type { ActorRef } from '../actors/ref.js';
 import { TroupeError, toWireError, type WireError } from '../actors/errors.js';
 import type { DeadLetter } from '../runtime/dead-letters.js';
 import { ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_TELL, K_TELL_LAST, K_TELL_RECEIPT, MAIN_THREAD, R_DEAD_LETTERED, R_PROCESSED } from '../runtime/constants.js';
-import type { DeadLetterWire, RemoteSend } from '../runtime/protocol.js';
-import { Bridge, type ExposedName } from './bridge.js';
-import type { Incoming } from './incoming.js';
-import { W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, encodeEnvelope, type Envelope } from './envelope.js';
-import { isNodeId, type BridgeConfig } from './config.js';
-import { DeadLetterStream, H, replayTarget, type StoredDeadLetter } from './dlq.js';
-import { exposedNameOf } from './names.js';
-import { EarlierRuns } from './runs.js';
-import { Peers } from './peers.js';
-import { ErrorStream } from './error-stream.js';
 import type { NodeBridge, NodeHost, RemoteTarget } from '../runtime/node-port.js';
+import type { DeadLetterWire, RemoteSend } from '../runtime/protocol.js';
+import { Backstop } from './backstop.js';
+import { isNodeId, names, type BridgeConfig, type Names } from './config.js';
+import { Connection } from './connection.js';
+import { DeadLetterStream, H, replayTarget, type StoredDeadLetter } from './dlq.js';
+import { W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, encodeEnvelope, payloadHeader } from './envelope.js';
+import { ErrorStream } from './error-stream.js';
+import { Inbox } from './inbox.js';
+import type { Incoming } from './incoming.js';
+import { MsgIds } from './msg-ids.js';
+import { NameRegistry, exposedNameOf, type ExposedName } from './names.js';
+import { Outbox, headersOf } from './outbox.js';
+import { Peers } from './peers.js';
+import { EarlierRuns } from './runs.js';
 
 export type { RemoteTarget } from '../runtime/node-port.js';
 
@@ -69,10 +73,20 @@ const PROCESSED_WINDOW = 100_000;
 const MAX_PROXIES = 100_000;
 
 export class Remote implements NodeBridge {
-  readonly bridge: Bridge;
   readonly node: string;
   /** This run of the node (config.ts). */
   readonly incarnation: number;
+  /** Names of this node's streams and subjects (config.ts). */
+  private readonly names: Names;
+  /** This node's payload header (envelope.ts). */
+  private readonly header: Uint8Array;
+  private readonly connection: Connection;
+  private readonly outbox: Outbox;
+  private readonly ids: MsgIds;
+  private readonly inbox: Inbox;
+  private readonly backstop: Backstop;
+  /** Exposed names of every node, and this node's in the KV bucket. */
+  private readonly exposedNames: NameRegistry;
   /** Where mail for an earlier run of this node goes (by name), and mail held for names to come. */
   private readonly runs: EarlierRuns;
   private readonly peers: Peers;
@@ -103,19 +117,36 @@ export class Remote implements NodeBridge {
   constructor(private readonly config: BridgeConfig, private readonly sys: NodeHost) {
     this.node = config.node;
     this.incarnation = config.incarnation;
-    this.bridge = new Bridge(config, sys.log, (v) => sys.encode(v), {
-      onMessage: (m) => this.onMessage(m),
-      onConnected: (c) => {
-        if (c) this.runs.started();
-        sys.onConnected(c);
+    this.names = names(config.prefix, config.node);
+    this.header = payloadHeader(config.node, config.incarnation);
+    const log = sys.log;
+    this.connection = new Connection(config, this.names, log, {
+      connected: (up) => {
+        if (up) this.runs.started();
+        sys.onConnected(up);
       },
-      onNameLost: (name, holder) => {
-        this.runs.unexposed(name);
-        sys.onNameLost(name, holder);
+      ready: async (kv) => {
+        this.outbox.flush();
+        this.inbox.start();
+        this.backstop.start();
+        await this.exposedNames.attach(kv);
+      },
+      reconnected: () => {
+        this.outbox.flush();
+        void this.exposedNames.refresh();
       },
     });
+    this.exposedNames = new NameRegistry(config.node, config.incarnation, log, () => this.connection.connected,
+      (holder) => this.connection.holds(holder), (name, holder) => {
+        this.runs.unexposed(name);
+        sys.onNameLost(name, holder);
+      });
+    this.outbox = new Outbox(this.connection, config, this.header.length, log);
+    this.ids = new MsgIds(config.node);
+    this.inbox = new Inbox(this.connection, this.names, config, log, () => this.connection.setUp(), (m) => this.onMessage(m));
+    this.backstop = new Backstop(this.connection, this.names, log);
     this.runs = new EarlierRuns(config.node, config.backlogGraceMs, config.retryMs, (deliveries) => this.redispatch(deliveries));
-    this.peers = new Peers(sys.healthWindowMs, (node) => this.bridge.ping(node));
+    this.peers = new Peers(sys.healthWindowMs, (node) => this.connection.ping(node));
     // Long handlers, and mail held for a name: tell JetStream we are still on it, so it does not redeliver meanwhile.
     this.workingTimer = setInterval(() => {
       for (const deliveries of this.inProgress.values()) deliveries[deliveries.length - 1]!.working();
@@ -130,13 +161,13 @@ export class Remote implements NodeBridge {
       list: (f) => this.stream().then((s) => s.list(f)),
       purge: (f) => this.stream().then((s) => s.purge(f)),
       replay: (f) => this.stream().then((s) => s.replay(f, (d) => this.replayOne(d))),
-    }, new ErrorStream(this.bridge, this.sys.log));
-    await this.bridge.start();
+    }, new ErrorStream(this.connection, this.outbox, this.names, this.sys.log));
+    await this.connection.start();
   }
 
   private async stream(): Promise<DeadLetterStream> {
-    await this.bridge.whenReady;
-    return (this.dlq ??= new DeadLetterStream(this.bridge.manager!, this.bridge.names.dlqStream, (b) => this.sys.decode(b)));
+    await this.connection.whenReady;
+    return (this.dlq ??= new DeadLetterStream(this.connection.jsm!, this.names.dlqStream, (b) => this.sys.decode(b)));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -158,12 +189,12 @@ export class Remote implements NodeBridge {
       else problem = new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `not a node id: ${JSON.stringify(to.node)}`);
     }
     if (problem === null) try {
-      data = encodeEnvelope(this.bridge.header, {
+      data = encodeEnvelope(this.header, {
         k: corr !== 0 ? W_ASK : W_TELL, f, t: [to.thread, to.id], ti: to.incarnation ?? 0, tn: exposedNameOf(to.path), c: corr, ms: timeoutMs,
       }, this.sys.encode(msg));
       if (data.length > this.config.maxPayloadBytes) {
         problem = new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `message of ${data.length} bytes is over nats.maxPayloadBytes (${this.config.maxPayloadBytes}) for a remote actor`);
-      } else if (!this.bridge.hasRoom) {
+      } else if (!this.outbox.hasRoom) {
         problem = new TroupeError('ERR_TROUPE_NODE_UNREACHABLE', `the outbox to other nodes is full (${this.config.outboxCapacity}): NATS is unreachable, or slower than this burst of at-least-once sends; raise nats.outboxCapacity or send in smaller bursts`);
       }
     } catch (err) {
@@ -187,14 +218,14 @@ export class Remote implements NodeBridge {
 
   /**
    * Into the outbox: queued until its node's stream has it, or (at-most-once) until the server
-   * confirmed it has it (bridge.ts); a message that could not leave is dead-lettered
+   * confirmed it has it (outbox.ts); a message that could not leave is dead-lettered
    * `node-unreachable`. (`path`: the target's, for a dead letter.)
    */
   private enqueue(node: string, data: Uint8Array, atMostOnce: boolean, path: string, msg: unknown): void {
     const ledger = this.sys.ledger;
     ledger.queued();
-    const subject = atMostOnce ? this.bridge.names.direct(node, this.node) : this.bridge.names.toNode(node, this.node);
-    this.bridge.publish(subject, data, { msgId: atMostOnce ? null : this.bridge.nextMsgId(node), core: atMostOnce }, (ok, err) => {
+    const subject = atMostOnce ? this.names.direct(node, this.node) : this.names.toNode(node, this.node);
+    this.outbox.publish(subject, data, { msgId: atMostOnce ? null : this.ids.next(node), core: atMostOnce }, (ok, err) => {
       ledger.queued(-1);
       if (ok) { ledger.processed(); return; }
       this.sys.deadLetter({ reason: 'node-unreachable', target: `${node}:${path}`, sender: null, message: msg,
@@ -242,9 +273,9 @@ export class Remote implements NodeBridge {
       kind = W_REPLY_ERROR;
       bytes = this.sys.encode(toWireError(err));
     }
-    const data = encodeEnvelope(this.bridge.header, { k: kind, f: null, t: [thread, corr], ti: incarnation, tn: null, c: 0 }, bytes);
+    const data = encodeEnvelope(this.header, { k: kind, f: null, t: [thread, corr], ti: incarnation, tn: null, c: 0 }, bytes);
     this.sys.ledger.sent();
-    if (!this.bridge.hasRoom) {
+    if (!this.outbox.hasRoom) {
       this.sys.deadLetter({ reason: 'outbox-full', target: `${node}:ask #${corr}`, sender: null, message: value, time: Date.now() });
       return;
     }
@@ -253,7 +284,7 @@ export class Remote implements NodeBridge {
 
   /** Settles ask `corr` of local thread `thread` (main's table, or a host's over the ring). */
   private replyLocal(thread: number, corr: number, kind: number, value: unknown): void {
-    this.replyLocalEncoded(thread, corr, kind, this.bridge.encode(value));
+    this.replyLocalEncoded(thread, corr, kind, new Uint8Array(this.sys.encode(value)));
   }
 
   /** The same, with the reply as its node encoded it. */
@@ -417,7 +448,7 @@ export class Remote implements NodeBridge {
    * next start (at-most-once mail, which has no stream, is dead-lettered `not-exposed`).
    */
   stopReceiving(): void {
-    this.bridge.stopReceiving();
+    this.inbox.stop();
     for (const deliveries of this.runs.drain()) {
       const m = deliveries[deliveries.length - 1]!;
       if (m.jetstream) m.retry(0);
@@ -490,12 +521,12 @@ export class Remote implements NodeBridge {
   // Names
 
   lookup(name: string): ActorRef | undefined {
-    const e = this.bridge.exposedNames.live(name);
+    const e = this.exposedNames.live(name);
     return e === undefined || e.node === this.node ? undefined : this.refOf(e);
   }
 
   async resolve(name: string, timeoutMs: number): Promise<ActorRef | undefined> {
-    const e = await this.bridge.exposedNames.waitFor(name, timeoutMs);
+    const e = await this.exposedNames.waitFor(name, timeoutMs);
     return e === undefined || e.node === this.node ? undefined : this.refOf(e);
   }
 
@@ -509,7 +540,7 @@ export class Remote implements NodeBridge {
    * `replace`). While NATS is unreachable it resolves at once: the name is registered on connect.
    */
   async expose(name: string, ref: ActorRef, replace: boolean): Promise<void> {
-    const registered = await this.bridge.exposedNames.expose(name,
+    const registered = await this.exposedNames.expose(name,
       { node: this.node, incarnation: this.incarnation, thread: ref.thread, id: ref.id, path: ref.path }, replace);
     if (!registered) this.sys.log.info({ name }, 'exposed name registered once NATS is reachable');
     this.runs.exposed(name, { thread: ref.thread, id: ref.id });
@@ -517,29 +548,30 @@ export class Remote implements NodeBridge {
 
   unexpose(name: string): void {
     this.runs.unexposed(name);
-    this.bridge.exposedNames.unexpose(name);
+    this.exposedNames.unexpose(name);
   }
 
   // ------------------------------------------------------------------------------------------
   // Dead letters
 
   private storeDeadLetter(d: DeadLetter): void {
-    const b = this.bridge;
-    if (!b.hasRoom) {
+    if (!this.outbox.hasRoom) {
       this.sys.log.error({ reason: d.reason, target: d.target }, 'DLQ: outbox full; this dead letter is only in the local store');
       return;
     }
+    // Copies: the codec's view is reused, and publishing is async.
+    const encode = (v: unknown) => new Uint8Array(this.sys.encode(v));
     let data: Uint8Array;
-    try { data = b.encode(d.message); } catch { data = b.encode(`[unencodable ${typeof d.message}]`); }
+    try { data = encode(d.message); } catch { data = encode(`[unencodable ${typeof d.message}]`); }
     // A record the server would refuse (max_payload) keeps its headers and says what the message was.
-    if (data.length > this.config.maxPayloadBytes - 8192) data = b.encode(`[a message of ${data.length} bytes: too large to keep in the DLQ]`);
+    if (data.length > this.config.maxPayloadBytes - 8192) data = encode(`[a message of ${data.length} bytes: too large to keep in the DLQ]`);
     const e = d.error as (Error & { code?: string; category?: string; severity?: string }) | undefined;
-    const headers = b.headers({
+    const headers = headersOf({
       [H.reason]: d.reason, [H.target]: d.target, [H.sender]: d.sender, [H.node]: this.node,
       [H.errorMessage]: e?.message, [H.errorCode]: e?.code, [H.category]: d.category ?? e?.category, [H.severity]: d.severity ?? e?.severity,
       [H.retries]: d.retries, [H.firstTime]: d.time, [H.lastTime]: d.time, [H.incarnation]: this.incarnation,
     });
-    b.publish(b.names.dlq(d.reason, this.node), data, { msgId: b.nextMsgId(), headers }, (ok) => {
+    this.outbox.publish(this.names.dlq(d.reason, this.node), data, { msgId: this.ids.next(), headers }, (ok) => {
       if (!ok) this.sys.log.error({ reason: d.reason, target: d.target }, 'DLQ: could not store a dead letter');
     });
   }
@@ -559,17 +591,17 @@ export class Remote implements NodeBridge {
       const local = d.node === this.node ? this.sys.localByName(target.name) : undefined;
       if (local) to = { node: this.node, incarnation: this.incarnation, thread: local.thread, id: local.id, path: local.path };
       else {
-        const e = await this.bridge.exposedNames.waitFor(target.name, 1000);
+        const e = await this.exposedNames.waitFor(target.name, 1000);
         if (e) to = { node: e.node, incarnation: e.incarnation, thread: e.thread, id: e.id, path: e.path };
       }
     }
     if (to === undefined) return false;
     // The stored payload is the message as its sender encoded it.
-    const data = encodeEnvelope(this.bridge.header,
+    const data = encodeEnvelope(this.header,
       { k: W_TELL, f: null, t: [to.thread, to.id], ti: to.incarnation ?? 0, tn: exposedNameOf(to.path), c: 0 }, d.raw);
-    const subject = this.bridge.names.toNode(to.node, this.node);
+    const subject = this.names.toNode(to.node, this.node);
     // One replay per stored dead letter: its id dedupes a second replay within the window.
-    await new Promise<void>((resolve, reject) => this.bridge.publish(subject, data, { msgId: `${this.node}.replay.${d.seq}` },
+    await new Promise<void>((resolve, reject) => this.outbox.publish(subject, data, { msgId: `${this.node}.replay.${d.seq}` },
       (ok, err) => (ok ? resolve() : reject(err))));
     return true;
   }
@@ -577,16 +609,16 @@ export class Remote implements NodeBridge {
   // ------------------------------------------------------------------------------------------
 
   get connected(): boolean {
-    return this.bridge.connected;
+    return this.connection.connected;
   }
 
   /** Whether the server is up but refuses this node's credentials (since it was last connected). */
   get refused(): boolean {
-    return !this.bridge.connected && this.bridge.refusals > 0;
+    return this.connection.refused;
   }
 
   get outboxSize(): number {
-    return this.bridge.outboxSize;
+    return this.outbox.size;
   }
 
   /**
@@ -597,17 +629,33 @@ export class Remote implements NodeBridge {
    */
   healthReasons(): string[] {
     const reasons: string[] = [];
-    if (this.bridge.idTaken !== null) reasons.push(`${this.bridge.idTaken} (ERR_TROUPE_NODE_ID_TAKEN)`);
-    const used = this.bridge.outboxUsed;
+    if (this.connection.idTaken !== null) reasons.push(`${this.connection.idTaken} (ERR_TROUPE_NODE_ID_TAKEN)`);
+    const used = this.outbox.used;
     if (used > this.config.outboxCapacity / 2) reasons.push(`the outbox to other nodes is over half full (${used} of ${this.config.outboxCapacity})`);
     for (const { node, ms } of this.peers.unseen()) reasons.push(`node ${node} not heard from for ${Math.round(ms / 1000)} s (sent to within the health window)`);
     return reasons;
   }
 
+  /**
+   * Flushes the outbox (bounded: `timeoutMs`, 1 s at most while NATS is unreachable), removes this
+   * node's names (those it holds), and closes the connection.
+   */
   async close(timeoutMs: number): Promise<void> {
     clearInterval(this.workingTimer);
     this.peers.close();
     this.offDeadLetters?.();
-    await this.bridge.close(timeoutMs);
+    await this.outbox.drained(this.connection.connected ? timeoutMs : Math.min(timeoutMs, 1000));
+    this.connection.stop();
+    this.inbox.stop();
+    this.outbox.stop();
+    await this.exposedNames.close();
+    // Again: a consume or a subscription that began while the names were removed.
+    this.inbox.stop();
+    this.backstop.stop();
+    this.outbox.failWaiting();
+    await this.connection.close();
+    // After the connection's last PONG, which may still have confirmed some.
+    this.outbox.failUnconfirmed();
+    await this.connection.settled();
   }
 }

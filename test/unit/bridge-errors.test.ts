@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { AuthorizationError, UserAuthenticationExpiredError, errors } from '@nats-io/transport-node';
 import { jserrors } from '@nats-io/jetstream/internal';
-import { refusedCredentials } from '../../dist/bridge/bridge.js';
+import { refusedCredentials } from '../../dist/bridge/connection.js';
 import { retryable } from '../../dist/bridge/outbox.js';
 
 describe('retryable publishes', () => {
