@@ -30,21 +30,20 @@
  */
 import type { ActorRef } from '../actors/ref.js';
 import { TroupeError, toWireError, type WireError } from '../actors/errors.js';
-import type { DeadLetter } from '../runtime/dead-letters.js';
 import { ASK_TABLE, K_ASK, K_REPLY, K_REPLY_ERROR, K_TELL, K_TELL_LAST, K_TELL_RECEIPT, MAIN_THREAD, R_DEAD_LETTERED, R_PROCESSED } from '../runtime/constants.js';
 import type { NodeBridge, NodeHost, RemoteTarget } from '../runtime/node-port.js';
 import type { DeadLetterWire, RemoteSend } from '../runtime/protocol.js';
 import { Backstop } from './backstop.js';
 import { isNodeId, names, type BridgeConfig, type Names } from './config.js';
 import { Connection } from './connection.js';
-import { DeadLetterStream, H, replayTarget, type StoredDeadLetter } from './dlq.js';
+import { DlqStore } from './dlq-store.js';
 import { W_ASK, W_REPLY, W_REPLY_ERROR, W_TELL, encodeEnvelope, payloadHeader } from './envelope.js';
 import { ErrorStream } from './error-stream.js';
 import { Inbox } from './inbox.js';
 import type { Incoming } from './incoming.js';
 import { MsgIds } from './msg-ids.js';
 import { NameRegistry, exposedNameOf, type ExposedName } from './names.js';
-import { Outbox, headersOf } from './outbox.js';
+import { Outbox } from './outbox.js';
 import { Peers } from './peers.js';
 import { EarlierRuns } from './runs.js';
 
@@ -111,8 +110,8 @@ export class Remote implements NodeBridge {
   private readonly proxies = new Map<number, ActorRef>();
   private readonly proxyIds = new Map<string, number>();
   private nextProxy = 1;
-  private dlq: DeadLetterStream | null = null;
-  private offDeadLetters: (() => void) | null = null;
+  /** This node's dead letters in the DLQ stream, and replays out of it. */
+  private readonly dlq: DlqStore;
 
   constructor(private readonly config: BridgeConfig, private readonly sys: NodeHost) {
     this.node = config.node;
@@ -147,6 +146,7 @@ export class Remote implements NodeBridge {
     this.backstop = new Backstop(this.connection, this.names, log);
     this.runs = new EarlierRuns(config.node, config.backlogGraceMs, config.retryMs, (deliveries) => this.redispatch(deliveries));
     this.peers = new Peers(sys.healthWindowMs, (node) => this.connection.ping(node));
+    this.dlq = new DlqStore(config, sys, this.connection, this.outbox, this.ids, this.names, this.header, this.exposedNames);
     // Long handlers, and mail held for a name: tell JetStream we are still on it, so it does not redeliver meanwhile.
     this.workingTimer = setInterval(() => {
       for (const deliveries of this.inProgress.values()) deliveries[deliveries.length - 1]!.working();
@@ -156,18 +156,9 @@ export class Remote implements NodeBridge {
   }
 
   async start(): Promise<void> {
-    this.offDeadLetters = this.sys.onDeadLetter((d) => this.storeDeadLetter(d));
-    this.sys.useStores({
-      list: (f) => this.stream().then((s) => s.list(f)),
-      purge: (f) => this.stream().then((s) => s.purge(f)),
-      replay: (f) => this.stream().then((s) => s.replay(f, (d) => this.replayOne(d))),
-    }, new ErrorStream(this.connection, this.outbox, this.names, this.sys.log));
+    this.dlq.start();
+    this.sys.useStores(this.dlq, new ErrorStream(this.connection, this.outbox, this.names, this.sys.log));
     await this.connection.start();
-  }
-
-  private async stream(): Promise<DeadLetterStream> {
-    await this.connection.whenReady;
-    return (this.dlq ??= new DeadLetterStream(this.connection.jsm!, this.names.dlqStream, (b) => this.sys.decode(b)));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -552,61 +543,6 @@ export class Remote implements NodeBridge {
   }
 
   // ------------------------------------------------------------------------------------------
-  // Dead letters
-
-  private storeDeadLetter(d: DeadLetter): void {
-    if (!this.outbox.hasRoom) {
-      this.sys.log.error({ reason: d.reason, target: d.target }, 'DLQ: outbox full; this dead letter is only in the local store');
-      return;
-    }
-    // Copies: the codec's view is reused, and publishing is async.
-    const encode = (v: unknown) => new Uint8Array(this.sys.encode(v));
-    let data: Uint8Array;
-    try { data = encode(d.message); } catch { data = encode(`[unencodable ${typeof d.message}]`); }
-    // A record the server would refuse (max_payload) keeps its headers and says what the message was.
-    if (data.length > this.config.maxPayloadBytes - 8192) data = encode(`[a message of ${data.length} bytes: too large to keep in the DLQ]`);
-    const e = d.error as (Error & { code?: string; category?: string; severity?: string }) | undefined;
-    const headers = headersOf({
-      [H.reason]: d.reason, [H.target]: d.target, [H.sender]: d.sender, [H.node]: this.node,
-      [H.errorMessage]: e?.message, [H.errorCode]: e?.code, [H.category]: d.category ?? e?.category, [H.severity]: d.severity ?? e?.severity,
-      [H.retries]: d.retries, [H.firstTime]: d.time, [H.lastTime]: d.time, [H.incarnation]: this.incarnation,
-    });
-    this.outbox.publish(this.names.dlq(d.reason, this.node), data, { msgId: this.ids.next(), headers }, (ok) => {
-      if (!ok) this.sys.log.error({ reason: d.reason, target: d.target }, 'DLQ: could not store a dead letter');
-    });
-  }
-
-  /**
-   * Sends a stored dead letter back to its target: `@t.i` in the run of its node that
-   * dead-lettered it (a later run takes it as a stale ref), or `/user/<name>` by name.
-   */
-  private async replayOne(d: StoredDeadLetter): Promise<boolean> {
-    if (d.message === undefined) return false;
-    let to: RemoteTarget | undefined;
-    const target = replayTarget(d);
-    if (target !== null && 'node' in target) {
-      to = { ...target, path: d.target };
-    } else if (target !== null) {
-      // The name on the node that dead-lettered it (names may repeat across nodes).
-      const local = d.node === this.node ? this.sys.localByName(target.name) : undefined;
-      if (local) to = { node: this.node, incarnation: this.incarnation, thread: local.thread, id: local.id, path: local.path };
-      else {
-        const e = await this.exposedNames.waitFor(target.name, 1000);
-        if (e) to = { node: e.node, incarnation: e.incarnation, thread: e.thread, id: e.id, path: e.path };
-      }
-    }
-    if (to === undefined) return false;
-    // The stored payload is the message as its sender encoded it.
-    const data = encodeEnvelope(this.header,
-      { k: W_TELL, f: null, t: [to.thread, to.id], ti: to.incarnation ?? 0, tn: exposedNameOf(to.path), c: 0 }, d.raw);
-    const subject = this.names.toNode(to.node, this.node);
-    // One replay per stored dead letter: its id dedupes a second replay within the window.
-    await new Promise<void>((resolve, reject) => this.outbox.publish(subject, data, { msgId: `${this.node}.replay.${d.seq}` },
-      (ok, err) => (ok ? resolve() : reject(err))));
-    return true;
-  }
-
-  // ------------------------------------------------------------------------------------------
 
   get connected(): boolean {
     return this.connection.connected;
@@ -643,7 +579,7 @@ export class Remote implements NodeBridge {
   async close(timeoutMs: number): Promise<void> {
     clearInterval(this.workingTimer);
     this.peers.close();
-    this.offDeadLetters?.();
+    this.dlq.close();
     await this.outbox.drained(this.connection.connected ? timeoutMs : Math.min(timeoutMs, 1000));
     this.connection.stop();
     this.inbox.stop();
