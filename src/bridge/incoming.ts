@@ -1,6 +1,6 @@
 /**
  * A message from another node as it came off the wire (inbox.ts), and how to settle it with its
- * stream. What it means is the receiver's (receiver.ts). Types only.
+ * stream; and how a dead letter shows its bytes. What it means is the receiver's (receiver.ts).
  */
 import type { Envelope } from './envelope.js';
 
@@ -24,4 +24,9 @@ export interface Incoming {
   retry(delayMs: number): void;
   /** Still being handled: JetStream restarts its ack_wait. */
   working(): void;
+}
+
+/** A message's bytes as a dead letter shows them: decoded, or a description if they do not decode. */
+export function describe(bytes: Uint8Array, decode: (bytes: Uint8Array) => unknown): unknown {
+  try { return decode(bytes); } catch { return `[${bytes.length} bytes that do not decode]`; }
 }
