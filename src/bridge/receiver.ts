@@ -54,8 +54,8 @@ export class Receiver {
 
   constructor(
     private readonly config: BridgeConfig,
-    private readonly host: NodeHost,
-    private readonly runs: EarlierRuns,
+    private readonly host: Pick<NodeHost, 'log' | 'ledger' | 'decode' | 'deadLetter' | 'isExposed' | 'hostExists' | 'openAsk' | 'post'>,
+    private readonly runs: Pick<EarlierRuns, 'route' | 'held' | 'drain' | 'notExposed'>,
     private readonly peers: Pick<Peers, 'heardFrom'>,
     private readonly proxies: Pick<Proxies, 'idFor'>,
     private readonly asks: Pick<Asks, 'answer'>,
