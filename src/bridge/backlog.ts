@@ -1,7 +1,7 @@
 /**
  * Mail held for exposed names that are not exposed here yet. A node that restarts reads the mail
  * sent to its previous run before its actors are spawned again; mail for an earlier run goes by
- * name (remote.ts), and its name may come a moment later. Such mail is held, in the order it came:
+ * name (runs.ts), and its name may come a moment later. Such mail is held, in the order it came:
  * neither acked nor nak'd (JetStream keeps it in progress; the owner calls `working()` on
  * `newest()`), so it keeps its deliveries and its order, and it goes to the actor the moment its
  * name is exposed (`take`). `graceMs` after this node started reading its stream, what is still
@@ -10,7 +10,7 @@
  * At most MAX_HELD messages are held, so that the consumer (max_ack_pending 1024) keeps room for
  * the rest of the traffic; past it (`full`), the owner naks mail for a missing name with a delay.
  */
-import type { Incoming } from './bridge.js';
+import type { Incoming } from './incoming.js';
 
 /** Messages held at most (half the consumer's max_ack_pending). */
 export const MAX_HELD = 512;

@@ -195,3 +195,6 @@ export function names(prefix: string, node: string) {
     ping: (target: string) => `${P}.ping.${target}`,
   };
 }
+
+/** Names of everything the bridge makes (`names`). */
+export type Names = ReturnType<typeof names>;

@@ -90,7 +90,7 @@ function text(b: Uint8Array, start: number, end: number): string | null {
  * `f`: the sending actor (thread, id, path) or null. `t`: the target (thread, id), or for a reply
  * (thread, ask corr). `ti`: the incarnation of the target's node the sender knows (0: none), and
  * `tn` the target's exposed name, if it has one: mail for an earlier incarnation goes by name
- * (remote.ts). `c`: the asker's correlation id (asks). `ms`: the ask's timeout. `m`: the message,
+ * (runs.ts). `c`: the asker's correlation id (asks). `ms`: the ask's timeout. `m`: the message,
  * encoded by the sender's codec: the receiving node passes these bytes on to the worker untouched,
  * whose codec reads the refs inside (stamped with their node) as local or remote.
  */

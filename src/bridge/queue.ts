@@ -1,5 +1,5 @@
 /**
- * The outbox's queue (bridge.ts): a FIFO with O(1) shift and unshift, and a way to put a failed
+ * The outbox's queue (outbox.ts): a FIFO with O(1) shift and unshift, and a way to put a failed
  * publish back in its place.
  */
 /** A FIFO with O(1) shift and unshift (Array.shift copies: O(n) per call on a long outbox). */

@@ -9,7 +9,7 @@
  */
 import { TroupeError } from '../actors/errors.js';
 import { Backlog } from './backlog.js';
-import type { Incoming } from './bridge.js';
+import type { Incoming } from './incoming.js';
 import type { Envelope } from './envelope.js';
 
 /** A message that goes no further: its dead letter's reason, target and error. */

@@ -10,7 +10,7 @@ import { Kvm } from '@nats-io/kv';
 import { Codec } from '../runtime/mesh/codec.js';
 import { names } from '../bridge/config.js';
 import { DeadLetterStream, replayTarget, type StoredDeadLetter } from '../bridge/dlq.js';
-import type { ExposedName } from '../bridge/bridge.js';
+import type { ExposedName } from '../bridge/names.js';
 import { W_TELL, encodeEnvelope, payloadHeader } from '../bridge/envelope.js';
 import type { DeadLetterFilter } from '../runtime/main/dead-letters.js';
 

@@ -54,7 +54,7 @@ describe.skipIf(!haveNats)('the bridge, hardened', () => {
     // Ids as node a numbered them at first (one counter for all destinations, visible to any node
     // a writes to): mallory sends 50 messages with a's next ones. Neither node b's own dedupe nor
     // the stream's (the server drops a second message with an id in its window) may take them.
-    const { boot, seq } = (a as unknown as { main: { remote: { bridge: { boot: string; seq: number } } } }).main.remote.bridge;
+    const { boot, seq } = (a as unknown as { main: { remote: { ids: { boot: string; seq: number } } } }).main.remote.ids;
     const spoofed = deadLetters(b, 'spoofed', 50);
     const js = jetstream(nc);
     const bytes = wire('mallory', { k: 0, f: null, t: [local.thread, local.id], c: 0 }, pack({ type: 'inc' }));
