@@ -12,6 +12,8 @@ export type { TellOptions, AskOptions } from './actors/ref.js';
 export type { MailboxOptions, OverflowPolicy } from './actors/mailbox.js';
 export { DeadLetters } from './runtime/main/dead-letters.js';
 export type { DeadLetter, DeadLetterFilter, DeadLetterPreview } from './runtime/main/dead-letters.js';
+export { DEAD_LETTER_REASONS, isDeadLetterReason } from './actors/dead-letter-reasons.js';
+export type { DeadLetterReason } from './actors/dead-letter-reasons.js';
 export { TroupeError, AskTimeoutError, MailboxFullError, CircuitOpenError, ERROR_CODES, toWireError, fromWireError } from './actors/errors.js';
 export type { ErrorCode, WireError, TroupeErrorOptions } from './actors/errors.js';
 export type { Tuning } from './runtime/protocol.js';

@@ -16,7 +16,7 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { BridgeConfig, Names } from './config.js';
 import type { Link } from './connection.js';
 import { decodePayload, type Envelope } from './envelope.js';
-import type { Incoming } from './incoming.js';
+import type { Incoming, WireFault } from './incoming.js';
 
 export class Inbox {
   private consumerMessages: ConsumerMessages | null = null;
@@ -107,7 +107,7 @@ export class Inbox {
     if (d.bad !== null) this.hand(subject, from, null, d.bad, data, null, null);
   }
 
-  private hand(subject: string, from: string, env: Envelope | null, bad: string | null, data: Uint8Array, msgId: string | null, m: JsMsg | null): void {
+  private hand(subject: string, from: string, env: Envelope | null, bad: WireFault | null, data: Uint8Array, msgId: string | null, m: JsMsg | null): void {
     // The sender is the subject's: a payload that claims another node, or an id of another's, is spoofed.
     if (env !== null && (env.n !== from || (msgId !== null && !msgId.startsWith(`${from}.`)))) bad = 'spoofed';
     const deliveries = m ? m.info.deliveryCount : 1;

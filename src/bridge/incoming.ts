@@ -4,6 +4,9 @@
  */
 import type { Envelope } from './envelope.js';
 
+/** Why a message from the wire cannot be used: its dead-letter reason. */
+export type WireFault = 'bad-message' | 'unsupported-version' | 'oversized' | 'spoofed';
+
 export interface Incoming {
   /** The sending node, from the subject. */
   from: string;
@@ -11,7 +14,7 @@ export interface Incoming {
   jetstream: boolean;
   env: Envelope | null;
   /** Why it cannot be used (garbage, version, size, spoofing), with env null or suspect. */
-  bad: string | null;
+  bad: WireFault | null;
   raw: Uint8Array;
   msgId: string | null;
   /** JetStream delivery count (1 for the first); 1 for at-most-once. */

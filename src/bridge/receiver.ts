@@ -34,6 +34,7 @@ import type { Peers } from './peers.js';
 import type { Proxies } from './proxies.js';
 import type { EarlierRuns } from './runs.js';
 import type { Sender } from './sender.js';
+import type { DeadLetterReason } from '../actors/dead-letter-reasons.js';
 
 /** Ids of messages done with, kept to drop their redeliveries. */
 const PROCESSED_WINDOW = 100_000;
@@ -245,7 +246,7 @@ export class Receiver {
   }
 
   /** A message from the wire that goes no further: counted (sent and dead-lettered here), acked; an ask is answered. */
-  private wireDeadLetter(m: Incoming, reason: string, target: string, sender: string | null, error?: TroupeError): void {
+  private wireDeadLetter(m: Incoming, reason: DeadLetterReason, target: string, sender: string | null, error?: TroupeError): void {
     this.host.ledger.sent();
     // A payload of another wire version keeps its bytes (a node of that version could read them).
     const message = m.env ? describe(m.env.m, (b) => this.host.decode(b)) : reason === 'unsupported-version' ? m.raw : `[${m.raw.length} bytes from node ${m.from}]`;

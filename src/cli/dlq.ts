@@ -13,6 +13,7 @@ import { DeadLetterStream, replayTarget, type StoredDeadLetter } from '../bridge
 import type { ExposedName } from '../bridge/names.js';
 import { W_TELL, encodeEnvelope, payloadHeader } from '../bridge/envelope.js';
 import type { DeadLetterFilter } from '../runtime/main/dead-letters.js';
+import { DEAD_LETTER_REASONS, isDeadLetterReason } from '../actors/dead-letter-reasons.js';
 
 export const DLQ_HELP = `usage: troupe dlq <list|replay|purge> [options]
 
@@ -54,7 +55,12 @@ function parse(argv: string[]): Args {
     switch (flag) {
       case '--nats': a.url = value(); break;
       case '--prefix': a.prefix = value(); break;
-      case '--reason': a.filter.reason = value(); break;
+      case '--reason': {
+        const reason = value();
+        if (!isDeadLetterReason(reason)) throw new Error(`--reason must be one of: ${Object.keys(DEAD_LETTER_REASONS).join(', ')}`);
+        a.filter.reason = reason;
+        break;
+      }
       case '--target': a.filter.target = value(); break;
       case '--since': a.filter.since = parseSince(value()); break;
       case '--limit': {

@@ -7,6 +7,7 @@ import { AskTimeoutError, TroupeError, fromWireError, type WireError } from '../
 import type { AskOptions } from '../actors/ref.js';
 import { checkAskOptions } from '../actors/send-options.js';
 import { K_REPLY, S_DEAD_LETTERED, S_NEXT_CORR, S_PROCESSED } from './constants.js';
+import type { DeadLetterReason } from '../actors/dead-letter-reasons.js';
 
 export const DEFAULT_ASK_TIMEOUT_MS = 5000;
 /** Correlation ids reserved in shared memory at a time (see S_NEXT_CORR). */
@@ -31,7 +32,7 @@ export class AskTable {
 
   constructor(
     private readonly stats: Float64Array,
-    private readonly deadLetter: (reason: string, corr: number, value: unknown) => void,
+    private readonly deadLetter: (reason: DeadLetterReason, corr: number, value: unknown) => void,
   ) {
     const start = stats[S_NEXT_CORR]!;
     this.next = start >= 1 && start < MAX_CORR - CORR_BLOCK ? start : 1;

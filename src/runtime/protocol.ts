@@ -5,6 +5,7 @@
  * flags, receipt outcomes, shared-memory slots) are named in constants.ts. Types only.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { DeadLetterReason } from '../actors/dead-letter-reasons.js';
 import type { WireError } from '../actors/errors.js';
 import type { MailboxOptions } from '../actors/mailbox.js';
 import type { SupervisionEvent } from '../supervision/events.js';
@@ -80,7 +81,7 @@ export type HostToMain =
 
 /** A dead letter as it crosses threads. `message` is the original, or a description if it could not be encoded. */
 export interface DeadLetterWire {
-  reason: string;
+  reason: DeadLetterReason;
   target: string;
   sender: string | null;
   message: unknown;

@@ -6,6 +6,7 @@
 import type { WireError } from '../../actors/errors.js';
 import type { SupervisionEvent } from '../../supervision/events.js';
 import type { DeadLetterWire, HostToMain } from '../protocol.js';
+import type { DeadLetterReason } from '../../actors/dead-letter-reasons.js';
 
 export class DeadLetterBatch {
   private batch: DeadLetterWire[] = [];
@@ -15,7 +16,7 @@ export class DeadLetterBatch {
   constructor(private readonly post: (m: HostToMain) => void) {}
 
   /** Records a dead letter (the caller counts it). */
-  add(reason: string, target: string, sender: string | null, message: unknown, error?: WireError,
+  add(reason: DeadLetterReason, target: string, sender: string | null, message: unknown, error?: WireError,
     failure?: Pick<DeadLetterWire, 'category' | 'severity' | 'retries'>): void {
     this.batch.push({ reason, target, sender, message, error, time: Date.now(), ...failure });
     if (this.batch.length === 1) queueMicrotask(this.flushNow);

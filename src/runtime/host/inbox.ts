@@ -21,6 +21,7 @@ import type { Cell } from './cell.js';
 import type { DeadLetterBatch } from './dead-letter-batch.js';
 import type { Scheduler } from './scheduler.js';
 import type { Sending } from './sending.js';
+import type { DeadLetterReason } from '../../actors/dead-letter-reasons.js';
 
 /** What the inbox asks of its host. */
 export interface InboxHost {
@@ -156,7 +157,7 @@ export class Inbox {
     if (h.scheduler.runnable(cell)) h.scheduler.enqueue(cell);
   }
 
-  private dropped(cell: Cell, msg: unknown, thread: number, sender: number, corr: number, reason: string): void {
+  private dropped(cell: Cell, msg: unknown, thread: number, sender: number, corr: number, reason: DeadLetterReason): void {
     const h = this.host;
     h.ledger.deadLettered();
     h.deadLetters.add(reason, cell.path, h.senderPath(thread & THREAD_MASK, sender), msg);

@@ -14,6 +14,7 @@ import type { MeshNode } from '../mesh/mesh-node.js';
 import type { Cell } from './cell.js';
 import type { Context } from './context.js';
 import type { DeadLetterBatch } from './dead-letter-batch.js';
+import type { DeadLetterReason } from '../../actors/dead-letter-reasons.js';
 
 /** What sending asks of its host. */
 export interface SendingHost {
@@ -137,7 +138,7 @@ export class Sending {
   }
 
   /** A receipted tell could not be taken (or finished) here: retried later by its node, or (last delivery) dead-lettered. */
-  notTaken(cell: Cell | undefined, thread: number, sender: number, receipt: number, msg: unknown, reason: string): void {
+  notTaken(cell: Cell | undefined, thread: number, sender: number, receipt: number, msg: unknown, reason: DeadLetterReason): void {
     const h = this.host;
     if ((thread & F_LAST) === 0) {
       this.receipt(receipt, R_RETRY);

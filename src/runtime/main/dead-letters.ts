@@ -13,23 +13,10 @@
  * Subscribers (`subscribe`, and the NATS DLQ stream, which is one) get every dead letter whole,
  * before any of this: only what stays in memory is trimmed.
  *
- * Reasons: `mailbox-full`, `dropped-oldest` (overflow policies), `actor-failed` (the handler
- * threw; `error` says what), `actor-stopped` (mail left when it stopped), `no-such-actor`,
- * `circuit-open` (the target's breaker is open), `stop-timeout` (its handler outlived a stop's
- * shutdownMs), `late-reply` (a reply after its ask timed out or was aborted, or for an ask of an
- * earlier run of this node), `no-reply-to` (ctx.reply with
- * no one to answer), `pool-full` (a pool's queue was full), `worker-died` (one entry per dead
- * worker, `message.lost` = how many messages its mailboxes held).
- *
- * With NATS also: `not-exposed` (mail from another node for an actor not exposed to it, or for
- * an exposed name not exposed here), `stale-ref` (mail for an actor of an earlier run of this
- * node, with no exposed name to find its successor by), `outbox-full` (no room to leave),
- * `node-unreachable` (could not leave, or an at-most-once message the server never confirmed),
- * `unencodable`, `unexpected-reply` (a reply from a node that was not asked), and for bad input
- * from the wire `bad-message`, `unsupported-version`, `oversized`, `spoofed`. The DLQ backstop
- * writes `max-deliveries` records to the stream directly.
+ * Reasons: actors/dead-letter-reasons.ts (the union), docs/dead-letters.md (what each means).
  */
 import { TroupeError, fromWireError } from '../../actors/errors.js';
+import type { DeadLetterReason } from '../../actors/dead-letter-reasons.js';
 import type { DeadLetterWire } from '../protocol.js';
 import { estimateBytes, previewOf } from './message-size.js';
 
@@ -38,7 +25,6 @@ export const MAX_WHOLE_MESSAGE_BYTES = 64 * 1024;
 /** What an entry costs besides its message and strings (an estimate). */
 const ENTRY_BYTES = 160;
 
-/** Where dead letters are kept durably (the NATS DLQ stream), when the system has one. @internal */
 /** A dead letter as the NATS DLQ stream keeps it (every node's): `system.deadLetters.stored()`. */
 export interface StoredDeadLetter {
   /** Its sequence number in the stream. */
@@ -59,6 +45,7 @@ export interface StoredDeadLetter {
   lastTime: number;
 }
 
+/** Where dead letters are kept durably (the NATS DLQ stream), when the system has one. @internal */
 export interface DeadLetterStore {
   list(filter: DeadLetterFilter): Promise<StoredDeadLetter[]>;
   replay(filter: DeadLetterFilter): Promise<{ replayed: number; skipped: number }>;
@@ -74,7 +61,7 @@ export interface DeadLetterPreview {
 }
 
 export interface DeadLetter {
-  reason: string;
+  reason: DeadLetterReason;
   /** The target's path (or address, `@thread.id`, when the actor is gone). */
   target: string;
   sender: string | null;
@@ -92,7 +79,7 @@ export interface DeadLetter {
 }
 
 export interface DeadLetterFilter {
-  reason?: string;
+  reason?: DeadLetterReason;
   target?: string;
   since?: number;
   limit?: number;
