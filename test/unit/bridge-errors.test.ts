@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { AuthorizationError, UserAuthenticationExpiredError, errors } from '@nats-io/transport-node';
 import { jserrors } from '@nats-io/jetstream/internal';
-import { refusedCredentials, retryable } from '../../dist/bridge/bridge.js';
+import { refusedCredentials, retryable } from '../../src/bridge/bridge.js';
 
 describe('retryable publishes', () => {
   it('retries what may pass: a timeout, a lost connection, and a publish nobody answered', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Codec } from '../../dist/runtime/codec.js';
+import { Codec } from '../../src/runtime/codec.js';
 
 describe('codec', () => {
   it('decodes from shared memory, and binary values do not alias the ring', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DeadLetters, MAX_WHOLE_MESSAGE_BYTES, type DeadLetter } from '../../dist/runtime/dead-letters.js';
-import { PREVIEW_CHARS, SIZE_WALK_LIMIT, estimateBytes, previewOf } from '../../dist/runtime/message-size.js';
+import { DeadLetters, MAX_WHOLE_MESSAGE_BYTES, type DeadLetter } from '../../src/runtime/dead-letters.js';
+import { PREVIEW_CHARS, SIZE_WALK_LIMIT, estimateBytes, previewOf } from '../../src/runtime/message-size.js';
 
 const MB = 1024 * 1024;
 let time = 0;
