@@ -40,8 +40,8 @@ describe('supervision', () => {
     await escalated;
     // The supervisor itself failed with ERR_TROUPE_ESCALATED and (top level, default policy) restarted.
     await nextEvent(system, (e) => e.type === 'failure' && e.actor === sup.path && e.error.code === 'ERR_TROUPE_ESCALATED');
-    expect(system.events.list('restart').filter((e) => e.actor === a.path)).toHaveLength(3);
-    expect(system.events.list('escalate').filter((e) => e.actor === a.path)).toHaveLength(1);
+    expect(system.events.list('restart').filter((e) => e.type === 'restart' && e.actor === a.path)).toHaveLength(3);
+    expect(system.events.list('escalate').filter((e) => e.type === 'escalate' && e.actor === a.path)).toHaveLength(1);
     await system.stop(sup);
   });
 
