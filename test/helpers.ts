@@ -1,4 +1,4 @@
-import { encodeEnvelope, payloadHeader, type Envelope } from '../dist/bridge/envelope.js';
+import { encodeEnvelope, payloadHeader, type Envelope } from '../src/bridge/envelope.js';
 import { expect } from 'vitest';
 import { createActorSystem, type ActorSystem, type SupervisionEvent } from 'troupe';
 

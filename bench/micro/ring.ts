@@ -8,8 +8,9 @@
 import type { Suite } from '../core/suite.js';
 import { runMicro, type MicroTask } from './tinybench-table.js';
 
-type RingModule = typeof import('../../dist/runtime/mesh/ring.js');
-type CodecModule = typeof import('../../dist/runtime/mesh/codec.js');
+// The types from the sources; the modules themselves are loaded from dist/ (below).
+type RingModule = typeof import('../../src/runtime/mesh/ring.js');
+type CodecModule = typeof import('../../src/runtime/mesh/codec.js');
 
 const BATCH = 256;
 /** The runtime's default ring size (DEFAULT_TUNING.ringBytes). */

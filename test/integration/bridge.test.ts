@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActorSystem, type ActorSystem } from 'troupe';
 import { NatsServer, natsAvailable } from '../nats-server.js';
 import { OtherNode } from '../other-node.js';
-import { runDlq, parseSince } from '../../dist/cli/dlq.js';
-import { decodePayload } from '../../dist/bridge/envelope.js';
+import { runDlq, parseSince } from '../../src/cli/dlq.js';
+import { decodePayload } from '../../src/bridge/envelope.js';
 import { concat, expectConserved, fixture, quiet, until, wire } from '../helpers.js';
 
 const haveNats = natsAvailable();

@@ -73,7 +73,7 @@ describe('pool tasks run on threads of their own, under the watchdog', () => {
       expect(thrown).toBeInstanceOf(TroupeError);
       expect(thrown.code).toBe('ERR_TROUPE_WORKER_FAILED');
       expect(thrown.cause).toMatchObject({ message: 'uncaught in a timer' });
-      expect(system.deadLetters.list({ reason: 'actor-failed' }).map((d) => d.error?.code))
+      expect(system.deadLetters.list({ reason: 'actor-failed' }).map((d) => (d.error as TroupeError | undefined)?.code))
         .toEqual(['ERR_TROUPE_WORKER_FAILED', 'ERR_TROUPE_WORKER_FAILED']);
       expect(system.events.list('worker-died')).toEqual([]);
       await expect(counter.ask({ type: 'get' })).resolves.toBe(10);
@@ -157,7 +157,7 @@ describe('pool init', () => {
       const hung = await rejection(pool.ask({ type: 'which' }, { timeoutMs: 10_000 }));
       expect(hung).toBeInstanceOf(TroupeError);
       expect(hung.code).toBe('ERR_TROUPE_INIT_TIMEOUT');
-      expect(system.deadLetters.list({ reason: 'actor-failed' }).map((d) => d.error?.code))
+      expect(system.deadLetters.list({ reason: 'actor-failed' }).map((d) => (d.error as TroupeError | undefined)?.code))
         .toEqual(['ERR_TROUPE_WORKER_FAILED', 'ERR_TROUPE_WORKER_FAILED', 'ERR_TROUPE_INIT_TIMEOUT']);
       await expectConserved(system);
     });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AskTable } from '../../dist/runtime/ask-table.js';
-import { K_REPLY, STATS_SLOTS } from '../../dist/runtime/constants.js';
+import { AskTable } from '../../src/runtime/ask-table.js';
+import { K_REPLY, STATS_SLOTS } from '../../src/runtime/constants.js';
 
 describe('ask options (AskTable.open)', () => {
   let table: AskTable;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { renderCharts, renderReport } from '../../build/bench/report.js';
-import { progressLine } from '../../build/bench/lib/progress.js';
-import { RESULTS_SCHEMA } from '../../build/bench/lib/types.js';
+import { renderCharts, renderReport } from '../../bench/report.js';
+import { progressLine } from '../../bench/lib/progress.js';
+import { RESULTS_SCHEMA } from '../../bench/lib/types.js';
 
 const summary = (samples: number[]) => ({ median: [...samples].sort((a, b) => a - b)[samples.length >> 1]!, min: Math.min(...samples), max: Math.max(...samples), samples });
 

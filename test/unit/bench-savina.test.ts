@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { PseudoRandom, SAVINA_SEED } from '../../build/bench/savina/random.js';
-import { EXPECTED, WrongAnswer, assertAnswer, checkAnswer, complement, fibonacci, fjComputation } from '../../build/bench/savina/answers.js';
-import { FULL_PARAMS, QUICK_PARAMS } from '../../build/bench/savina/params.js';
-import { savinaSanitize } from '../../build/bench/lib/stats.js';
+import { PseudoRandom, SAVINA_SEED } from '../../bench/savina/random.js';
+import { EXPECTED, WrongAnswer, assertAnswer, checkAnswer, complement, fibonacci, fjComputation } from '../../bench/savina/answers.js';
+import { FULL_PARAMS, QUICK_PARAMS } from '../../bench/savina/params.js';
+import { savinaSanitize } from '../../bench/lib/stats.js';
 
 describe('Savina PseudoRandom', () => {
   it('starts from seed 74755 and yields Savina\'s first values: (v * 1309 + 13849) & 65535', () => {

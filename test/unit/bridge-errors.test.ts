@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { AuthorizationError, UserAuthenticationExpiredError, errors } from '@nats-io/transport-node';
 import { jserrors } from '@nats-io/jetstream/internal';
-import { refusedCredentials } from '../../dist/bridge/connection.js';
-import { retryable } from '../../dist/bridge/outbox.js';
+import { refusedCredentials } from '../../src/bridge/connection.js';
+import { retryable } from '../../src/bridge/outbox.js';
 
 describe('retryable publishes', () => {
   it('retries what may pass: a timeout, a lost connection, and a publish nobody answered', () => {

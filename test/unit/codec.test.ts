@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Codec } from '../../dist/runtime/mesh/codec.js';
+import { Codec } from '../../src/runtime/mesh/codec.js';
 
 describe('codec', () => {
   it('decodes from shared memory, and binary values do not alias the ring', () => {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DeadLetters, MAX_WHOLE_MESSAGE_BYTES, type DeadLetter } from '../../dist/runtime/main/dead-letters.js';
-import { PREVIEW_CHARS, SIZE_WALK_LIMIT, estimateBytes, previewOf } from '../../dist/runtime/main/message-size.js';
+import { DeadLetters, MAX_WHOLE_MESSAGE_BYTES, type DeadLetter } from '../../src/runtime/main/dead-letters.js';
+import { PREVIEW_CHARS, SIZE_WALK_LIMIT, estimateBytes, previewOf } from '../../src/runtime/main/message-size.js';
+import type { DeadLetterReason } from '../../src/actors/dead-letter-reasons.js';
 
 const MB = 1024 * 1024;
 let time = 0;
-const letter = (message: unknown, reason = 'no-such-actor') => ({ reason, target: '/user/t', sender: null, message, time: ++time });
+const letter = (message: unknown, reason: DeadLetterReason = 'no-such-actor') => ({ reason, target: '/user/t', sender: null, message, time: ++time });
 
 describe('the dead-letter store', () => {
   it('keeps a 1 KiB preview of a message above 64 KiB, and gives subscribers the whole message', () => {
@@ -44,13 +45,13 @@ describe('the dead-letter store', () => {
     expect(store.trimmed).toBeGreaterThan(80);
     // A bound too small even for previews: the oldest entries go.
     const tiny = new DeadLetters(10_000, 4096);
-    for (let i = 0; i < 50; i++) tiny.add(letter({ i, text: 'z'.repeat(100_000) }, i % 2 ? 'a' : 'b'));
+    for (let i = 0; i < 50; i++) tiny.add(letter({ i, text: 'z'.repeat(100_000) }, i % 2 ? 'mailbox-full' : 'timeout'));
     expect(tiny.bytes).toBeLessThanOrEqual(4096);
     expect(tiny.list().length).toBeGreaterThan(0);
     expect(tiny.list().length).toBeLessThan(50);
     expect(tiny.list().at(-1)!.time).toBe(time);
     expect(tiny.count).toBe(50);
-    expect(tiny.counts()).toEqual({ a: 25, b: 25 });
+    expect(tiny.counts()).toEqual({ 'mailbox-full': 25, timeout: 25 });
   });
 
   it('keeps the newest `capacity` entries, counting the rest, whatever their size', () => {

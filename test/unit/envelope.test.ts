@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodePayload, encodeEnvelope, frame, payloadHeader, W_ASK, W_REPLY, W_TELL, WIRE_VERSION } from '../../dist/bridge/envelope.js';
+import { decodePayload, encodeEnvelope, frame, payloadHeader, W_ASK, W_REPLY, W_TELL, WIRE_VERSION } from '../../src/bridge/envelope.js';
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { ERROR_CODES, TroupeError, fromWireError, toWireError } from 'troupe';
+import { ERROR_CODES, TroupeError, fromWireError, toWireError } from '../../src/index.js';
 
 describe('errors', () => {
   it('documents exactly the codes the code defines (docs/errors.md)', () => {

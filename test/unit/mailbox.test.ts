@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Mailbox } from '../../dist/actors/mailbox.js';
+import { Mailbox } from '../../src/actors/mailbox.js';
 
 describe('mailbox', () => {
   it('keeps order and fields through random pushes, shifts, re-queues and growth, against a plain array', () => {

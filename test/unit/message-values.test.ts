@@ -2,7 +2,7 @@
 // throws ERR_TROUPE_UNENCODABLE_MESSAGE at encode time, and nothing arrives silently changed
 // beyond what the table says.
 import { describe, expect, it } from 'vitest';
-import { Codec } from '../../dist/runtime/mesh/codec.js';
+import { Codec } from '../../src/runtime/mesh/codec.js';
 
 const codec = new Codec(null);
 /** Across a thread boundary, as the mesh does it (through shared memory). */

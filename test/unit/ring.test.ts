@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
-import { Ring, RingReader, RingWriter, RECORD_HEADER_BYTES } from '../../dist/runtime/mesh/ring.js';
-import { Spill } from '../../dist/runtime/mesh/spill.js';
-import { Doorbell, allocateDoorbell } from '../../dist/runtime/mesh/doorbell.js';
+import { Ring, RingReader, RingWriter, RECORD_HEADER_BYTES } from '../../src/runtime/mesh/ring.js';
+import { Spill } from '../../src/runtime/mesh/spill.js';
+import { Doorbell, allocateDoorbell } from '../../src/runtime/mesh/doorbell.js';
 
 /** A seeded generator (LCG), so a failing case can be replayed. */
 function rng(seed: number) {
@@ -158,17 +158,19 @@ describe('ring across threads', () => {
 
 describe('a parked mesh thread', () => {
   it('is woken by its backstop timer when a record arrives and its doorbell is never rung (a lost notify)', async () => {
-    const { MeshNode } = await import('../../dist/runtime/mesh/mesh-node.js');
-    const { Codec } = await import('../../dist/runtime/mesh/codec.js');
-    const { DEFAULT_TUNING } = await import('../../dist/runtime/main/system.js');
+    const { MeshNode } = await import('../../src/runtime/mesh/mesh-node.js');
+    const { Codec } = await import('../../src/runtime/mesh/codec.js');
+    const { DEFAULT_TUNING } = await import('../../src/runtime/main/system.js');
     const bellSab = allocateDoorbell();
     const got: unknown[] = [];
+    const undeliverable: unknown[] = [];
     let delivered: () => void = () => {};
     const arrived = new Promise<void>((resolve) => { delivered = resolve; });
     const mesh = new MeshNode({
       thread: 1, doorbell: bellSab, tuning: { ...DEFAULT_TUNING, spinMs: 0, parkMs: 20 }, transport: null,
       stats: new Float64Array(16), requestLink: () => {},
       deliver: (_from: number, _target: number, _sender: number, _corr: number, _kind: number, value: unknown) => { got.push(value); delivered(); },
+      undeliverable: (...record: unknown[]) => { undeliverable.push(record); },
     });
     const ring = Ring.allocate(4096);
     const { port1, port2 } = new MessageChannel();
@@ -186,6 +188,7 @@ describe('a parked mesh thread', () => {
       writer.publish();
       await arrived;
       expect(got).toEqual([{ hello: 'backstop' }]);
+      expect(undeliverable).toEqual([]);
     } finally {
       mesh.close();
       port2.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { breakerOptions, shutdownMs, supervisorOptions } from '../../dist/supervision/options.js';
+import { breakerOptions, shutdownMs, supervisorOptions } from '../../src/supervision/options.js';
 
 function thrown(fn: () => unknown): unknown {
   try { fn(); } catch (err) { return err; }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, seededRandom } from '../../dist/supervision/clock.js';
-import { Backoff, DEFAULT_BACKOFF } from '../../dist/supervision/backoff.js';
-import { RestartIntensity } from '../../dist/supervision/intensity.js';
-import { CircuitBreaker, DEFAULT_BREAKER, type BreakerTransition } from '../../dist/supervision/breaker.js';
-import { classify, tagError } from '../../dist/supervision/classify.js';
-import { defaultDecider } from '../../dist/supervision/directive.js';
-import { toRestart } from '../../dist/supervision/strategy.js';
+import { ManualClock, seededRandom } from '../../src/supervision/clock.js';
+import { Backoff, DEFAULT_BACKOFF } from '../../src/supervision/backoff.js';
+import { RestartIntensity } from '../../src/supervision/intensity.js';
+import { CircuitBreaker, DEFAULT_BREAKER, type BreakerTransition } from '../../src/supervision/breaker.js';
+import { classify, tagError } from '../../src/supervision/classify.js';
+import { defaultDecider } from '../../src/supervision/directive.js';
+import { toRestart } from '../../src/supervision/strategy.js';
 
 describe('restart intensity', () => {
   it('allows 3 restarts within 1 s, refuses the 4th, and allows again once the window has moved', () => {

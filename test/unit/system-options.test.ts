@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
-import { DEFAULT_TUNING, SYSTEM_OPTION_KEYS, systemConfig } from '../../dist/runtime/main/system-options.js';
+import { DEFAULT_TUNING, SYSTEM_OPTION_KEYS, systemConfig } from '../../src/runtime/main/system-options.js';
+import type { SystemOptions } from '../../src/runtime/main/system-types.js';
 
 const refusal = (name: string) => ({ code: 'ERR_TROUPE_INVALID_ARGUMENT', message: expect.stringContaining(`${name} must be`) });
 
@@ -58,7 +59,7 @@ describe('system options', () => {
       { tuning: { ringBytes: 4096 } }, { tuning: { ringBytes: 2 ** 30 } }, { tuning: { largeBytes: 0 } }, { tuning: { spinMs: 0 } },
       { tuning: { spinMs: 1000 } }, { tuning: { readBudget: 1, throughput: 1 } }, { tuning: { sliceMs: 0.5 } },
       { tuning: { sliceMs: 1000 }, maxHandlerMs: 4000 }, { tuning: { parkMs: 1 } }, { tuning: { parkMs: 2 ** 31 - 1 } },
-    ]) {
+    ] satisfies SystemOptions[]) {
       expect(() => systemConfig(o), JSON.stringify(o)).not.toThrow();
     }
   });

@@ -79,7 +79,8 @@ export interface DeadLetter {
 }
 
 export interface DeadLetterFilter {
-  reason?: DeadLetterReason;
+  /** A DeadLetterReason (any other string matches nothing). */
+  reason?: DeadLetterReason | (string & {});
   target?: string;
   since?: number;
   limit?: number;
