@@ -32,7 +32,7 @@ export interface LinkOut { t: 'link-out'; to: number; ring: SharedArrayBuffer; p
 /**
  * Main → host: the host now consumes a ring from `from`. `replaced`: the ring's previous consumer
  * (a worker that died) may have left markers whose port messages died with it; the producer says
- * on the new port from which sequence number on its port messages arrive (see mesh.ts).
+ * on the new port from which sequence number on its port messages arrive (see mesh/inlinks.ts).
  */
 export interface LinkIn {
   t: 'link-in'; from: number; ring: SharedArrayBuffer; port: MessagePort; doorbell: SharedArrayBuffer; replaced?: boolean;
@@ -52,7 +52,7 @@ export interface Relink {
 export interface PeerReplaced { t: 'peer-replaced'; thread: number; restarted: number[] }
 export type MainToHost = LinkOut | LinkIn | Relink | PeerReplaced;
 
-/** The first message on a link's new port after its consumer was replaced (see mesh.ts). */
+/** The first message on a link's new port after its consumer was replaced (see mesh/outlinks.ts and mesh/inlinks.ts). */
 export interface PortFrom { seq: 0; from: number }
 
 /**
