@@ -29,8 +29,12 @@ export interface ActorContext {
    * reply to one ask is dead-lettered `late-reply`.
    */
   reply(value: unknown): void;
-  /** Sends to another actor, with this actor as sender. */
-  tell(to: ActorRef, msg: unknown, options?: TellOptions): void;
+  /**
+   * Sends to another actor, with this actor as sender. Returns false once this actor's
+   * unprocessed messages to `to` reach the high-water mark: the message is queued all the same,
+   * and this actor is not given its next message until the path drains (see ActorRef.tell).
+   */
+  tell(to: ActorRef, msg: unknown, options?: TellOptions): boolean;
   /** Asks another actor; await it inside an async receive. */
   ask<R = unknown>(to: ActorRef, msg: unknown, options?: AskOptions): Promise<R>;
   /**

@@ -1,6 +1,7 @@
 /**
- * A bounded mailbox with two lanes: system messages (stop, watch notices) are always taken before
- * user messages, and never count against the capacity.
+ * A mailbox with two lanes: system messages (stop, watch notices) are always taken before user
+ * messages, and never count against the capacity. Unbounded by default: a fast sender is slowed
+ * down by flow control (runtime/flow.ts), never its mail dropped. A `capacity` bounds it, by choice.
  *
  * The user lane is a growable circular buffer kept as parallel arrays (message, sender thread,
  * sender id, correlation id), so enqueueing allocates nothing per message once it has grown.
@@ -11,9 +12,14 @@ import { invalidArgument, refuseUnknownKeys } from './errors.js';
 export type OverflowPolicy = 'dead-letter' | 'drop-oldest' | 'reject';
 
 export interface MailboxOptions {
-  /** Most user messages waiting at once. Default 10 000. */
+  /**
+   * Most user messages waiting at once; past it, `overflow` says what happens. Default: no bound
+   * (Infinity): nothing is dropped, and senders are slowed down instead (the system's
+   * `mailbox.highWaterMark`).
+   */
   capacity: number;
   /**
+   * With a `capacity`:
    * `'dead-letter'` (default): the new message is dead-lettered `mailbox-full`.
    * `'drop-oldest'`: the oldest waiting message is dead-lettered `dropped-oldest` and the new one kept.
    * `'reject'`: like dead-letter, and an ask is rejected with MailboxFullError (ERR_TROUPE_MAILBOX_FULL).
@@ -21,7 +27,7 @@ export interface MailboxOptions {
   overflow: OverflowPolicy;
 }
 
-export const DEFAULT_MAILBOX: MailboxOptions = { capacity: 10_000, overflow: 'dead-letter' };
+export const DEFAULT_MAILBOX: MailboxOptions = { capacity: Infinity, overflow: 'dead-letter' };
 
 const POLICIES: readonly OverflowPolicy[] = ['dead-letter', 'drop-oldest', 'reject'];
 const MAILBOX_KEYS = ['capacity', 'overflow'] as const satisfies readonly (keyof MailboxOptions)[];
@@ -29,10 +35,16 @@ const MAILBOX_KEYS = ['capacity', 'overflow'] as const satisfies readonly (keyof
 export function mailboxOptions(given: Partial<MailboxOptions> | undefined): MailboxOptions {
   if (given === undefined) return DEFAULT_MAILBOX;
   if (given === null || typeof given !== 'object') throw invalidArgument('mailbox', 'an object { capacity, overflow }', given);
+  if ('highWaterMark' in given) {
+    throw invalidArgument('mailbox.highWaterMark', 'no value here: the mark is the whole system\'s, createActorSystem({ mailbox: { highWaterMark } })',
+      (given as { highWaterMark: unknown }).highWaterMark);
+  }
   refuseUnknownKeys('mailbox', given, MAILBOX_KEYS, 'mailbox.');
   const capacity = given.capacity ?? DEFAULT_MAILBOX.capacity;
   const overflow = given.overflow ?? DEFAULT_MAILBOX.overflow;
-  if (!Number.isInteger(capacity) || capacity < 1) throw invalidArgument('mailbox.capacity', 'a positive integer', capacity);
+  if ((!Number.isInteger(capacity) || capacity < 1) && capacity !== Infinity) {
+    throw invalidArgument('mailbox.capacity', 'a positive integer (or Infinity: no bound, the default)', capacity);
+  }
   if (!POLICIES.includes(overflow)) throw invalidArgument('mailbox.overflow', `one of ${POLICIES.join(', ')}`, overflow);
   return { capacity, overflow };
 }

@@ -35,8 +35,9 @@ export interface AskOptions {
 
 /** What a thread provides to refs: main's system or a worker's host. @internal */
 export interface RefTransport {
-  tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): void;
+  tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): boolean;
   ask(ref: ActorRef, msg: unknown, options: AskOptions | undefined): Promise<unknown>;
+  ready(ref: ActorRef): Promise<void>;
 }
 
 const transports = new WeakMap<ActorRef, RefTransport>();
@@ -66,9 +67,24 @@ export class ActorRef {
     if (transport) transports.set(this, transport);
   }
 
-  /** Sends `msg` and returns at once. Inside an actor, the sender is that actor. */
-  tell(msg: unknown, options?: TellOptions): void {
-    transportOf(this).tell(this, msg, options);
+  /**
+   * Sends `msg` and returns at once. Inside an actor, the sender is that actor. Returns false
+   * once this sender's unprocessed messages to this actor reach the high-water mark (the
+   * system's `mailbox.highWaterMark`, default 1 000): the message is queued and will be delivered
+   * all the same, but the sender should wait (`await ref.ready()`) before sending more. An actor
+   * that sends past the mark is not given its next message until the path drains.
+   */
+  tell(msg: unknown, options?: TellOptions): boolean {
+    return transportOf(this).tell(this, msg, options);
+  }
+
+  /**
+   * Resolves when this sender's unprocessed messages to this actor are below the high-water mark
+   * again (at once if they are), or when the actor stops. Rejects with ERR_TROUPE_SYSTEM_STOPPED
+   * when the system shuts down first.
+   */
+  ready(): Promise<void> {
+    return transportOf(this).ready(this);
   }
 
   /** Sends `msg` and resolves with the reply (`ctx.reply(value)`), or rejects with the handler's error. */

@@ -29,6 +29,12 @@ export const K_REMOTE = 5;
  */
 export const K_TELL_RECEIPT = 6;
 export const K_TELL_LAST = 7;
+/**
+ * Credit for flow control (flow.ts): the receiver took (or dead-lettered) a message that asked for
+ * it. `target` = the sender's actor id (0: the thread itself), `sender` = the receiving actor's id;
+ * no payload. Not a user message: not counted.
+ */
+export const K_CREDIT = 18;
 /** Kinds below this are user messages (counted as sent); at or above, the runtime's own (K_SYSTEM, K_RECEIPT). */
 export const K_UNCOUNTED = K_SYSTEM;
 /** Receipt outcomes. */
@@ -39,6 +45,8 @@ export const R_RETRY = 1;
 export const R_DEAD_LETTERED = 2;
 /** Flag: the payload is a u32 sequence number; the message itself came over the link's port. */
 export const F_POSTED = 0x100;
+/** Flag: the sender asks for credit when this message is taken (flow.ts). */
+export const F_CREDIT = 0x200;
 export const KIND_MASK = 0xff;
 
 /** Thread index of the main thread in the mesh. Host worker k is thread k + 1. */
@@ -87,5 +95,7 @@ export const STATS_SLOTS = 24;
 export const F_RECEIPT = 0x10000;
 /** ... and this is its last delivery (a failure dead-letters it rather than hand it back). */
 export const F_LAST = 0x20000;
+/** ... and, for any message, its sender asks for credit when it is taken (F_CREDIT of its record). */
+export const F_CREDIT_DUE = 0x40000;
 /** The sender thread in a mailbox's sender-thread word (below the F_RECEIPT and F_LAST flags). */
 export const THREAD_MASK = 0xffff;

@@ -114,6 +114,8 @@ export interface HostStart {
   strictMessages: boolean;
   /** This run of the node (with NATS; 0 without): refs leave stamped with it. */
   incarnation: number;
+  /** Flow control's high-water mark (runtime/flow.ts). */
+  highWaterMark: number;
   /** How often the host writes its heartbeat (ms); 0: no heartbeat (no watchdog). */
   heartbeatMs: number;
   /**

@@ -300,3 +300,27 @@ describe('pool shutdown', () => {
     await expectConserved(system);
   });
 });
+
+describe('pool flow control', () => {
+  it('without a capacity nothing is dropped: tell returns false past the high-water mark and ready() waits for room', async () => {
+    await withSystem({ name: 'pool-flow', workers: 1, mailbox: { highWaterMark: 3 } }, async (system) => {
+      const pool = await system.spawnPool(fixture('hazard.pool'), { size: 1 });
+      const l = latch();
+      const blocked = pool.ask({ type: 'block', latch: l.sab }, { timeoutMs: 10_000 });
+      await l.waiting();
+      // The running one does not wait: three waiting reach the mark.
+      expect([1, 2, 3, 4].map((value) => pool.tell({ type: 'echo', value }))).toEqual([true, true, false, false]);
+      let readied = false;
+      const ready = pool.ready().then(() => { readied = true; });
+      await Promise.resolve();
+      expect(readied).toBe(false);
+      l.open();
+      await blocked;
+      await ready;
+      // One thread, in order: once this is answered, the four before it ran.
+      expect(await pool.ask<{ value: number }>({ type: 'echo', value: 5 })).toMatchObject({ value: 5 });
+      expect(system.deadLetters.counts()).toEqual({});
+      await expectConserved(system);
+    });
+  });
+});

@@ -15,7 +15,7 @@ describe('system options', () => {
     expect(systemConfig({})).toEqual({
       name: 'troupe', workers: availableParallelism(), logger: undefined, deadLetterCapacity: 10_000, deadLetterBytes: 64 * 1024 * 1024,
       tuning: DEFAULT_TUNING, controlTimeoutMs: 10_000, healthWindowMs: 30_000, maxHandlerMs: 30_000, terminateTimeoutMs: 5000,
-      strictMessages: false, nats: undefined, node: undefined,
+      strictMessages: false, nats: undefined, node: undefined, highWaterMark: 1000,
     });
     expect(DEFAULT_TUNING).toEqual({ ringBytes: 1 << 20, largeBytes: 65_536, spinMs: 1, readBudget: 4096, throughput: 64, sliceMs: 4, parkMs: 1000 });
     expect(systemConfig({ maxHandlerMs: false }).maxHandlerMs).toBe(0);
@@ -36,6 +36,8 @@ describe('system options', () => {
     ['nats', (v) => ({ nats: v }), [null, 'nats://127.0.0.1:4222', 4222]],
     ['node', (v) => ({ node: v }), ['', 'a b', 'x'.repeat(129), 5]],
     ['tuning', (v) => ({ tuning: v }), [null, 5, 'fast']],
+    ['mailbox', (v) => ({ mailbox: v }), [null, 5, 'big']],
+    ['mailbox.highWaterMark', (v) => ({ mailbox: { highWaterMark: v } }), [0, -1, 1.5, Number.NaN, Infinity, 2 ** 31, '10', null]],
     ['tuning.ringBytes', (v) => ({ tuning: { ringBytes: v } }), [16, 4095, 2 ** 30 + 1, 5000.5, Number.NaN]],
     ['tuning.largeBytes', (v) => ({ tuning: { largeBytes: v } }), [-1, 1.5, Number.NaN, 2 ** 19]],
     ['tuning.spinMs', (v) => ({ tuning: { spinMs: v } }), [-1, 1001, Number.NaN, Infinity]],

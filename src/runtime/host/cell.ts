@@ -2,6 +2,7 @@
  * An actor as its host sees it: definition, state, mailbox, place in the tree, how it is
  * supervised, and what it watches. Its handlers' contexts are context.ts's.
  */
+import type { Paths } from '../flow.js';
 import type { Logger } from 'pino';
 import type { DefinedActor } from '../../actors/define.js';
 import { Mailbox } from '../../actors/mailbox.js';
@@ -71,6 +72,8 @@ export class Cell {
   watchers: number[] | null = null;
   /** As a supervisor: the restart window shared by its children (made on first child). */
   childIntensity: RestartIntensity | null = null;
+  /** Its paths toward the actors it sends to (flow control, flow.ts): made on its first send. */
+  paths: Paths | null = null;
   /** Resolved when an async handler settles (for a stop that must wait for it). */
   idleWaiters: (() => void)[] = [];
 

@@ -18,7 +18,7 @@ export interface ContextHost {
   readonly log: Logger;
   refFor(thread: number, id: number): ActorRef;
   reply(ctx: Context, value: unknown): void;
-  send(to: ActorRef, msg: unknown, from: Cell | null, transfer: TellOptions['transfer'], delivery?: string): void;
+  send(to: ActorRef, msg: unknown, from: Cell | null, transfer: TellOptions['transfer'], delivery?: string): boolean;
   ask(to: ActorRef, msg: unknown, options: AskOptions | undefined, from: Cell | null): Promise<unknown>;
   spawnChild(parent: Cell, module: URL | string, options: ChildSpawnOptions, from: Context | null): Promise<ActorRef>;
   watch(watcher: Cell, ref: ActorRef): void;
@@ -66,9 +66,9 @@ export class Context implements ActorContext {
     this.host.reply(this, value);
   }
 
-  tell(to: ActorRef, msg: unknown, options?: TellOptions): void {
+  tell(to: ActorRef, msg: unknown, options?: TellOptions): boolean {
     if (!(to instanceof ActorRef)) throw invalidArgument('to', 'an ActorRef', to);
-    this.host.send(to, msg, this.cell, checkTellOptions(options), options?.delivery);
+    return this.host.send(to, msg, this.cell, checkTellOptions(options), options?.delivery);
   }
 
   ask<R = unknown>(to: ActorRef, msg: unknown, options?: AskOptions): Promise<R> {

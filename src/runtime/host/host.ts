@@ -40,6 +40,7 @@ import { ActorTable } from './actor-table.js';
 import type { Cell } from './cell.js';
 import type { Context, ContextHost } from './context.js';
 import { DeadLetterBatch } from './dead-letter-batch.js';
+import { HostFlow, type FlowHost } from './flow-control.js';
 import { Inbox, type InboxHost } from './inbox.js';
 import { Lifecycle, type LifecycleHost } from './lifecycle.js';
 import { Scheduler, type SchedulerHost } from './scheduler.js';
@@ -50,7 +51,7 @@ import { Turns, type TurnsHost } from './turns.js';
 import { Watches, type WatchesHost } from './watches.js';
 
 export class Host implements RefTransport, ContextHost, SupervisedHost, SchedulerHost, SendingHost, InboxHost, TurnsHost,
-  LifecycleHost, WatchesHost, StoppingHost {
+  LifecycleHost, WatchesHost, StoppingHost, FlowHost {
   readonly thread: number;
   readonly log: Logger;
   readonly mesh: MeshNode;
@@ -74,6 +75,7 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
   readonly watches: Watches;
   readonly stopping: Stopping;
   readonly supervision: Supervision;
+  readonly flow: HostFlow;
   /** The actor whose code runs synchronously right now: the implicit sender of `ref.tell`. */
   current: Cell | null = null;
   closed = false;
@@ -110,6 +112,7 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
       hasWork: () => this.scheduler.hasWork,
     });
     this.scheduler = new Scheduler(start.tuning, this.stats, this);
+    this.flow = new HostFlow(this, start.highWaterMark);
     this.sending = new Sending(this);
     this.inbox = new Inbox(this, start.restoring);
     this.turns = new Turns(this, start.tuning.throughput);
@@ -143,7 +146,10 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
       case 'link-in': this.mesh.attachIn(m.from, m.ring, m.port, m.doorbell, m.replaced, m.lostBelow); return;
       case 'relink-out': this.mesh.relinkOut(m.peer, m.port); return;
       case 'relink-in': this.mesh.relinkIn(m.peer, m.port, m.lostBelow); return;
-      case 'peer-replaced': this.watches.peerReplaced(m.thread, new Set(m.restarted)); return;
+      case 'peer-replaced':
+        this.flow.resetThread(m.thread);
+        this.watches.peerReplaced(m.thread, new Set(m.restarted));
+        return;
     }
   }
 
@@ -164,8 +170,16 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
   // What refs and contexts do (RefTransport, ContextHost)
 
   /** A tell through a ref; the sender is the actor running now, if any. */
-  tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): void {
-    this.sending.send(ref, msg, this.current, checkTellOptions(options), options?.delivery);
+  tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): boolean {
+    return this.sending.send(ref, msg, this.current, checkTellOptions(options), options?.delivery);
+  }
+
+  ready(ref: ActorRef): Promise<void> {
+    return this.sending.ready(ref, this.current);
+  }
+
+  muted(cell: Cell): boolean {
+    return this.flow.muted(cell);
   }
 
   /** An ask through a ref (or ctx.ask, with `from`). */
@@ -173,8 +187,8 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
     return this.sending.ask(ref, msg, options, from);
   }
 
-  send(to: ActorRef, msg: unknown, from: Cell | null, transfer: readonly Transferable[] | undefined, delivery?: string): void {
-    this.sending.send(to, msg, from, transfer, delivery);
+  send(to: ActorRef, msg: unknown, from: Cell | null, transfer: readonly Transferable[] | undefined, delivery?: string): boolean {
+    return this.sending.send(to, msg, from, transfer, delivery);
   }
 
   reply(ctx: Context, value: unknown): void {

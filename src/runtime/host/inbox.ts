@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { CircuitOpenError, MailboxFullError, TroupeError, toWireError } from '../../actors/errors.js';
 import { undeliverableError } from '../mesh/mesh-node.js';
 import {
-  F_LAST, F_RECEIPT, K_ASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, K_TELL_LAST, K_TELL_RECEIPT, K_UNCOUNTED, R_DEAD_LETTERED, THREAD_MASK,
+  F_CREDIT, F_CREDIT_DUE, F_LAST, F_RECEIPT, K_ASK, K_CREDIT, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, K_TELL_LAST, K_TELL_RECEIPT, K_UNCOUNTED, R_DEAD_LETTERED, THREAD_MASK,
 } from '../constants.js';
 import type { SystemMessage } from '../protocol.js';
 import type { AskTable } from '../ask-table.js';
@@ -19,6 +19,8 @@ import type { Ledger } from '../ledger.js';
 import type { ActorTable } from './actor-table.js';
 import type { Cell } from './cell.js';
 import type { DeadLetterBatch } from './dead-letter-batch.js';
+import type { HostFlow } from './flow-control.js';
+import { pathKey } from '../flow.js';
 import type { Scheduler } from './scheduler.js';
 import type { Sending } from './sending.js';
 import type { DeadLetterReason } from '../../actors/dead-letter-reasons.js';
@@ -33,6 +35,7 @@ export interface InboxHost {
   readonly scheduler: Scheduler;
   readonly sending: Sending;
   readonly deadLetters: DeadLetterBatch;
+  readonly flow: HostFlow;
   senderPath(thread: number, sender: number): string | null;
   /** A watch of an actor already gone: the notice, at once (watches.ts). */
   sendTerminated(toThread: number, toId: number, path: string, thread: number, id: number): void;
@@ -50,8 +53,16 @@ export class Inbox {
 
   /** A record from the mesh (thread `from`). */
   deliver(from: number, target: number, sender: number, corr: number, kind: number, value: unknown): void {
-    if (this.held !== null && kind !== K_REPLY && kind !== K_REPLY_ERROR && this.hold(from, target, sender, corr, kind, value)) return;
     const h = this.host;
+    if (kind === K_CREDIT) { h.flow.take(target, pathKey(from, sender)); return; }
+    if ((kind & F_CREDIT) !== 0) {
+      // Its sender asks for credit when it is taken (flow-control.ts).
+      kind ^= F_CREDIT;
+      if (this.held !== null && this.hold(from, target, sender, corr, kind, value)) { h.flow.give(from, sender, target); return; }
+      this.accept(target, value, from | F_CREDIT_DUE, sender, corr);
+      return;
+    }
+    if (this.held !== null && kind !== K_REPLY && kind !== K_REPLY_ERROR && this.hold(from, target, sender, corr, kind, value)) return;
     switch (kind) {
       case K_TELL:
       case K_ASK:
@@ -112,10 +123,22 @@ export class Inbox {
     this.held = null;
   }
 
-  /** A user message arrives at actor `id`: into its mailbox, or dead letters. */
+  /**
+   * A user message arrives at actor `id`: into its mailbox, or dead letters. With F_CREDIT_DUE in
+   * `thread`, its sender asked for credit: given when it is taken (turns.ts), or here when it is not.
+   */
   accept(id: number, msg: unknown, thread: number, sender: number, corr: number): void {
     const h = this.host;
     const cell = h.actors.get(id);
+    let due = thread & F_CREDIT_DUE;
+    if (due !== 0) {
+      thread ^= due;
+      // Taken into a mailbox below, it keeps the flag; anything else is taken as done now.
+      if (cell === undefined || cell.stopped || (cell.sup.breaker !== null && cell.sup.breaker.state !== 'closed') || cell.mailbox.isFull) {
+        h.flow.give(thread & THREAD_MASK, sender, id);
+        due = 0;
+      }
+    }
     if (cell === undefined && this.held?.has(id)) {
       // An actor being restored (a sibling on this worker wrote to it first).
       this.hold(thread & THREAD_MASK, id, sender, corr, corr !== 0 && thread < F_RECEIPT ? K_ASK : (thread & F_LAST) !== 0 ? K_TELL_LAST : thread >= F_RECEIPT ? K_TELL_RECEIPT : K_TELL, msg);
@@ -141,7 +164,9 @@ export class Inbox {
     if (box.isFull) {
       if (box.overflow === 'drop-oldest') {
         const i = box.first;
-        this.dropped(cell, box.messageAt(i), box.senderThreadAt(i), box.senderIdAt(i), box.corrAt(i), 'dropped-oldest');
+        let t = box.senderThreadAt(i);
+        if ((t & F_CREDIT_DUE) !== 0) { t ^= F_CREDIT_DUE; h.flow.give(t & THREAD_MASK, box.senderIdAt(i), id); }
+        this.dropped(cell, box.messageAt(i), t, box.senderIdAt(i), box.corrAt(i), 'dropped-oldest');
         box.shift();
         h.ledger.queued(-1);
       } else if (thread >= F_RECEIPT) {
@@ -152,7 +177,7 @@ export class Inbox {
         return;
       }
     }
-    box.push(msg, thread, sender, corr);
+    box.push(msg, thread | due, sender, corr);
     h.ledger.queued();
     if (h.scheduler.runnable(cell)) h.scheduler.enqueue(cell);
   }
@@ -176,6 +201,7 @@ export class Inbox {
   undeliverable(from: number, target: number, sender: number, corr: number, kind: number,
     reason: 'worker-died' | 'undecodable', bytes: number, error: Error | null): void {
     const h = this.host;
+    if ((kind & F_CREDIT) !== 0) { kind ^= F_CREDIT; h.flow.give(from, sender, target); }
     if (kind >= K_UNCOUNTED) {
       h.log.error({ from, target, kind, reason, err: error }, 'a system record could not be delivered; skipped');
       return;

@@ -18,6 +18,8 @@ export interface SchedulerHost {
   checkIdle(): void;
   /** A pump turn is needed. */
   schedulePump(): void;
+  /** The actor waits for its paths to drain before its next user message (flow-control.ts). */
+  muted(cell: Cell): boolean;
 }
 
 export class Scheduler {
@@ -33,12 +35,13 @@ export class Scheduler {
 
   /**
    * Whether the cell should be in the run queue: not there already, no handler running, and
-   * system mail, or user mail it may take (not stopping, not waiting out a restart backoff).
+   * system mail, or user mail it may take (not stopping, not waiting out a restart backoff, not
+   * muted by flow control).
    */
   runnable(cell: Cell): boolean {
     if (cell.scheduled || cell.busy) return false;
     if (cell.mailbox.system.length > 0) return true;
-    return cell.mailbox.size > 0 && cell.stopping === null && !cell.suspended;
+    return cell.mailbox.size > 0 && cell.stopping === null && !cell.suspended && !this.host.muted(cell);
   }
 
   enqueue(cell: Cell): void {

@@ -6,7 +6,7 @@
 import type { Transferable } from 'node:worker_threads';
 import { ActorRef, type AskOptions } from '../../actors/ref.js';
 import { toWireError } from '../../actors/errors.js';
-import { ASK_TABLE, F_LAST, K_ASK, K_RECEIPT, K_REMOTE, K_REPLY, K_REPLY_ERROR, K_TELL, MAIN_THREAD, R_DEAD_LETTERED, R_RETRY, THREAD_MASK } from '../constants.js';
+import { ASK_TABLE, F_CREDIT_DUE, F_LAST, K_ASK, K_RECEIPT, K_REMOTE, K_REPLY, K_REPLY_ERROR, K_TELL, MAIN_THREAD, R_DEAD_LETTERED, R_RETRY, THREAD_MASK } from '../constants.js';
 import type { RemoteSend } from '../protocol.js';
 import type { AskTable } from '../ask-table.js';
 import type { Ledger } from '../ledger.js';
@@ -14,6 +14,7 @@ import type { MeshNode } from '../mesh/mesh-node.js';
 import type { Cell } from './cell.js';
 import type { Context } from './context.js';
 import type { DeadLetterBatch } from './dead-letter-batch.js';
+import type { HostFlow } from './flow-control.js';
 import type { DeadLetterReason } from '../../actors/dead-letter-reasons.js';
 
 /** What sending asks of its host. */
@@ -23,6 +24,7 @@ export interface SendingHost {
   readonly asks: AskTable;
   readonly ledger: Ledger;
   readonly deadLetters: DeadLetterBatch;
+  readonly flow: HostFlow;
   /** strictMessages: messages between actors of this worker are encoded and decoded as across threads. */
   readonly strict: boolean;
   /** A message for an actor of this worker (inbox.ts). */
@@ -36,23 +38,39 @@ export interface SendingHost {
 export class Sending {
   constructor(private readonly host: SendingHost) {}
 
-  send(to: ActorRef, msg: unknown, from: Cell | null, transfer: readonly Transferable[] | undefined, delivery?: string): void {
+  /** A tell; false once the sender's path to `to` is at the high-water mark (flow-control.ts). */
+  send(to: ActorRef, msg: unknown, from: Cell | null, transfer: readonly Transferable[] | undefined, delivery?: string): boolean {
     const h = this.host;
     const sender = from ? from.id : 0;
     if (to.node !== undefined) {
       this.sendRemote(to, msg, sender, 0, undefined, delivery);
-      return;
+      return true;
     }
+    const flow = h.flow;
     if (to.thread === h.thread) {
       // Same worker: no encoding, the message is passed by reference (treat messages as immutable),
       // unless strictMessages asks for the cross-thread rules here too.
       const m = h.strict ? h.mesh.codec.copy(msg) : msg;
+      const n = flow.sent(from, to.thread, to.id);
       h.ledger.sent();
-      h.accept(to.id, m, h.thread, sender, 0);
-      return;
+      h.accept(to.id, m, flow.wantsCredit(n) ? h.thread | F_CREDIT_DUE : h.thread, sender, 0);
+      return n < flow.mark;
     }
-    h.mesh.send(to.thread, to.id, sender, 0, K_TELL, msg, transfer);
+    const n = flow.sent(from, to.thread, to.id);
+    try {
+      h.mesh.send(to.thread, to.id, sender, 0, flow.kind(K_TELL, n), msg, transfer);
+    } catch (err) {
+      flow.unsent(from, to.thread, to.id);
+      throw err;
+    }
     h.ledger.sent();
+    return n < flow.mark;
+  }
+
+  /** `ref.ready()` inside this worker (the running actor's path, or the outside one). */
+  ready(to: ActorRef, from: Cell | null): Promise<void> {
+    if (to.node !== undefined) return Promise.resolve();
+    return this.host.flow.ready(from, to.thread, to.id);
   }
 
   ask(ref: ActorRef, msg: unknown, options: AskOptions | undefined, from: Cell | null): Promise<unknown> {
@@ -64,9 +82,21 @@ export class Sending {
       try { this.sendRemote(ref, msg, sender, corr, options?.timeoutMs, options?.delivery); } catch (err) { h.asks.fail(corr, err); }
       return promise;
     }
+    const flow = h.flow;
     try {
-      if (ref.thread === h.thread) h.accept(ref.id, h.strict ? h.mesh.codec.copy(msg) : msg, h.thread, sender, corr);
-      else h.mesh.send(ref.thread, ref.id, sender, corr, K_ASK, msg, options?.transfer);
+      if (ref.thread === h.thread) {
+        const m = h.strict ? h.mesh.codec.copy(msg) : msg;
+        const n = flow.sent(from, ref.thread, ref.id);
+        h.accept(ref.id, m, flow.wantsCredit(n) ? h.thread | F_CREDIT_DUE : h.thread, sender, corr);
+      } else {
+        const n = flow.sent(from, ref.thread, ref.id);
+        try {
+          h.mesh.send(ref.thread, ref.id, sender, corr, flow.kind(K_ASK, n), msg, options?.transfer);
+        } catch (err) {
+          flow.unsent(from, ref.thread, ref.id);
+          throw err;
+        }
+      }
     } catch (err) {
       h.asks.fail(corr, err);
       return promise;

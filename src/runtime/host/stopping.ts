@@ -8,12 +8,13 @@
 import type { Logger } from 'pino';
 import { TroupeError } from '../../actors/errors.js';
 import type { Clock } from '../../supervision/clock.js';
-import { F_LAST, F_RECEIPT, R_DEAD_LETTERED, R_RETRY, S_OPEN_BREAKERS, THREAD_MASK } from '../constants.js';
+import { F_CREDIT_DUE, F_LAST, F_RECEIPT, R_DEAD_LETTERED, R_RETRY, S_OPEN_BREAKERS, THREAD_MASK } from '../constants.js';
 import type { MainNotice, ReleasedName } from '../protocol.js';
 import type { Ledger } from '../ledger.js';
 import { registryKey, type ActorTable } from './actor-table.js';
 import type { Cell } from './cell.js';
 import type { DeadLetterBatch } from './dead-letter-batch.js';
+import type { HostFlow } from './flow-control.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Sending } from './sending.js';
 import type { Supervision } from './supervisor.js';
@@ -32,6 +33,7 @@ export interface StoppingHost {
   readonly supervision: Supervision;
   readonly sending: Sending;
   readonly deadLetters: DeadLetterBatch;
+  readonly flow: HostFlow;
   readonly turns: Turns;
   readonly watches: Watches;
   /** The host is closing (shutdown): a top-level actor's stop is no exit main must hear of. */
@@ -86,7 +88,8 @@ export class Stopping {
       const i = box.first;
       h.ledger.queued(-1);
       const corr = box.corrAt(i);
-      const t = box.senderThreadAt(i);
+      let t = box.senderThreadAt(i);
+      if ((t & F_CREDIT_DUE) !== 0) { t ^= F_CREDIT_DUE; h.flow.give(t & THREAD_MASK, box.senderIdAt(i), cell.id); }
       if (t >= F_RECEIPT && (t & F_LAST) === 0) {
         // From another node: it redelivers it (to this actor's next incarnation, or to no one).
         h.sending.receipt(corr, R_RETRY);
@@ -97,7 +100,7 @@ export class Stopping {
       h.deadLetters.add('actor-stopped', cell.path, h.senderPath(t & THREAD_MASK, box.senderIdAt(i)), box.messageAt(i));
       if (t >= F_RECEIPT) h.sending.receipt(corr, R_DEAD_LETTERED);
       else if (corr !== 0) {
-        h.sending.replyError(box.senderThreadAt(i), corr, cell.id,
+        h.sending.replyError(t, corr, cell.id,
           new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${cell.path} stopped before it read this message`));
       }
       box.shift();

@@ -5,12 +5,13 @@
  * busy-ask table (busy-asks.ts) so that main rejects it at once if this worker dies. A handler
  * that throws goes to the actor's supervisor (supervisor.ts).
  */
-import { F_LAST, F_RECEIPT, R_PROCESSED, S_CUR_CORR, S_CUR_FROM, THREAD_MASK } from '../constants.js';
+import { F_CREDIT_DUE, F_LAST, F_RECEIPT, R_PROCESSED, S_CUR_CORR, S_CUR_FROM, THREAD_MASK } from '../constants.js';
 import type { SystemMessage } from '../protocol.js';
 import type { BusyAsks } from '../busy-asks.js';
 import type { Ledger } from '../ledger.js';
 import type { Cell } from './cell.js';
 import { Context, type ContextHost } from './context.js';
+import type { HostFlow } from './flow-control.js';
 import type { Scheduler } from './scheduler.js';
 import type { Sending } from './sending.js';
 import type { FailedMessage, Supervision } from './supervisor.js';
@@ -23,10 +24,13 @@ export interface TurnsHost {
   readonly busyAsks: BusyAsks;
   readonly sending: Sending;
   readonly scheduler: Scheduler;
+  readonly flow: HostFlow;
   /** The actor whose handler runs synchronously now (the implicit sender of `ref.tell`). */
   current: Cell | null;
   /** Takes a system message (stop, watch, terminated). */
   handleSystem(cell: Cell, m: SystemMessage): void;
+  /** The actor waits for its paths to drain before its next user message. */
+  muted(cell: Cell): boolean;
 }
 
 export class Turns {
@@ -46,11 +50,13 @@ export class Turns {
         if (cell.stopping !== null) return n;
         continue;
       }
-      if (box.size === 0 || cell.stopping !== null || cell.suspended) return n;
+      if (box.size === 0 || cell.stopping !== null || cell.suspended || h.muted(cell)) return n;
       const i = box.first;
       const msg = box.messageAt(i);
-      const t = box.senderThreadAt(i);
+      let t = box.senderThreadAt(i);
       const senderId = box.senderIdAt(i);
+      // Its sender asked for credit with this one (flow-control.ts): it is taken now.
+      if ((t & F_CREDIT_DUE) !== 0) { t ^= F_CREDIT_DUE; h.flow.give(t & THREAD_MASK, senderId, cell.id); }
       // The message's own context: what a handler does with it later still acts for this message.
       // S_CUR_CORR: an ask's correlation id, or (negative) the receipt of a tell from another node.
       let ctx: Context;

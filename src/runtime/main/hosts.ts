@@ -72,6 +72,7 @@ export interface HostConfig {
   logLevel: string;
   tuning: Tuning;
   heartbeatMs: number;
+  highWaterMark: number;
   strictMessages: boolean;
   node: string;
   incarnation: number;
@@ -219,7 +220,7 @@ export class Hosts {
     if (previous) for (const link of this.owner.takeOverLinks(thread)) events.port1.postMessage(link, [link.port]);
     const start: HostStart = {
       thread, systemName: c.systemName, logLevel: c.logLevel, doorbell, stats, busyAsks,
-      control: control.port2, events: events.port2, tuning: c.tuning, heartbeatMs: c.heartbeatMs, restoring, node: c.node,
+      control: control.port2, events: events.port2, tuning: c.tuning, heartbeatMs: c.heartbeatMs, highWaterMark: c.highWaterMark, restoring, node: c.node,
       strictMessages: c.strictMessages,
       incarnation: c.incarnation,
     };

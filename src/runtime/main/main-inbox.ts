@@ -9,7 +9,8 @@ import { ActorRef, type RefTransport } from '../../actors/ref.js';
 import type { ErrorEvents } from '../../observability/error-events.js';
 import type { SupervisionEvents } from '../../supervision/events.js';
 import type { AskTable } from '../ask-table.js';
-import { K_ASK, K_RECEIPT, K_REMOTE, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, S_DEAD_LETTERED } from '../constants.js';
+import { K_ASK, K_CREDIT, K_RECEIPT, K_REMOTE, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, S_DEAD_LETTERED } from '../constants.js';
+import { pathKey, type Paths } from '../flow.js';
 import { undeliverableError } from '../mesh/mesh-node.js';
 import type { NodeBridge } from '../node-port.js';
 import type { HostToMain, MainNotice, RemoteSend } from '../protocol.js';
@@ -29,6 +30,7 @@ export interface MainInboxOwner {
   readonly events: SupervisionEvents;
   readonly errors: ErrorEvents;
   readonly asks: AskTable;
+  readonly paths: Paths;
   readonly hosts: Hosts;
   readonly names: Names;
   readonly links: Links;
@@ -41,6 +43,10 @@ export class MainInbox {
   /** A record for main, from thread `from` (mesh-node.ts, Deliver). */
   deliver(from: number, target: number, sender: number, corr: number, kind: number, value: unknown): void {
     const main = this.main;
+    if (kind === K_CREDIT) {
+      main.paths.credit(pathKey(from, sender));
+      return;
+    }
     if (kind === K_RECEIPT) {
       main.remote?.onReceipt(target, sender, value as never);
       return;

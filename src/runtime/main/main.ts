@@ -7,6 +7,7 @@
  * (health-facts.ts), and the NATS bridge through its seam (node-host.ts, node-port.ts).
  */
 import { randomUUID } from 'node:crypto';
+import type { Transferable } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { TroupeError, toWireError } from '../../actors/errors.js';
 import type { ActorRef, AskOptions, RefTransport, TellOptions } from '../../actors/ref.js';
@@ -15,7 +16,8 @@ import { ErrorEvents } from '../../observability/error-events.js';
 import { createLogger } from '../../observability/logger.js';
 import { SupervisionEvents } from '../../supervision/events.js';
 import { AskTable } from '../ask-table.js';
-import { K_ASK, K_TELL, MAIN_THREAD, S_DEAD_LETTERED, S_SENT, STATS_SLOTS } from '../constants.js';
+import { F_CREDIT, K_ASK, K_TELL, MAIN_THREAD, S_DEAD_LETTERED, S_SENT, STATS_SLOTS } from '../constants.js';
+import { creditQuantum, pathKey, Paths } from '../flow.js';
 import { Ledger } from '../ledger.js';
 import { setIncarnation } from '../mesh/codec.js';
 import { allocateDoorbell } from '../mesh/doorbell.js';
@@ -61,6 +63,8 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
   readonly mainStats: Float64Array;
   readonly ledger: Ledger;
   readonly asks: AskTable;
+  /** Main's paths toward actors (flow control, flow.ts). */
+  readonly paths: Paths;
   readonly mesh: MeshNode;
   readonly remote: NodeBridge | null;
   readonly hosts: Hosts;
@@ -101,6 +105,7 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
     this.ledger = new Ledger(this.mainStats);
     this.asks = new AskTable(this.mainStats, (reason, corr, value) =>
       this.deadLetters.add({ reason, target: `ask #${corr}`, sender: null, message: value, time: Date.now() }));
+    this.paths = new Paths(o.highWaterMark, creditQuantum(o.highWaterMark));
     this.inbox = new MainInbox(this);
     this.mesh = new MeshNode({
       thread: MAIN_THREAD,
@@ -123,7 +128,7 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
         correlationId: randomUUID(), time: e.time });
     });
     this.hosts = new Hosts({
-      systemName: this.name, workers: this.workers, logLevel: this.logLevel, tuning: this.tuning, heartbeatMs,
+      systemName: this.name, workers: this.workers, logLevel: this.logLevel, tuning: this.tuning, heartbeatMs, highWaterMark: o.highWaterMark,
       strictMessages: o.strictMessages, node: this.node, incarnation: this.incarnation, controlTimeoutMs: this.controlTimeoutMs,
     }, this);
     this.links = new Links(this.hosts, this.mesh, mainDoorbell, this.tuning.ringBytes, this.log);
@@ -157,17 +162,44 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
   takeOverLinks(thread: number): (LinkIn | LinkOut)[] { return this.links.takeOver(thread); }
   drainFrom(thread: number): void { this.mesh.drainFrom(thread); }
 
-  tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): void {
+  /** Returns false once main's unprocessed messages to `ref` reach the high-water mark (the message is queued all the same). */
+  tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): boolean {
     this.assertRunning();
     const transfer = checkTellOptions(options);
     if (ref.node !== undefined) {
       this.remoteOrThrow().send({ node: ref.node, incarnation: ref.incarnation, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, 0, undefined,
         options?.delivery === 'at-most-once', false);
       this.mainStats[S_SENT]!++;
-      return;
+      return true;
     }
-    this.mesh.send(ref.thread, ref.id, 0, 0, K_TELL, msg, transfer);
+    const n = this.sendCounted(ref, 0, K_TELL, msg, transfer);
     this.mainStats[S_SENT]!++;
+    return n < this.paths.mark;
+  }
+
+  /** Sends a user message to a local actor, counted on its path (flow.ts); returns the path's count. */
+  private sendCounted(ref: ActorRef, corr: number, kind: number, msg: unknown, transfer: readonly Transferable[] | undefined): number {
+    const paths = this.paths;
+    const key = pathKey(ref.thread, ref.id);
+    const n = paths.sent(key);
+    try {
+      this.mesh.send(ref.thread, ref.id, 0, corr, paths.wantsCredit(n) ? kind | F_CREDIT : kind, msg, transfer);
+    } catch (err) {
+      paths.unsent(key);
+      throw err;
+    }
+    return n;
+  }
+
+  /**
+   * Resolves when main's path to `ref` is below the high-water mark (at once if it is; also when
+   * the actor stops, its mail being dead-lettered); rejects with ERR_TROUPE_SYSTEM_STOPPED when
+   * the system stops first.
+   */
+  ready(ref: ActorRef): Promise<void> {
+    if (this.state !== 'running') return Promise.reject(stopped());
+    if (ref.node !== undefined) return Promise.resolve();
+    return this.paths.ready(pathKey(ref.thread, ref.id));
   }
 
   ask(ref: ActorRef, msg: unknown, options: AskOptions | undefined): Promise<unknown> {
@@ -180,7 +212,7 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
           options?.timeoutMs, options?.delivery === 'at-most-once', false);
       } else {
         // asks.open checked the options.
-        this.mesh.send(ref.thread, ref.id, 0, corr, K_ASK, msg, options?.transfer);
+        this.sendCounted(ref, corr, K_ASK, msg, options?.transfer);
       }
     } catch (err) {
       this.asks.fail(corr, err);
@@ -221,6 +253,8 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
 
   private async doShutdown(timeoutMs: number): Promise<void> {
     this.state = 'stopping';
+    // Producers waiting for a path to drain hear that the system stops.
+    this.paths.stop(stopped());
     this.watchdog.stop();
     this.health.stop();
     // Nothing more from other nodes: what is not taken stays in this node's stream for its next start.

@@ -15,6 +15,7 @@ import {
   S_HEARTBEAT, S_LAST_ESCALATION_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_OUTSTANDING, S_QUEUED, S_RESTARTS,
   S_ROOT_ESCALATIONS, S_SENT,
 } from '../constants.js';
+import type { Paths } from '../flow.js';
 import type { MeshNode } from '../mesh/mesh-node.js';
 import type { NodeBridge } from '../node-port.js';
 import type { DeadLetters } from './dead-letters.js';
@@ -34,6 +35,7 @@ export interface RecoveryOwner {
   readonly deadLetters: DeadLetters;
   readonly remote: NodeBridge | null;
   readonly mesh: MeshNode;
+  readonly paths: Paths;
   readonly asks: AskTable;
   readonly mainStats: Float64Array;
   readonly hosts: Hosts;
@@ -83,6 +85,9 @@ export class Recovery {
     // Names, replies and exits it sent before it died come first: after this, what comes from
     // its thread comes from its replacement.
     main.mesh.drainFrom(handle.thread);
+    // Main's counts toward its actors are done with: what survives in the rings is read by the
+    // replacement, and what died with the worker is dead-lettered (flow.ts).
+    main.paths.resetThread(handle.thread);
     const running = main.running;
     const stats = handle.stats;
     const now = Date.now();

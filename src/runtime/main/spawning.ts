@@ -14,6 +14,7 @@ import type { SupervisionEvents } from '../../supervision/events.js';
 import { RestartIntensity } from '../../supervision/intensity.js';
 import { restartType, supervisorOptions } from '../../supervision/options.js';
 import { S_ACTORS, S_QUEUED } from '../constants.js';
+import type { Paths } from '../flow.js';
 import type { MeshNode } from '../mesh/mesh-node.js';
 import { PoolRef, type PoolOptions } from '../pool/pool.js';
 import type { SpawnRequest } from '../protocol.js';
@@ -40,6 +41,7 @@ export interface SpawningOwner {
   readonly running: boolean;
   readonly controlTimeoutMs: number;
   readonly maxHandlerMs: number;
+  readonly paths: Paths;
   readonly terminateTimeoutMs: number;
   readonly logLevel: string;
 }
@@ -137,6 +139,7 @@ export class Spawning {
     const name = options.name ?? `pool-${this.nextPool++}`;
     const pool = new PoolRef(url, name, options, {
       maxHandlerMs: main.maxHandlerMs, controlTimeoutMs: main.controlTimeoutMs, terminateTimeoutMs: main.terminateTimeoutMs, logLevel: main.logLevel,
+      highWaterMark: main.paths.mark,
     }, {
       log: main.log, stats: main.mainStats, running: () => main.running,
       deadLetter: (entry) => main.deadLetters.add(entry), event: (e) => main.events.add(e),

@@ -21,6 +21,8 @@
  * - `strictMessages` false: a boolean;
  * - `nats` none (or TROUPE_NATS_URL): an object, whose fields the bridge checks (bridge/config.ts);
  * - `node` TROUPE_NODE, else `<host>-<pid>`: letters, digits, '-' and '_', at most 128 characters;
+ * - `mailbox` `{ highWaterMark: 1 000 }`: unprocessed messages per (sender, target) past which
+ *   the sender is slowed down, an integer from 1 to 2^31 - 1 (see runtime/flow.ts);
  * - `tuning`, the ring mesh's knobs (an object; each key optional):
  *   - `ringBytes` 1 MiB: each ring's data area, an integer from 4 096 to 2^30 (rounded up to a
  *     power of two);
@@ -55,12 +57,13 @@ export const DEFAULT_TUNING: Tuning = {
 };
 
 export const DEFAULT_DEAD_LETTER_CAPACITY = 10_000;
+export const DEFAULT_HIGH_WATER_MARK = 1000;
 export const DEFAULT_DEAD_LETTER_BYTES = 64 * 1024 * 1024;
 
 /** The keys createActorSystem takes. */
 export const SYSTEM_OPTION_KEYS = [
   'name', 'workers', 'logger', 'deadLetterCapacity', 'deadLetterBytes', 'tuning', 'controlTimeoutMs', 'healthWindowMs',
-  'maxHandlerMs', 'terminateTimeoutMs', 'strictMessages', 'nats', 'node',
+  'maxHandlerMs', 'terminateTimeoutMs', 'strictMessages', 'nats', 'node', 'mailbox',
 ] as const satisfies readonly (keyof SystemOptions)[];
 
 const TUNING_KEYS = ['ringBytes', 'largeBytes', 'spinMs', 'readBudget', 'throughput', 'sliceMs', 'parkMs'] as const satisfies readonly (keyof Tuning)[];
@@ -77,6 +80,8 @@ export interface SystemConfig {
   deadLetterCapacity: number;
   deadLetterBytes: number;
   tuning: Tuning;
+  /** Flow control's high-water mark (unprocessed messages per sender and target). */
+  highWaterMark: number;
   controlTimeoutMs: number;
   healthWindowMs: number;
   /** 0: no watchdog. */
@@ -116,8 +121,15 @@ export function systemConfig(options: SystemOptions): SystemConfig {
   if (o.node !== undefined && (typeof o.node !== 'string' || !isNodeId(o.node))) {
     throw invalidArgument('node', `a string of letters, digits, "-" and "_", at most ${MAX_NODE_ID}`, o.node);
   }
+  let highWaterMark = DEFAULT_HIGH_WATER_MARK;
+  if (o.mailbox !== undefined) {
+    if (o.mailbox === null || typeof o.mailbox !== 'object') throw invalidArgument('mailbox', 'an object { highWaterMark }', o.mailbox);
+    refuseUnknownKeys('mailbox', o.mailbox, ['highWaterMark'], 'mailbox.');
+    if (o.mailbox.highWaterMark !== undefined) highWaterMark = o.mailbox.highWaterMark;
+    integer('mailbox.highWaterMark', highWaterMark, 1, 2 ** 31 - 1);
+  }
   return {
-    name: o.name ?? 'troupe', workers, logger: o.logger, deadLetterCapacity, deadLetterBytes,
+    name: o.name ?? 'troupe', highWaterMark, workers, logger: o.logger, deadLetterCapacity, deadLetterBytes,
     tuning: tuning(o.tuning, maxHandlerMs === false ? 0 : maxHandlerMs), controlTimeoutMs, healthWindowMs,
     maxHandlerMs: maxHandlerMs === false ? 0 : maxHandlerMs, terminateTimeoutMs, strictMessages: o.strictMessages ?? false,
     nats: o.nats, node: o.node,

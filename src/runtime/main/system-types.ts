@@ -27,6 +27,15 @@ export interface SystemOptions {
    * messages become previews, then the oldest entries go (see DeadLetters).
    */
   deadLetterBytes?: number;
+  /**
+   * Flow control. `highWaterMark`: how many of one sender's messages to one actor may be
+   * unprocessed before that sender is slowed down (default 1 000): `tell` returns false (the
+   * message is still queued and delivered), `await ref.ready()` waits until the path drains, and
+   * an actor sending past the mark is not scheduled again until it does (unless its own mailbox
+   * holds about as many). Nothing is dropped by default; a spawn's `mailbox.capacity` bounds one
+   * actor's mailbox as well, by choice.
+   */
+  mailbox?: { highWaterMark?: number };
   /** Ring mesh tuning; defaults suit most systems. */
   tuning?: Partial<Tuning>;
   /** Deadline for control calls to workers (spawn, stop, ...), and for a pool thread to load its module and run init. Default 10 000 ms. */

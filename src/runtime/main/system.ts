@@ -88,12 +88,17 @@ export class ActorSystem implements RefTransport {
   }
 
   /** Sends through the mesh (or, to another node, NATS); refs call it (RefTransport). */
-  tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): void {
-    this.main.tell(ref, msg, options);
+  tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): boolean {
+    return this.main.tell(ref, msg, options);
   }
 
   ask(ref: ActorRef, msg: unknown, options: AskOptions | undefined): Promise<unknown> {
     return this.main.ask(ref, msg, options);
+  }
+
+  /** `ref.ready()` from main: see ActorRef.ready. */
+  ready(ref: ActorRef): Promise<void> {
+    return this.main.ready(ref);
   }
 
   /** Counts over all threads, read from shared memory (no round trip to the workers). */

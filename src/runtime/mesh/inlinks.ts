@@ -6,7 +6,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { TroupeError } from '../../actors/errors.js';
-import { F_POSTED, KIND_MASK } from '../constants.js';
+import { F_CREDIT, F_POSTED, KIND_MASK } from '../constants.js';
 import type { PortFrom, PostedMessage } from '../protocol.js';
 import type { Codec } from './codec.js';
 import { DoorbellRinger } from './doorbell.js';
@@ -104,7 +104,8 @@ export class Inlinks {
   /** @internal the ring reader's handler for one record. */
   take(link: Inlink, target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, start: number, len: number): boolean {
     let value: unknown;
-    const k = kind & KIND_MASK;
+    // The kind, and whether its sender asks for credit (flow.ts); not how it came.
+    const k = kind & (KIND_MASK | F_CREDIT);
     const o = this.o;
     try {
       if ((kind & F_POSTED) !== 0) {

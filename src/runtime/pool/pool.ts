@@ -26,7 +26,11 @@ export interface PoolOptions {
   size?: number;
   /** Passed to init(), once per thread of the pool (a replacement thread runs init again). */
   args?: unknown;
-  /** Messages waiting for a free slot before new ones are dead-lettered `pool-full`. Default 10 000. */
+  /**
+   * Messages waiting for a free slot before new ones are dead-lettered `pool-full`. Default: no
+   * bound (Infinity): nothing is dropped, and `tell` returns false past the system's
+   * `mailbox.highWaterMark` instead (`await pool.ready()` waits for room).
+   */
   capacity?: number;
   /** In logs, events, dead letters (`pool:<name>`) and health. Default `pool-<n>`. */
   name?: string;
@@ -35,7 +39,7 @@ export interface PoolOptions {
 }
 
 /** The system's settings a pool runs under. @internal */
-export type PoolSettings = Omit<PoolLimits, 'threads' | 'resourceLimits'> & { logLevel: string };
+export type PoolSettings = Omit<PoolLimits, 'threads' | 'resourceLimits'> & { logLevel: string; highWaterMark: number };
 
 /** What a pool needs from its system. @internal */
 export interface PoolSystem extends PoolReports {
@@ -69,6 +73,9 @@ export class PoolRef {
   private readonly queue: Waiting[] = [];
   private closed = false;
   private drainWaiters: (() => void)[] = [];
+  /** Waiting messages past which `tell` returns false (the system's high-water mark). */
+  private readonly mark: number;
+  private readyWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
 
   /** @internal use system.spawnPool(). */
   constructor(
@@ -80,8 +87,11 @@ export class PoolRef {
   ) {
     const size = options.size ?? 4;
     if (!Number.isInteger(size) || size < 1 || size > MAX_SIZE) throw invalidArgument('size', `an integer from 1 to ${MAX_SIZE}`, size);
-    const capacity = options.capacity ?? 10_000;
-    if (!Number.isInteger(capacity) || capacity < 1) throw invalidArgument('capacity', 'a positive integer', capacity);
+    const capacity = options.capacity ?? Infinity;
+    if ((!Number.isInteger(capacity) || capacity < 1) && capacity !== Infinity) {
+      throw invalidArgument('capacity', 'a positive integer (or Infinity: no bound, the default)', capacity);
+    }
+    this.mark = settings.highWaterMark;
     const limits = options.resourceLimits;
     if (limits !== undefined && (limits === null || typeof limits !== 'object')) throw invalidArgument('resourceLimits', 'an object (maxOldGenerationSizeMb, ...)', limits);
     this.name = name;
@@ -94,11 +104,24 @@ export class PoolRef {
 
   /**
    * Runs the message on one of the pool's threads; its outcome is dropped (a failure is
-   * dead-lettered). Throws ERR_TROUPE_SYSTEM_STOPPED once the system is shutting down.
+   * dead-lettered). Throws ERR_TROUPE_SYSTEM_STOPPED once the system is shutting down. Returns
+   * false once the messages waiting for a thread reach the high-water mark: this one waits too
+   * (with a `capacity`, past it it is dead-lettered `pool-full`); `await pool.ready()` before more.
    */
-  tell(msg: unknown): void {
+  tell(msg: unknown): boolean {
     if (!this.open()) throw stopped(this.name);
     this.enqueue({ msg });
+    return this.queue.length < this.mark;
+  }
+
+  /**
+   * Resolves when fewer messages than the high-water mark wait for a thread (at once if so);
+   * rejects with ERR_TROUPE_SYSTEM_STOPPED when the system shuts down first.
+   */
+  ready(): Promise<void> {
+    if (!this.open()) return Promise.reject(stopped(this.name));
+    if (this.queue.length < this.mark) return Promise.resolve();
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
   /**
@@ -152,16 +175,18 @@ export class PoolRef {
   private pump(): void {
     while (this.running < this.size && this.queue.length > 0 && !this.closed) {
       const w = this.queue.shift()!;
+      if (this.queue.length < this.mark && this.readyWaiters.length > 0) for (const r of this.readyWaiters.splice(0)) r.resolve();
       this.running++;
+      // Counted before its asker hears: the counts balance when the ask settles.
       this.run(w.msg, false).then(
-        (v) => { this.system.stats[S_PROCESSED]!++; w.resolve?.(v); },
+        (v) => { const stats = this.system.stats; stats[S_QUEUED]!--; stats[S_PROCESSED]!++; w.resolve?.(v); },
         (err) => {
+          this.system.stats[S_QUEUED]!--;
           // Stopped by shutdown, or failed: either way counted, and never retried.
           const reason = (err as TroupeError).code === 'ERR_TROUPE_SYSTEM_STOPPED' ? 'actor-stopped' : 'actor-failed';
           this.deadLetter(w, reason, err);
         },
       ).finally(() => {
-        this.system.stats[S_QUEUED]!--;
         this.running--;
         this.pump();
         if (this.running === 0 && this.queue.length === 0) for (const fn of this.drainWaiters.splice(0)) fn();
@@ -209,6 +234,7 @@ export class PoolRef {
    */
   async close(timeoutMs: number): Promise<void> {
     this.closed = true;
+    for (const r of this.readyWaiters.splice(0)) r.reject(stopped(this.name));
     for (const w of this.queue.splice(0)) {
       this.system.stats[S_QUEUED]!--;
       this.deadLetter(w, 'actor-stopped', stopped(this.name));

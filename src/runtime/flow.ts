@@ -1,0 +1,139 @@
+/**
+ * Flow control, the sender's side: how many of one sender's messages to one target are not yet
+ * processed, per target (a path). Past the high-water mark the sender is slowed, never the
+ * message dropped: `tell` returns false, an actor is not scheduled again until the path drains
+ * (as Pony mutes a sender), and `ref.ready()` waits for it.
+ *
+ * Counting costs the receiver nothing per message: every `quantum`-th message of a path carries
+ * a credit flag (F_CREDIT), and its receiver hands back one credit of `quantum` when it takes
+ * that message to run, or dead-letters it (a K_CREDIT record, or a call on the same thread).
+ * Mail to one target is taken in the order it was sent, so that credit means the `quantum`
+ * messages up to it are done. The count is exact while a receiver takes nothing (a stuck or slow
+ * one, which is what the mark is for), and otherwise over by less than `quantum`.
+ *
+ * A count of less than `quantum` may be forgotten (sweep): it cannot hold a sender back (the
+ * quantum is at most the mark), and no credit is owed for it. So the table keeps only busy paths.
+ */
+import { TroupeError } from '../actors/errors.js';
+
+/** The key of a path's target: its thread and its actor id. */
+export function pathKey(thread: number, id: number): number {
+  return thread * 0x100000000 + id;
+}
+
+/** The thread of a path key. */
+export function pathThread(key: number): number {
+  return Math.floor(key / 0x100000000);
+}
+
+/** The quantum of credit for a mark: an eighth of it (at least 1). */
+export function creditQuantum(mark: number): number {
+  return Math.max(1, mark >>> 3);
+}
+
+type Waiter = { resolve: () => void; reject: (err: Error) => void };
+
+export class Paths {
+  private readonly counts = new Map<number, number>();
+  /** Sweep small counts when the table grows past this. */
+  private sweepAt = 1024;
+  /** Paths at or past the mark now: the sender is held back while this is above 0. */
+  overMark = 0;
+  private waiters: Map<number, Waiter[]> | null = null;
+
+  constructor(readonly mark: number, readonly quantum: number) {}
+
+  /**
+   * One more message to `key`. Returns its count: the message asks for credit when the count is
+   * a multiple of the quantum; the sender is past the mark when it is at least the mark.
+   */
+  sent(key: number): number {
+    const counts = this.counts;
+    const n = (counts.get(key) ?? 0) + 1;
+    counts.set(key, n);
+    if (n === this.mark) this.overMark++;
+    else if (n === 1 && counts.size > this.sweepAt) this.sweep();
+    return n;
+  }
+
+  /** Takes back the last `sent(key)`: its message could not be sent. */
+  unsent(key: number): void {
+    const n = (this.counts.get(key) ?? 1) - 1;
+    if (n === this.mark - 1) { this.overMark--; this.wake(key); }
+    if (n <= 0) this.counts.delete(key); else this.counts.set(key, n);
+  }
+
+  /** Whether a message with this count asks for credit. */
+  wantsCredit(n: number): boolean {
+    return n % this.quantum === 0;
+  }
+
+  /** Unprocessed messages to `key`, as far as this sender knows. */
+  count(key: number): number {
+    return this.counts.get(key) ?? 0;
+  }
+
+  /**
+   * The receiver took (or dead-lettered) a message that asked for credit: the quantum up to it is
+   * done. Returns true when this brought the path below the mark.
+   */
+  credit(key: number): boolean {
+    const counts = this.counts;
+    const was = counts.get(key);
+    if (was === undefined) return false; // reset meanwhile (its worker died)
+    const n = was - this.quantum;
+    if (n <= 0) counts.delete(key); else counts.set(key, n);
+    if (was >= this.mark && n < this.mark) {
+      this.overMark--;
+      this.wake(key);
+      return true;
+    }
+    return false;
+  }
+
+  /** Resolves when the path is below the mark (at once if it is). */
+  ready(key: number): Promise<void> {
+    if ((this.counts.get(key) ?? 0) < this.mark) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiters = (this.waiters ??= new Map());
+      const list = waiters.get(key);
+      if (list === undefined) waiters.set(key, [{ resolve, reject }]); else list.push({ resolve, reject });
+    });
+  }
+
+  /**
+   * Thread `thread` died: what was counted toward its actors is taken as done (a replacement
+   * reads on what survived; what did not is dead-lettered there). Returns true if a path
+   * dropped below the mark.
+   */
+  resetThread(thread: number): boolean {
+    let freed = false;
+    for (const [key, n] of this.counts) {
+      if (pathThread(key) !== thread) continue;
+      this.counts.delete(key);
+      if (n >= this.mark) { this.overMark--; this.wake(key); freed = true; }
+    }
+    return freed;
+  }
+
+  /** The system stops: every waiter rejects with ERR_TROUPE_SYSTEM_STOPPED. */
+  stop(err: Error = new TroupeError('ERR_TROUPE_SYSTEM_STOPPED', 'the actor system stopped')): void {
+    const waiters = this.waiters;
+    this.waiters = null;
+    if (waiters !== null) for (const list of waiters.values()) for (const w of list) w.reject(err);
+  }
+
+  private wake(key: number): void {
+    const list = this.waiters?.get(key);
+    if (list === undefined) return;
+    this.waiters!.delete(key);
+    for (const w of list) w.resolve();
+  }
+
+  /** Forgets counts below the quantum (see the file's note). */
+  private sweep(): void {
+    const q = this.quantum;
+    for (const [key, n] of this.counts) if (n < q) this.counts.delete(key);
+    this.sweepAt = Math.max(1024, this.counts.size * 2);
+  }
+}

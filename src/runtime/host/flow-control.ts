@@ -1,0 +1,109 @@
+/**
+ * Flow control on a host (the counting is flow.ts's): each actor's paths toward the actors it
+ * sends to, and one for what is sent from outside any handler; the credit the host's actors hand
+ * back to their senders when they take a message that asked for it; and muting. An actor with a
+ * path at or past the high-water mark is not given its next message until that path drains (as
+ * Pony mutes a sender; its thread is never blocked, the other actors run) — unless its own
+ * mailbox holds more than `mark - quantum` messages: then it runs, so that actors flooding each
+ * other in a cycle all make progress (a muted sender's target always holds that many).
+ */
+import { F_CREDIT, K_CREDIT, MAIN_THREAD } from '../constants.js';
+import { creditQuantum, pathKey, Paths } from '../flow.js';
+import type { MeshNode } from '../mesh/mesh-node.js';
+import type { ActorTable } from './actor-table.js';
+import type { Cell } from './cell.js';
+import type { Scheduler } from './scheduler.js';
+
+/** What flow control asks of its host. */
+export interface FlowHost {
+  readonly thread: number;
+  readonly mesh: MeshNode;
+  readonly actors: ActorTable;
+  readonly scheduler: Scheduler;
+}
+
+export class HostFlow {
+  readonly mark: number;
+  readonly quantum: number;
+  /** A muted actor runs all the same while its mailbox holds more than this (see the file's note). */
+  readonly slack: number;
+  /** Sends from outside any handler (a timer, a promise's callback with no actor running). */
+  private readonly outside: Paths;
+
+  constructor(private readonly host: FlowHost, mark: number) {
+    this.mark = mark;
+    this.quantum = creditQuantum(mark);
+    this.slack = mark - this.quantum;
+    this.outside = new Paths(mark, this.quantum);
+  }
+
+  /**
+   * Counts a message from `from` (null: from outside any handler) to actor `id` of thread
+   * `thread`; returns its count on that path. Main's thread holds no counted actors: 0.
+   */
+  sent(from: Cell | null, thread: number, id: number): number {
+    if (thread === MAIN_THREAD) return 0;
+    return this.pathsOf(from).sent(pathKey(thread, id));
+  }
+
+  /** Takes back a count: its message could not be sent. */
+  unsent(from: Cell | null, thread: number, id: number): void {
+    if (thread !== MAIN_THREAD) this.pathsOf(from).unsent(pathKey(thread, id));
+  }
+
+  /** The record kind for a message with this count: it asks for credit every quantum-th time. */
+  kind(kind: number, n: number): number {
+    return n !== 0 && n % this.quantum === 0 ? kind | F_CREDIT : kind;
+  }
+
+  /** Whether a message with this count asks for credit. */
+  wantsCredit(n: number): boolean {
+    return n !== 0 && n % this.quantum === 0;
+  }
+
+  /** Whether the cell must wait for its paths to drain before its next message. */
+  muted(cell: Cell): boolean {
+    const paths = cell.paths;
+    return paths !== null && paths.overMark > 0 && cell.mailbox.size <= this.slack;
+  }
+
+  /** `ref.ready()` on this worker: the running actor's path (or the outside one) to actor `id` of `thread`. */
+  ready(from: Cell | null, thread: number, id: number): Promise<void> {
+    if (thread === MAIN_THREAD) return Promise.resolve();
+    return this.pathsOf(from).ready(pathKey(thread, id));
+  }
+
+  /**
+   * Actor `target` of this host took (or dead-lettered) a message that asked for credit: its
+   * sender, actor `sender` of thread `thread`, hears so.
+   */
+  give(thread: number, sender: number, target: number): void {
+    const h = this.host;
+    if (thread === h.thread) this.take(sender, pathKey(thread, target));
+    else h.mesh.send(thread, sender, target, 0, K_CREDIT, null);
+  }
+
+  /** Credit for this host's actor `sender` (0: outside any handler) on its path `key`. */
+  take(sender: number, key: number): void {
+    if (sender === 0) { this.outside.credit(key); return; }
+    const cell = this.host.actors.get(sender);
+    const paths = cell?.paths;
+    if (paths == null) return;
+    // Below the mark on every path again: it may run.
+    if (paths.credit(key) && paths.overMark === 0) this.host.scheduler.resume(cell!);
+  }
+
+  /** Thread `thread` died and was replaced: the counts toward it are done with (see Paths.resetThread). */
+  resetThread(thread: number): void {
+    this.outside.resetThread(thread);
+    for (const cell of this.host.actors.values()) {
+      const paths = cell.paths;
+      if (paths !== null && paths.resetThread(thread) && paths.overMark === 0) this.host.scheduler.resume(cell);
+    }
+  }
+
+  private pathsOf(from: Cell | null): Paths {
+    if (from === null) return this.outside;
+    return (from.paths ??= new Paths(this.mark, this.quantum));
+  }
+}
