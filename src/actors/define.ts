@@ -35,6 +35,12 @@ export interface ActorContext {
    * and this actor is not given its next message until the path drains (see ActorRef.tell).
    */
   tell(to: ActorRef, msg: unknown, options?: TellOptions): boolean;
+  /**
+   * Resolves when this actor's unprocessed messages to `to` are below the high-water mark (at
+   * once if they are): for a handler that awaits between sends. (Between messages there is no
+   * need: an actor past the mark is not given its next message until the path drains.)
+   */
+  ready(to: ActorRef): Promise<void>;
   /** Asks another actor; await it inside an async receive. */
   ask<R = unknown>(to: ActorRef, msg: unknown, options?: AskOptions): Promise<R>;
   /**

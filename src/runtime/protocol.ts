@@ -50,7 +50,13 @@ export interface Relink {
  * again under the same ids; every other actor that was on it is gone (watchers get `terminated`).
  */
 export interface PeerReplaced { t: 'peer-replaced'; thread: number; restarted: number[] }
-export type MainToHost = LinkOut | LinkIn | Relink | PeerReplaced;
+/**
+ * Main → host: thread `thread` died (or, `forGood`, was closed or will not be replaced): what
+ * this host's senders counted toward it is done with (flow control, runtime/flow.ts); with
+ * `forGood`, mail to it is no longer counted.
+ */
+export interface PeerDied { t: 'peer-died'; thread: number; forGood: boolean }
+export type MainToHost = LinkOut | LinkIn | Relink | PeerReplaced | PeerDied;
 
 /** The first message on a link's new port after its consumer was replaced (see mesh/outlinks.ts and mesh/inlinks.ts). */
 export interface PortFrom { seq: 0; from: number }

@@ -221,3 +221,61 @@ describe('tell returns false past the high-water mark, and ready() waits', () =>
       .rejects.toMatchObject({ code: 'ERR_TROUPE_INVALID_ARGUMENT' });
   });
 });
+
+describe('flow control across awaits, inits and closed workers (mark 10: every message asks for credit)', () => {
+  let system: ActorSystem;
+  beforeAll(async () => { system = await createActorSystem({ name: 'flow-edges', workers: 2, logger: quiet, mailbox: { highWaterMark: 10 } }); });
+  afterAll(async () => { await system.shutdown(); });
+
+  it('credit that comes back while the sender\'s async init still runs is kept', async () => {
+    const counter = await system.spawn(fixture('counter.actor'), { placement: { worker: 1 } });
+    const a = await system.spawn(fixture('init-flood.actor'), { placement: { worker: 0 }, args: { to: counter, n: 10 } });
+    expect(await a.ask({ type: 'more', n: 5 })).toEqual([true, true, true, true, true]);
+    expect(await counter.ask({ type: 'get' })).toBe(15);
+    await system.stop(a);
+    await system.stop(counter);
+    await expectConserved(system);
+  });
+
+  it('a sender past the mark still answers an ask from the actor it waits for (no deadlock)', async () => {
+    const a = await system.spawn(fixture('echo.actor'), { placement: { worker: 0 } });
+    const b = await system.spawn(fixture('echo.actor'), { placement: { worker: 1 } });
+    // a is busy for a moment; behind that, it floods b past the mark while b waits for a's answer.
+    const busy = a.ask({ type: 'sleep', ms: 100 });
+    a.tell({ type: 'spray', other: b, n: 50 });
+    expect(await b.ask({ type: 'ask-other', other: a, value: 'cfg' }, { timeoutMs: 4000 })).toBe('cfg');
+    await busy;
+    await system.stop(a);
+    await system.stop(b);
+    await expectConserved(system);
+  });
+
+  it('ctx.ready() holds an async handler back across awaits', async () => {
+    const c = counter();
+    const slow = await system.spawn(fixture('slow.actor'), { placement: { worker: 1 }, args: { counter: c, work: 200 } });
+    const a = await system.spawn(fixture('sender.actor'), { placement: { worker: 0 } });
+    const done = a.ask<{ waits: number }>({ type: 'paced', to: slow, count: 3000 }, { timeoutMs: 30_000 });
+    const p = await peaks(system, done.then(() => counterAt(c, 3000)));
+    expect((await done).waits).toBeGreaterThan(0);
+    expect(p.queued).toBeLessThan(100);
+    expect(new Int32Array(c)[1]).toBe(0);
+    await system.stop(a);
+    await system.stop(slow);
+    await expectConserved(system);
+  });
+
+  it('mail to a closed dedicated worker does not hold its senders back', async () => {
+    const gone = await system.spawn(fixture('counter.actor'), { placement: 'dedicated' });
+    await system.stop(gone);
+    expect(Array.from({ length: 25 }, () => gone.tell({ type: 'inc' })).every(Boolean)).toBe(true);
+    // An actor that sends past the mark to it is not muted either: it goes on to its next message.
+    const c = counter();
+    const witness = await system.spawn(fixture('slow.actor'), { placement: { worker: 1 }, args: { counter: c, work: 0 } });
+    const a = await system.spawn(fixture('echo.actor'), { placement: { worker: 0 } });
+    a.tell({ type: 'spray', other: gone, n: 25 });
+    a.tell({ type: 'tell-other', other: witness, value: { type: 'item' } });
+    await counterAt(c, 1);
+    await system.stop(a);
+    await system.stop(witness);
+  });
+});

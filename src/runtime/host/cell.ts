@@ -74,6 +74,8 @@ export class Cell {
   childIntensity: RestartIntensity | null = null;
   /** Its paths toward the actors it sends to (flow control, flow.ts): made on its first send. */
   paths: Paths | null = null;
+  /** Asks waiting in its mailbox (a muted actor still runs while one waits: flow-control.ts). */
+  asks = 0;
   /** Resolved when an async handler settles (for a stop that must wait for it). */
   idleWaiters: (() => void)[] = [];
 

@@ -19,6 +19,7 @@ export interface ContextHost {
   refFor(thread: number, id: number): ActorRef;
   reply(ctx: Context, value: unknown): void;
   send(to: ActorRef, msg: unknown, from: Cell | null, transfer: TellOptions['transfer'], delivery?: string): boolean;
+  ready(to: ActorRef, from: Cell | null): Promise<void>;
   ask(to: ActorRef, msg: unknown, options: AskOptions | undefined, from: Cell | null): Promise<unknown>;
   spawnChild(parent: Cell, module: URL | string, options: ChildSpawnOptions, from: Context | null): Promise<ActorRef>;
   watch(watcher: Cell, ref: ActorRef): void;
@@ -69,6 +70,11 @@ export class Context implements ActorContext {
   tell(to: ActorRef, msg: unknown, options?: TellOptions): boolean {
     if (!(to instanceof ActorRef)) throw invalidArgument('to', 'an ActorRef', to);
     return this.host.send(to, msg, this.cell, checkTellOptions(options), options?.delivery);
+  }
+
+  ready(to: ActorRef): Promise<void> {
+    if (!(to instanceof ActorRef)) return Promise.reject(invalidArgument('to', 'an ActorRef', to));
+    return this.host.ready(to, this.cell);
   }
 
   ask<R = unknown>(to: ActorRef, msg: unknown, options?: AskOptions): Promise<R> {

@@ -5,8 +5,13 @@
  * path at or past the high-water mark is not given its next message until that path drains (as
  * Pony mutes a sender; its thread is never blocked, the other actors run) — unless its own
  * mailbox holds more than `mark - quantum` messages: then it runs, so that actors flooding each
- * other in a cycle all make progress (a muted sender's target always holds that many).
+ * other in a cycle all make progress (a muted sender's target always holds that many); or an ask
+ * waits in it: its asker may be the very actor it waits for (busy in an `await`, taking nothing).
+ *
+ * Paths are kept by actor id, not found through the actor table: credit may come back while an
+ * actor's `init` is still running (it is in the table only after), and it must not be lost.
  */
+import { TroupeError } from '../../actors/errors.js';
 import { F_CREDIT, K_CREDIT, MAIN_THREAD } from '../constants.js';
 import { creditQuantum, pathKey, Paths } from '../flow.js';
 import type { MeshNode } from '../mesh/mesh-node.js';
@@ -29,6 +34,10 @@ export class HostFlow {
   readonly slack: number;
   /** Sends from outside any handler (a timer, a promise's callback with no actor running). */
   private readonly outside: Paths;
+  /** Each actor's paths, by id, from its first send until it stops. */
+  private readonly byId = new Map<number, Paths>();
+  /** Threads closed for good (indexed by thread): mail to them is not counted. */
+  private readonly gone: boolean[] = [];
 
   constructor(private readonly host: FlowHost, mark: number) {
     this.mark = mark;
@@ -42,13 +51,13 @@ export class HostFlow {
    * `thread`; returns its count on that path. Main's thread holds no counted actors: 0.
    */
   sent(from: Cell | null, thread: number, id: number): number {
-    if (thread === MAIN_THREAD) return 0;
+    if (thread === MAIN_THREAD || this.gone[thread] === true) return 0;
     return this.pathsOf(from).sent(pathKey(thread, id));
   }
 
   /** Takes back a count: its message could not be sent. */
   unsent(from: Cell | null, thread: number, id: number): void {
-    if (thread !== MAIN_THREAD) this.pathsOf(from).unsent(pathKey(thread, id));
+    if (thread !== MAIN_THREAD && this.gone[thread] !== true) this.pathsOf(from).unsent(pathKey(thread, id));
   }
 
   /** The record kind for a message with this count: it asks for credit every quantum-th time. */
@@ -64,7 +73,7 @@ export class HostFlow {
   /** Whether the cell must wait for its paths to drain before its next message. */
   muted(cell: Cell): boolean {
     const paths = cell.paths;
-    return paths !== null && paths.overMark > 0 && cell.mailbox.size <= this.slack;
+    return paths !== null && paths.overMark > 0 && cell.mailbox.size <= this.slack && cell.asks === 0;
   }
 
   /** `ref.ready()` on this worker: the running actor's path (or the outside one) to actor `id` of `thread`. */
@@ -86,24 +95,48 @@ export class HostFlow {
   /** Credit for this host's actor `sender` (0: outside any handler) on its path `key`. */
   take(sender: number, key: number): void {
     if (sender === 0) { this.outside.credit(key); return; }
-    const cell = this.host.actors.get(sender);
-    const paths = cell?.paths;
-    if (paths == null) return;
+    const paths = this.byId.get(sender);
     // Below the mark on every path again: it may run.
-    if (paths.credit(key) && paths.overMark === 0) this.host.scheduler.resume(cell!);
+    if (paths !== undefined && paths.credit(key) && paths.overMark === 0) this.resume(sender);
   }
 
-  /** Thread `thread` died and was replaced: the counts toward it are done with (see Paths.resetThread). */
-  resetThread(thread: number): void {
+  /**
+   * Thread `thread` died (`forGood`: it was closed, or will not be replaced): the counts toward it
+   * are done with (see Paths.resetThread); for good, mail to it is not counted from now on.
+   */
+  resetThread(thread: number, forGood: boolean): void {
+    if (forGood) this.gone[thread] = true;
     this.outside.resetThread(thread);
-    for (const cell of this.host.actors.values()) {
-      const paths = cell.paths;
-      if (paths !== null && paths.resetThread(thread) && paths.overMark === 0) this.host.scheduler.resume(cell);
-    }
+    for (const [id, paths] of this.byId) if (paths.resetThread(thread) && paths.overMark === 0) this.resume(id);
+  }
+
+  /** The actor stopped: its paths go, and whoever waits on them (ctx.ready) hears so. */
+  forget(cell: Cell): void {
+    const paths = cell.paths;
+    if (paths === null) return;
+    if (this.byId.get(cell.id) === paths) this.byId.delete(cell.id);
+    cell.paths = null;
+    paths.stop(new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${cell.path} stopped while it waited for ready()`));
+  }
+
+  /** The host closes: every ready() waiting on it rejects with ERR_TROUPE_SYSTEM_STOPPED. */
+  stop(): void {
+    this.outside.stop();
+    for (const paths of this.byId.values()) paths.stop();
+  }
+
+  private resume(id: number): void {
+    const cell = this.host.actors.get(id);
+    if (cell !== undefined) this.host.scheduler.resume(cell);
   }
 
   private pathsOf(from: Cell | null): Paths {
     if (from === null) return this.outside;
-    return (from.paths ??= new Paths(this.mark, this.quantum));
+    let paths = from.paths;
+    if (paths === null) {
+      paths = from.paths = new Paths(this.mark, this.quantum);
+      this.byId.set(from.id, paths);
+    }
+    return paths;
   }
 }

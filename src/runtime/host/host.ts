@@ -131,7 +131,7 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
       spawn: (req) => guard(() => this.lifecycle.spawnRoot(req)) as never,
       stop: (id) => guard(() => this.stopping.stopById(id)) as never,
       idle: (ms) => guard(() => this.idle(ms)) as never,
-      stopAll: () => guard(() => this.stopping.stopAll()) as never,
+      stopAll: () => guard(() => { this.flow.stop(); return this.stopping.stopAll(); }) as never,
       stats: () => guard(async () => this.hostStats()) as never,
       restored: () => guard(async () => this.inbox.restored()) as never,
       close: () => this.close(),
@@ -146,10 +146,8 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
       case 'link-in': this.mesh.attachIn(m.from, m.ring, m.port, m.doorbell, m.replaced, m.lostBelow); return;
       case 'relink-out': this.mesh.relinkOut(m.peer, m.port); return;
       case 'relink-in': this.mesh.relinkIn(m.peer, m.port, m.lostBelow); return;
-      case 'peer-replaced':
-        this.flow.resetThread(m.thread);
-        this.watches.peerReplaced(m.thread, new Set(m.restarted));
-        return;
+      case 'peer-replaced': this.watches.peerReplaced(m.thread, new Set(m.restarted)); return;
+      case 'peer-died': this.flow.resetThread(m.thread, m.forGood); return;
     }
   }
 
@@ -174,8 +172,8 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
     return this.sending.send(ref, msg, this.current, checkTellOptions(options), options?.delivery);
   }
 
-  ready(ref: ActorRef): Promise<void> {
-    return this.sending.ready(ref, this.current);
+  ready(ref: ActorRef, from: Cell | null = this.current): Promise<void> {
+    return this.sending.ready(ref, from);
   }
 
   muted(cell: Cell): boolean {
@@ -296,7 +294,10 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
 
   requeue(cell: Cell, failed: FailedMessage): void {
     if (failed.receipt !== 0) cell.mailbox.unshift(failed.msg, failed.thread | F_RECEIPT | (failed.last ? F_LAST : 0), failed.sender, failed.receipt);
-    else cell.mailbox.unshift(failed.msg, failed.thread, failed.sender, failed.corr);
+    else {
+      cell.mailbox.unshift(failed.msg, failed.thread, failed.sender, failed.corr);
+      if (failed.corr !== 0) cell.asks++;
+    }
   }
 
   reinit(cell: Cell, error: Error, onHookFailure: (err: Error) => void): Promise<void> {

@@ -166,6 +166,7 @@ export class Inbox {
         const i = box.first;
         let t = box.senderThreadAt(i);
         if ((t & F_CREDIT_DUE) !== 0) { t ^= F_CREDIT_DUE; h.flow.give(t & THREAD_MASK, box.senderIdAt(i), id); }
+        if (box.corrAt(i) !== 0 && t < F_RECEIPT) cell.asks--;
         this.dropped(cell, box.messageAt(i), t, box.senderIdAt(i), box.corrAt(i), 'dropped-oldest');
         box.shift();
         h.ledger.queued(-1);
@@ -178,6 +179,7 @@ export class Inbox {
       }
     }
     box.push(msg, thread | due, sender, corr);
+    if (corr !== 0 && thread < F_RECEIPT) cell.asks++;
     h.ledger.queued();
     if (h.scheduler.runnable(cell)) h.scheduler.enqueue(cell);
   }

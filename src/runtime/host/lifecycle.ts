@@ -19,6 +19,7 @@ import type { MainNotice, SpawnReply, SpawnRequest } from '../protocol.js';
 import type { MeshNode } from '../mesh/mesh-node.js';
 import { checkChildSpawnOptions } from '../main/spawn-options.js';
 import { registryKey, type ActorTable } from './actor-table.js';
+import type { HostFlow } from './flow-control.js';
 import { Cell } from './cell.js';
 import { Context, type ContextHost } from './context.js';
 import { loadActor } from './modules.js';
@@ -35,6 +36,7 @@ export interface LifecycleHost {
   readonly mesh: MeshNode;
   readonly actors: ActorTable;
   readonly strict: boolean;
+  readonly flow: HostFlow;
   /** The actor whose code runs synchronously now (the implicit sender of `ref.tell`). */
   current: Cell | null;
   breakerMoved(cell: Cell, t: BreakerTransition): void;
@@ -96,6 +98,7 @@ export class Lifecycle {
       if (def.init) cell.state = await this.runInit(cell, args);
     } catch (err) {
       siblings.delete(cell.childKey);
+      h.flow.forget(cell);
       // Children its init spawned go with it.
       for (const child of [...cell.children.values()].reverse()) await h.stopCell(child);
       if (err instanceof TroupeError && err.code === 'ERR_TROUPE_INIT_TIMEOUT') throw err;

@@ -106,6 +106,7 @@ export class Stopping {
       box.shift();
     }
     box.system.length = 0;
+    cell.asks = 0;
     const breaker = cell.sup.breaker;
     if (breaker) {
       if (breaker.state !== 'closed') h.stats[S_OPEN_BREAKERS]!--;
@@ -113,6 +114,7 @@ export class Stopping {
     }
     cell.stopped = true;
     h.actors.remove(cell);
+    h.flow.forget(cell);
     const watchers = cell.watchers;
     if (watchers) for (let i = 0; i < watchers.length; i += 2) h.watches.sendTerminated(watchers[i]!, watchers[i + 1]!, cell.path, h.thread, cell.id);
     if (cell.name !== undefined) h.notifyMain({ t: 'unname', name: registryKey(cell), thread: h.thread, id: cell.id });

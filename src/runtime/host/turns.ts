@@ -62,6 +62,7 @@ export class Turns {
       let ctx: Context;
       if (t < F_RECEIPT) {
         const corr = box.corrAt(i);
+        if (corr !== 0) cell.asks--;
         ctx = new Context(h, cell, t, senderId, corr);
         stats[S_CUR_CORR] = corr;
       } else {

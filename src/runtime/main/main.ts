@@ -65,6 +65,8 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
   readonly asks: AskTable;
   /** Main's paths toward actors (flow control, flow.ts). */
   readonly paths: Paths;
+  /** Threads closed for good (indexed by thread): mail to them is not counted. */
+  private readonly gone: boolean[] = [];
   readonly mesh: MeshNode;
   readonly remote: NodeBridge | null;
   readonly hosts: Hosts;
@@ -179,6 +181,11 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
 
   /** Sends a user message to a local actor, counted on its path (flow.ts); returns the path's count. */
   private sendCounted(ref: ActorRef, corr: number, kind: number, msg: unknown, transfer: readonly Transferable[] | undefined): number {
+    if (this.gone[ref.thread] === true) {
+      // A thread closed for good: nothing there hands credit back; not counted.
+      this.mesh.send(ref.thread, ref.id, 0, corr, kind, msg, transfer);
+      return 0;
+    }
     const paths = this.paths;
     const key = pathKey(ref.thread, ref.id);
     const n = paths.sent(key);
@@ -189,6 +196,16 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
       throw err;
     }
     return n;
+  }
+
+  /**
+   * Thread `thread` died (`forGood`: it was closed, or will not be replaced): main's counts toward
+   * it are done with, and so are every host's (flow.ts); for good, mail to it is not counted.
+   */
+  threadGone(thread: number, forGood: boolean): void {
+    if (forGood) this.gone[thread] = true;
+    this.paths.resetThread(thread);
+    for (const h of this.hosts.live()) if (h.thread !== thread) h.events.postMessage({ t: 'peer-died', thread, forGood });
   }
 
   /**

@@ -36,6 +36,7 @@ export interface RecoveryOwner {
   readonly remote: NodeBridge | null;
   readonly mesh: MeshNode;
   readonly paths: Paths;
+  threadGone(thread: number, forGood: boolean): void;
   readonly asks: AskTable;
   readonly mainStats: Float64Array;
   readonly hosts: Hosts;
@@ -85,9 +86,9 @@ export class Recovery {
     // Names, replies and exits it sent before it died come first: after this, what comes from
     // its thread comes from its replacement.
     main.mesh.drainFrom(handle.thread);
-    // Main's counts toward its actors are done with: what survives in the rings is read by the
-    // replacement, and what died with the worker is dead-lettered (flow.ts).
-    main.paths.resetThread(handle.thread);
+    // Counts toward its actors (main's, and the other hosts') are done with: what survives in
+    // the rings is read by the replacement, and what died with the worker is dead-lettered (flow.ts).
+    main.threadGone(handle.thread, false);
     const running = main.running;
     const stats = handle.stats;
     const now = Date.now();
@@ -157,6 +158,7 @@ export class Recovery {
     if (!this.mayReplace(handle.thread)) {
       main.log.fatal({ worker: handle.thread - 1 }, `${handle.label} died ${MAX_REPLACEMENTS} times within ${REPLACEMENT_WINDOW_MS} ms; not replaced again`);
       for (const rec of restart) this.escalate(rec, `${handle.label} keeps dying`);
+      main.threadGone(handle.thread, true);
       return;
     }
     void this.replace(handle, restart);
@@ -213,7 +215,10 @@ export class Recovery {
       main.log.error({ err, worker: dead.thread - 1 }, 'could not replace a dead host worker; its actors stay stopped');
       for (const rec of restart) this.escalate(rec, `${dead.label} could not be replaced`);
       // Unless the attempt's own death already started another one.
-      if (main.hosts.get(dead.thread) === attempt) main.hosts.reinstate(dead);
+      if (main.hosts.get(dead.thread) === attempt) {
+        main.hosts.reinstate(dead);
+        main.threadGone(dead.thread, true);
+      }
       return;
     }
     const restarted: number[] = [];

@@ -42,6 +42,7 @@ export interface SpawningOwner {
   readonly controlTimeoutMs: number;
   readonly maxHandlerMs: number;
   readonly paths: Paths;
+  threadGone(thread: number, forGood: boolean): void;
   readonly terminateTimeoutMs: number;
   readonly logLevel: string;
 }
@@ -86,7 +87,7 @@ export class Spawning {
       return ref;
     } catch (err) {
       if (name !== undefined) main.names.unreserve(name);
-      if (host?.dedicated) await main.hosts.close(host);
+      if (host?.dedicated) await this.closeDedicated(host);
       throw err;
     } finally {
       if (host) host.placing--;
@@ -123,7 +124,13 @@ export class Spawning {
     }
     host.actors.delete(ref.id);
     for (const { name, id } of released) main.names.forget(name, ref.thread, id);
-    if (host.dedicated) await main.hosts.close(host);
+    if (host.dedicated) await this.closeDedicated(host);
+  }
+
+  /** A dedicated worker whose actor stopped (or never started) closes, for good. */
+  private async closeDedicated(host: HostHandle): Promise<void> {
+    await this.main.hosts.close(host);
+    this.main.threadGone(host.thread, true);
   }
 
   /**

@@ -62,6 +62,7 @@ function contextFor(task: PoolTask, log: Logger, reply: (v: unknown) => void): A
     log,
     reply,
     tell(to, msg, options) { return to.tell(msg, options); },
+    ready(to) { return to.ready(); },
     ask(to, msg, options) { return to.ask(msg, options); },
     spawn() { return Promise.reject(new Error('a pool actor cannot spawn children')); },
     stop() { /* nothing to stop: each message is its own task */ },
