@@ -62,7 +62,7 @@ export class HostFlow {
 
   /** The record kind for a message with this count: it asks for credit every quantum-th time. */
   kind(kind: number, n: number): number {
-    return n !== 0 && n % this.quantum === 0 ? kind | F_CREDIT : kind;
+    return this.wantsCredit(n) ? kind | F_CREDIT : kind;
   }
 
   /** Whether a message with this count asks for credit. */

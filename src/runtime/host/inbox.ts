@@ -55,13 +55,8 @@ export class Inbox {
   deliver(from: number, target: number, sender: number, corr: number, kind: number, value: unknown): void {
     const h = this.host;
     if (kind === K_CREDIT) { h.flow.take(target, pathKey(from, sender)); return; }
-    if ((kind & F_CREDIT) !== 0) {
-      // Its sender asks for credit when it is taken (flow-control.ts).
-      kind ^= F_CREDIT;
-      if (this.held !== null && this.hold(from, target, sender, corr, kind, value)) { h.flow.give(from, sender, target); return; }
-      this.accept(target, value, from | F_CREDIT_DUE, sender, corr);
-      return;
-    }
+    // A tell or ask whose sender asks for credit when it is taken (flow-control.ts).
+    if ((kind & F_CREDIT) !== 0) { this.accept(target, value, from | F_CREDIT_DUE, sender, corr); return; }
     if (this.held !== null && kind !== K_REPLY && kind !== K_REPLY_ERROR && this.hold(from, target, sender, corr, kind, value)) return;
     switch (kind) {
       case K_TELL:
@@ -128,21 +123,20 @@ export class Inbox {
    * `thread`, its sender asked for credit: given when it is taken (turns.ts), or here when it is not.
    */
   accept(id: number, msg: unknown, thread: number, sender: number, corr: number): void {
+    const due = thread & F_CREDIT_DUE;
+    if (due === 0) { this.admit(id, msg, thread, sender, corr, 0); return; }
+    // Taken into its mailbox, it keeps the flag; anything else is taken as done now.
+    if (!this.admit(id, msg, thread ^ due, sender, corr, due)) this.host.flow.give(thread & THREAD_MASK, sender, id);
+  }
+
+  /** Admission: into the mailbox (true; with `due` kept in it), or held, or dead letters (false). */
+  private admit(id: number, msg: unknown, thread: number, sender: number, corr: number, due: number): boolean {
     const h = this.host;
     const cell = h.actors.get(id);
-    let due = thread & F_CREDIT_DUE;
-    if (due !== 0) {
-      thread ^= due;
-      // Taken into a mailbox below, it keeps the flag; anything else is taken as done now.
-      if (cell === undefined || cell.stopped || (cell.sup.breaker !== null && cell.sup.breaker.state !== 'closed') || cell.mailbox.isFull) {
-        h.flow.give(thread & THREAD_MASK, sender, id);
-        due = 0;
-      }
-    }
     if (cell === undefined && this.held?.has(id)) {
       // An actor being restored (a sibling on this worker wrote to it first).
       this.hold(thread & THREAD_MASK, id, sender, corr, corr !== 0 && thread < F_RECEIPT ? K_ASK : (thread & F_LAST) !== 0 ? K_TELL_LAST : thread >= F_RECEIPT ? K_TELL_RECEIPT : K_TELL, msg);
-      return;
+      return false;
     }
     if (cell === undefined || cell.stopped) {
       h.ledger.deadLettered();
@@ -151,14 +145,14 @@ export class Inbox {
       else if (corr !== 0) {
         h.sending.replyError(thread, corr, id, new TroupeError('ERR_TROUPE_ACTOR_NOT_FOUND', `no live actor @${h.thread}.${id}`));
       }
-      return;
+      return false;
     }
     if (cell.sup.breaker !== null && !cell.sup.breaker.admit()) {
-      if (thread >= F_RECEIPT) { h.sending.notTaken(cell, thread, sender, corr, msg, 'circuit-open'); return; }
+      if (thread >= F_RECEIPT) { h.sending.notTaken(cell, thread, sender, corr, msg, 'circuit-open'); return false; }
       h.ledger.deadLettered();
       h.deadLetters.add('circuit-open', cell.path, h.senderPath(thread, sender), msg);
       if (corr !== 0) h.sending.replyError(thread, corr, id, new CircuitOpenError(cell.path));
-      return;
+      return false;
     }
     const box = cell.mailbox;
     if (box.isFull) {
@@ -172,16 +166,17 @@ export class Inbox {
         h.ledger.queued(-1);
       } else if (thread >= F_RECEIPT) {
         h.sending.notTaken(cell, thread, sender, corr, msg, 'mailbox-full');
-        return;
+        return false;
       } else {
         this.dropped(cell, msg, thread, sender, corr, 'mailbox-full');
-        return;
+        return false;
       }
     }
     box.push(msg, thread | due, sender, corr);
     if (corr !== 0 && thread < F_RECEIPT) cell.asks++;
     h.ledger.queued();
     if (h.scheduler.runnable(cell)) h.scheduler.enqueue(cell);
+    return true;
   }
 
   private dropped(cell: Cell, msg: unknown, thread: number, sender: number, corr: number, reason: DeadLetterReason): void {
