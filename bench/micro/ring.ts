@@ -10,6 +10,7 @@ import { runMicro, type MicroTask } from './tinybench-table.js';
 
 // The types from the sources; the modules themselves are loaded from dist/ (below).
 type RingModule = typeof import('../../src/runtime/mesh/ring.js');
+type ReaderModule = typeof import('../../src/runtime/mesh/ring-reader.js');
 type CodecModule = typeof import('../../src/runtime/mesh/codec.js');
 
 const BATCH = 256;
@@ -23,7 +24,8 @@ export const ringMicroSuite: Suite = {
   name: 'micro-ring',
   title: 'Micro: ring records, one thread',
   async run(ctx) {
-    const { Ring, RingReader, RingWriter } = (await import(dist('ring.js'))) as RingModule;
+    const { Ring, RingWriter } = (await import(dist('ring.js'))) as RingModule;
+    const { RingReader } = (await import(dist('ring-reader.js'))) as ReaderModule;
     const { Codec } = (await import(dist('codec.js'))) as CodecModule;
     const sab = Ring.allocate(RING_BYTES);
     const writer = new RingWriter(sab);

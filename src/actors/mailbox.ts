@@ -4,7 +4,8 @@
  * down by flow control (runtime/flow.ts), never its mail dropped. A `capacity` bounds it, by choice.
  *
  * The user lane is a growable circular buffer kept as parallel arrays (message, sender thread,
- * sender id, correlation id), so enqueueing allocates nothing per message once it has grown.
+ * sender id, correlation id, and where the message's record is in its ring, or -1), so enqueueing
+ * allocates nothing per message once it has grown.
  */
 import { invalidArgument, refuseUnknownKeys } from './errors.js';
 
@@ -58,6 +59,7 @@ export class Mailbox {
   private sThread: Int32Array = EMPTY_I32;
   private sId: Uint32Array = EMPTY_U32;
   private corr: Uint32Array = EMPTY_U32;
+  private at: Float64Array = EMPTY_F64;
   private mask = -1;
   private head = 0;
   private count = 0;
@@ -77,25 +79,30 @@ export class Mailbox {
     return this.count >= this.capacity;
   }
 
-  /** Appends a user message. The caller has checked `isFull` and applied the overflow policy. */
-  push(msg: unknown, senderThread: number, senderId: number, corr: number): void {
+  /**
+   * Appends a user message. The caller has checked `isFull` and applied the overflow policy.
+   * `record`: where the message's record waits in its ring (runtime/mesh/ring.ts), or -1.
+   */
+  push(msg: unknown, senderThread: number, senderId: number, corr: number, record = -1): void {
     if (this.count === this.msgs.length) this.grow();
-    const at = (this.head + this.count) & this.mask;
-    this.msgs[at] = msg;
-    this.sThread[at] = senderThread;
-    this.sId[at] = senderId;
-    this.corr[at] = corr;
+    const i = (this.head + this.count) & this.mask;
+    this.msgs[i] = msg;
+    this.sThread[i] = senderThread;
+    this.sId[i] = senderId;
+    this.corr[i] = corr;
+    this.at[i] = record;
     this.count++;
   }
 
   /** Puts a message back at the head (a failed message to retry first). Ignores capacity: it was accepted before. */
-  unshift(msg: unknown, senderThread: number, senderId: number, corr: number): void {
+  unshift(msg: unknown, senderThread: number, senderId: number, corr: number, record = -1): void {
     if (this.count === this.msgs.length) this.grow();
     this.head = (this.head - 1) & this.mask;
     this.msgs[this.head] = msg;
     this.sThread[this.head] = senderThread;
     this.sId[this.head] = senderId;
     this.corr[this.head] = corr;
+    this.at[this.head] = record;
     this.count++;
   }
 
@@ -107,6 +114,7 @@ export class Mailbox {
   senderThreadAt(i: number): number { return this.sThread[i]!; }
   senderIdAt(i: number): number { return this.sId[i]!; }
   corrAt(i: number): number { return this.corr[i]!; }
+  recordAt(i: number): number { return this.at[i]!; }
 
   /** Removes the oldest message (read it first through `first`). */
   shift(): void {
@@ -126,6 +134,7 @@ export class Mailbox {
     this.sThread = regrow(new Int32Array(size), this.sThread, this.head, tail, n);
     this.sId = regrow(new Uint32Array(size), this.sId, this.head, tail, n);
     this.corr = regrow(new Uint32Array(size), this.corr, this.head, tail, n);
+    this.at = regrow(new Float64Array(size), this.at, this.head, tail, n);
     this.msgs = msgs;
     this.mask = size - 1;
     this.head = 0;
@@ -135,9 +144,10 @@ export class Mailbox {
 const EMPTY: unknown[] = [];
 const EMPTY_I32 = new Int32Array(0);
 const EMPTY_U32 = new Uint32Array(0);
+const EMPTY_F64 = new Float64Array(0);
 
 /** Copies a full circular buffer (`n` = its length, starting at `head`) to the front of `to`. */
-function regrow<T extends Int32Array | Uint32Array>(to: T, from: T, head: number, tail: number, n: number): T {
+function regrow<T extends Int32Array | Uint32Array | Float64Array>(to: T, from: T, head: number, tail: number, n: number): T {
   if (n === 0) return to;
   to.set(from.subarray(head, head + Math.min(tail, n)), 0);
   if (n > tail) to.set(from.subarray(0, n - tail), tail);

@@ -97,5 +97,10 @@ export const F_RECEIPT = 0x10000;
 export const F_LAST = 0x20000;
 /** ... and, for any message, its sender asks for credit when it is taken (F_CREDIT of its record). */
 export const F_CREDIT_DUE = 0x40000;
+/**
+ * ... and (on its way in only, never in a mailbox) its record was queued by a host that died:
+ * if its actor did not come back, it is dead-lettered `worker-died`, not `no-such-actor`.
+ */
+export const F_REREAD = 0x80000;
 /** The sender thread in a mailbox's sender-thread word (below the F_RECEIPT and F_LAST flags). */
 export const THREAD_MASK = 0xffff;

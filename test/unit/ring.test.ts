@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
-import { Ring, RingReader, RingWriter, RECORD_HEADER_BYTES } from '../../src/runtime/mesh/ring.js';
+import { Ring, RingWriter, RECORD_HEADER_BYTES } from '../../src/runtime/mesh/ring.js';
+import { M_QUEUED, M_READ, M_STARTED, RingReader } from '../../src/runtime/mesh/ring-reader.js';
 import { Spill } from '../../src/runtime/mesh/spill.js';
 import { Doorbell, allocateDoorbell } from '../../src/runtime/mesh/doorbell.js';
 
@@ -118,6 +119,84 @@ describe('ring (one thread)', () => {
     r.read(() => {}, 100);
     expect(r.takeSpaceRequest()).toBe(true);
     expect(r.takeSpaceRequest()).toBe(false);
+  });
+});
+
+describe('a pinning reader (records stay until their messages are finished)', () => {
+  /** Writes records 0..n-1 (target = seq, 8-byte payload) and publishes them. */
+  function fill(w: RingWriter, from: number, n: number): void {
+    for (let seq = from; seq < from + n; seq++) expect(w.tryWrite(seq, 0, 0, 1, payload(seq, 8), 0, 8)).toBe(true);
+    w.publish();
+  }
+  const SIZE = RECORD_HEADER_BYTES + 8;
+
+  it('frees only the prefix of finished records, in any finishing order', () => {
+    const sab = Ring.allocate(1024);
+    const w = new RingWriter(sab);
+    const r = new RingReader(sab, true);
+    fill(w, 0, 4);
+    const at: number[] = [];
+    r.read((target, _s, _c, _k, _b, _p, _l, pos) => { at[target] = pos; r.pin(pos); }, 100);
+    expect(Ring.positionsOf(sab).read).toBe(4 * SIZE);
+    const head = () => new Int32Array(sab)[0];
+    expect(head()).toBe(0);
+    r.unpin(at[1]!);
+    r.unpin(at[2]!);
+    expect(head()).toBe(0); // record 0 still waits
+    r.unpin(at[0]!);
+    expect(head()).toBe(3 * SIZE);
+    r.unpin(at[3]!);
+    expect(head()).toBe(4 * SIZE);
+    r.unpin(at[3]!); // twice: nothing more
+    expect(head()).toBe(4 * SIZE);
+  });
+
+  it('a replacement reads again what was queued, skips what was done, and main finds what had started', () => {
+    const sab = Ring.allocate(1024);
+    const w = new RingWriter(sab);
+    const dead = new RingReader(sab, true);
+    fill(w, 0, 6);
+    // The dead reader: 0 done, 1 queued, 2 started, 3 done, 4 queued; 5 never read.
+    const at: number[] = [];
+    dead.read((target, _s, _c, _k, _b, _p, _l, pos) => {
+      at[target] = pos;
+      if (target === 5) return false;
+      if (target !== 0 && target !== 3) dead.pin(pos);
+      return true;
+    }, 100);
+    dead.start(at[2]!);
+    const seen: [number, number][] = [];
+    Ring.walkLeft(sab, (kind, target) => {
+      seen.push([target, kind & (M_READ | M_QUEUED | M_STARTED)]);
+      return (kind & M_STARTED) !== 0 ? kind & ~(M_QUEUED | M_STARTED) : kind;
+    });
+    // (0 was freed: head moved over it.)
+    expect(seen).toEqual([[1, M_READ | M_QUEUED], [2, M_READ | M_QUEUED | M_STARTED], [3, M_READ], [4, M_READ | M_QUEUED], [5, 0]]);
+    const again: [number, boolean][] = [];
+    new RingReader(sab, true).read((target, _s, _c, kind) => { again.push([target, (kind & M_READ) !== 0]); }, 100);
+    expect(again).toEqual([[1, true], [4, true], [5, false]]);
+  });
+
+  it('lets go of the oldest pinned records past half the ring, and of all when the producer waits for space', () => {
+    const sab = Ring.allocate(1024);
+    const w = new RingWriter(sab);
+    const r = new RingReader(sab, true);
+    const pin = (_t: number, _s: number, _c: number, _k: number, _b: Uint8Array, _p: number, _l: number, pos: number) => { r.pin(pos); };
+    fill(w, 0, 12); // 336 bytes: under half
+    r.read(pin, 100);
+    expect(r.evicted).toBe(0);
+    fill(w, 12, 8); // 560 bytes: past half; the oldest go until a quarter is held
+    r.read(pin, 100);
+    expect(r.evicted).toBe(11);
+    const held = () => Ring.positionsOf(sab).read - new Int32Array(sab)[0]!;
+    expect(held()).toBe(9 * SIZE); // at most a quarter of the ring
+    expect(held()).toBeLessThanOrEqual(256);
+    // The producer cannot fit a large record: it waits, and every record is read: all go.
+    expect(w.tryWrite(99, 0, 0, 1, payload(0, 480), 0, 480)).toBe(false);
+    expect(w.waitForSpace(w.spaceNeeded(480))).toBe(false);
+    r.read(pin, 100);
+    expect(r.evicted).toBe(20);
+    expect(w.hasSpaceFor(w.spaceNeeded(480))).toBe(true);
   });
 });
 

@@ -37,6 +37,8 @@ export class Context implements ActorContext {
   answered = false;
   /** While its handler is suspended: its entry in the host's busy-ask table (busy-asks.ts), or -1. */
   busySlot = -1;
+  /** Where its message's record waits in the ring from `thread` (runtime/mesh/ring.ts), or -1. */
+  record = -1;
   /** An init given up on (it failed or timed out) may go on running: it spawns no more children. */
   expired = false;
 

@@ -103,11 +103,12 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
       doorbell: start.doorbell,
       tuning: start.tuning,
       transport: this,
-      deliver: (from, target, sender, corr, kind, value) => this.inbox.deliver(from, target, sender, corr, kind, value),
+      deliver: (from, target, sender, corr, kind, value, at) => this.inbox.deliver(from, target, sender, corr, kind, value, at),
       undeliverable: (from, target, sender, corr, kind, reason, bytes, error) => this.inbox.undeliverable(from, target, sender, corr, kind, reason, bytes, error),
       stats: this.stats,
       node: start.node,
       requestLink: (to) => this.post({ t: 'need-link', to }),
+      pinning: true,
       work: () => this.scheduler.run(),
       hasWork: () => this.scheduler.hasWork,
     });
@@ -285,17 +286,22 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
       failed.ctx.answered = true;
       this.sending.replyError(failed.thread, failed.corr, cell.id, error);
     }
+    this.turns.finished(failed.ctx);
   }
 
   returnFailed(_cell: Cell, failed: FailedMessage, error: unknown): void {
     this.ledger.queued(-1);
     this.sending.receipt(failed.receipt, R_RETRY, error);
+    this.turns.finished(failed.ctx);
   }
 
   requeue(cell: Cell, failed: FailedMessage): void {
-    if (failed.receipt !== 0) cell.mailbox.unshift(failed.msg, failed.thread | F_RECEIPT | (failed.last ? F_LAST : 0), failed.sender, failed.receipt);
+    // Its record stays in its ring (marked started: a crash now dead-letters it).
+    const record = failed.ctx.record;
+    failed.ctx.record = -1;
+    if (failed.receipt !== 0) cell.mailbox.unshift(failed.msg, failed.thread | F_RECEIPT | (failed.last ? F_LAST : 0), failed.sender, failed.receipt, record);
     else {
-      cell.mailbox.unshift(failed.msg, failed.thread, failed.sender, failed.corr);
+      cell.mailbox.unshift(failed.msg, failed.thread, failed.sender, failed.corr, record);
       if (failed.corr !== 0) cell.asks++;
     }
   }

@@ -11,11 +11,13 @@ import type { Logger } from 'pino';
 import { CircuitOpenError, MailboxFullError, TroupeError, toWireError } from '../../actors/errors.js';
 import { undeliverableError } from '../mesh/mesh-node.js';
 import {
-  F_CREDIT, F_CREDIT_DUE, F_LAST, F_RECEIPT, K_ASK, K_CREDIT, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, K_TELL_LAST, K_TELL_RECEIPT, K_UNCOUNTED, R_DEAD_LETTERED, THREAD_MASK,
+  F_CREDIT, F_CREDIT_DUE, F_LAST, F_RECEIPT, F_REREAD, KIND_MASK, K_ASK, K_CREDIT, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, K_TELL_LAST, K_TELL_RECEIPT, K_UNCOUNTED, R_DEAD_LETTERED, THREAD_MASK,
 } from '../constants.js';
 import type { SystemMessage } from '../protocol.js';
 import type { AskTable } from '../ask-table.js';
 import type { Ledger } from '../ledger.js';
+import type { MeshNode } from '../mesh/mesh-node.js';
+import { M_READ } from '../mesh/ring-reader.js';
 import type { ActorTable } from './actor-table.js';
 import type { Cell } from './cell.js';
 import type { DeadLetterBatch } from './dead-letter-batch.js';
@@ -36,12 +38,13 @@ export interface InboxHost {
   readonly sending: Sending;
   readonly deadLetters: DeadLetterBatch;
   readonly flow: HostFlow;
+  readonly mesh: MeshNode;
   senderPath(thread: number, sender: number): string | null;
   /** A watch of an actor already gone: the notice, at once (watches.ts). */
   sendTerminated(toThread: number, toId: number, path: string, thread: number, id: number): void;
 }
 
-type Held = [from: number, target: number, sender: number, corr: number, kind: number, value: unknown];
+type Held = [from: number, target: number, sender: number, corr: number, kind: number, value: unknown, at: number];
 
 export class Inbox {
   /** A replacement host: records for actors not re-created yet, by actor id. */
@@ -51,23 +54,28 @@ export class Inbox {
     this.held = restoring.length > 0 ? new Map(restoring.map((id) => [id, []])) : null;
   }
 
-  /** A record from the mesh (thread `from`). */
-  deliver(from: number, target: number, sender: number, corr: number, kind: number, value: unknown): void {
+  /**
+   * A record from the mesh (thread `from`; `at`: its place in the ring, kept there while its
+   * message waits in a mailbox). With M_READ in `kind`, a host that died had it queued.
+   */
+  deliver(from: number, target: number, sender: number, corr: number, kind: number, value: unknown, at: number): void {
     const h = this.host;
+    let thread = from;
+    if (kind >= M_READ) { kind ^= M_READ; thread |= F_REREAD; }
     if (kind === K_CREDIT) { h.flow.take(target, pathKey(from, sender)); return; }
+    if (this.held !== null && kind !== K_REPLY && kind !== K_REPLY_ERROR && this.hold(from, target, sender, corr, thread === from ? kind : kind | M_READ, value, at)) return;
     // A tell or ask whose sender asks for credit when it is taken (flow-control.ts).
-    if ((kind & F_CREDIT) !== 0) { this.accept(target, value, from | F_CREDIT_DUE, sender, corr); return; }
-    if (this.held !== null && kind !== K_REPLY && kind !== K_REPLY_ERROR && this.hold(from, target, sender, corr, kind, value)) return;
+    if ((kind & F_CREDIT) !== 0) { this.accept(target, value, thread | F_CREDIT_DUE, sender, corr, at); return; }
     switch (kind) {
       case K_TELL:
       case K_ASK:
-        this.accept(target, value, from, sender, corr);
+        this.accept(target, value, thread, sender, corr, at);
         return;
       case K_TELL_RECEIPT:
-        this.accept(target, value, from | F_RECEIPT, sender, corr);
+        this.accept(target, value, thread | F_RECEIPT, sender, corr, at);
         return;
       case K_TELL_LAST:
-        this.accept(target, value, from | F_RECEIPT | F_LAST, sender, corr);
+        this.accept(target, value, thread | F_RECEIPT | F_LAST, sender, corr, at);
         return;
       case K_REPLY:
       case K_REPLY_ERROR:
@@ -91,12 +99,15 @@ export class Inbox {
     return this.held?.has(id) ?? false;
   }
 
-  /** Mail for an actor main is about to re-create waits for it (counted as queued). */
-  hold(from: number, target: number, sender: number, corr: number, kind: number, value: unknown): boolean {
+  /** Mail for an actor main is about to re-create waits for it (counted as queued; its record kept in its ring). */
+  hold(from: number, target: number, sender: number, corr: number, kind: number, value: unknown, at: number): boolean {
     const waiting = this.held?.get(target);
     if (waiting === undefined || this.host.actors.has(target)) return false;
-    waiting.push([from, target, sender, corr, kind, value]);
-    if (kind < K_UNCOUNTED) this.host.ledger.queued();
+    waiting.push([from, target, sender, corr, kind, value, at]);
+    if ((kind & KIND_MASK) < K_UNCOUNTED) {
+      this.host.ledger.queued();
+      if (at >= 0) this.host.mesh.pin(from, at);
+    }
     return true;
   }
 
@@ -106,9 +117,10 @@ export class Inbox {
     if (waiting === undefined) return;
     this.held!.delete(id);
     if (this.held!.size === 0) this.held = null;
-    for (const [from, target, sender, corr, kind, value] of waiting) {
-      if (kind < K_UNCOUNTED) this.host.ledger.queued(-1);
-      this.deliver(from, target, sender, corr, kind, value);
+    for (const [from, target, sender, corr, kind, value, at] of waiting) {
+      if ((kind & KIND_MASK) < K_UNCOUNTED) this.host.ledger.queued(-1);
+      // Pinned while it waited: admission keeps it pinned, or finishes it.
+      this.deliver(from, target, sender, corr, kind, value, at);
     }
   }
 
@@ -121,26 +133,32 @@ export class Inbox {
   /**
    * A user message arrives at actor `id`: into its mailbox, or dead letters. With F_CREDIT_DUE in
    * `thread`, its sender asked for credit: given when it is taken (turns.ts), or here when it is not.
+   * `at`: its record's place in the ring from its sender's thread, pinned there while it waits, or -1.
    */
-  accept(id: number, msg: unknown, thread: number, sender: number, corr: number): void {
+  accept(id: number, msg: unknown, thread: number, sender: number, corr: number, at = -1): void {
     const due = thread & F_CREDIT_DUE;
-    if (due === 0) { this.admit(id, msg, thread, sender, corr, 0); return; }
-    // Taken into its mailbox, it keeps the flag; anything else is taken as done now.
-    if (!this.admit(id, msg, thread ^ due, sender, corr, due)) this.host.flow.give(thread & THREAD_MASK, sender, id);
+    const kept = this.admit(id, msg, thread ^ due, sender, corr, due, at);
+    if (kept) return;
+    // Anything not taken into a mailbox is done with now.
+    if (at >= 0) this.host.mesh.finish(thread & THREAD_MASK, at);
+    if (due !== 0) this.host.flow.give(thread & THREAD_MASK, sender, id);
   }
 
   /** Admission: into the mailbox (true; with `due` kept in it), or held, or dead letters (false). */
-  private admit(id: number, msg: unknown, thread: number, sender: number, corr: number, due: number): boolean {
+  private admit(id: number, msg: unknown, thread: number, sender: number, corr: number, due: number, at: number): boolean {
     const h = this.host;
     const cell = h.actors.get(id);
+    const reread = thread & F_REREAD;
+    thread ^= reread;
     if (cell === undefined && this.held?.has(id)) {
       // An actor being restored (a sibling on this worker wrote to it first).
-      this.hold(thread & THREAD_MASK, id, sender, corr, corr !== 0 && thread < F_RECEIPT ? K_ASK : (thread & F_LAST) !== 0 ? K_TELL_LAST : thread >= F_RECEIPT ? K_TELL_RECEIPT : K_TELL, msg);
+      this.hold(thread & THREAD_MASK, id, sender, corr, corr !== 0 && thread < F_RECEIPT ? K_ASK : (thread & F_LAST) !== 0 ? K_TELL_LAST : thread >= F_RECEIPT ? K_TELL_RECEIPT : K_TELL, msg, -1);
       return false;
     }
     if (cell === undefined || cell.stopped) {
       h.ledger.deadLettered();
-      h.deadLetters.add('no-such-actor', `@${h.thread}.${id}`, h.senderPath(thread & THREAD_MASK, sender), msg);
+      // Queued for an actor that died with its worker and did not come back (a child, say).
+      h.deadLetters.add(reread !== 0 ? 'worker-died' : 'no-such-actor', `@${h.thread}.${id}`, h.senderPath(thread & THREAD_MASK, sender), msg);
       if (thread >= F_RECEIPT) h.sending.receipt(corr, R_DEAD_LETTERED);
       else if (corr !== 0) {
         h.sending.replyError(thread, corr, id, new TroupeError('ERR_TROUPE_ACTOR_NOT_FOUND', `no live actor @${h.thread}.${id}`));
@@ -162,7 +180,9 @@ export class Inbox {
         if ((t & F_CREDIT_DUE) !== 0) { t ^= F_CREDIT_DUE; h.flow.give(t & THREAD_MASK, box.senderIdAt(i), id); }
         if (box.corrAt(i) !== 0 && t < F_RECEIPT) cell.asks--;
         this.dropped(cell, box.messageAt(i), t, box.senderIdAt(i), box.corrAt(i), 'dropped-oldest');
+        const dropped = box.recordAt(i);
         box.shift();
+        if (dropped >= 0) h.mesh.finish(t & THREAD_MASK, dropped);
         h.ledger.queued(-1);
       } else if (thread >= F_RECEIPT) {
         h.sending.notTaken(cell, thread, sender, corr, msg, 'mailbox-full');
@@ -172,7 +192,8 @@ export class Inbox {
         return false;
       }
     }
-    box.push(msg, thread | due, sender, corr);
+    box.push(msg, thread | due, sender, corr, at);
+    if (at >= 0) h.mesh.pin(thread & THREAD_MASK, at);
     if (corr !== 0 && thread < F_RECEIPT) cell.asks++;
     h.ledger.queued();
     if (h.scheduler.runnable(cell)) h.scheduler.enqueue(cell);

@@ -133,6 +133,8 @@ export class Sending {
       else h.mesh.send(thread, ASK_TABLE, cell.id, ctx.corr, K_REPLY, value);
       ctx.answered = true; // (a reply that cannot be encoded threw above: the ask is still open)
       h.freeBusySlot(ctx);
+      // If this worker dies before the handler is done, main must not reject this ask too.
+      if (ctx.record >= 0) h.mesh.answered(thread, ctx.record);
       h.ledger.sent();
       return;
     }

@@ -18,6 +18,7 @@ import type { HostFlow } from './flow-control.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Sending } from './sending.js';
 import type { Supervision } from './supervisor.js';
+import type { MeshNode } from '../mesh/mesh-node.js';
 import type { Turns } from './turns.js';
 import type { Watches } from './watches.js';
 
@@ -35,6 +36,7 @@ export interface StoppingHost {
   readonly deadLetters: DeadLetterBatch;
   readonly flow: HostFlow;
   readonly turns: Turns;
+  readonly mesh: MeshNode;
   readonly watches: Watches;
   /** The host is closing (shutdown): a top-level actor's stop is no exit main must hear of. */
   readonly closed: boolean;
@@ -90,6 +92,8 @@ export class Stopping {
       const corr = box.corrAt(i);
       let t = box.senderThreadAt(i);
       if ((t & F_CREDIT_DUE) !== 0) { t ^= F_CREDIT_DUE; h.flow.give(t & THREAD_MASK, box.senderIdAt(i), cell.id); }
+      const record = box.recordAt(i);
+      if (record >= 0) h.mesh.finish(t & THREAD_MASK, record);
       if (t >= F_RECEIPT && (t & F_LAST) === 0) {
         // From another node: it redelivers it (to this actor's next incarnation, or to no one).
         h.sending.receipt(corr, R_RETRY);
@@ -160,6 +164,7 @@ export class Stopping {
       h.sending.replyError(ctx.thread, ctx.corr, cell.id,
         new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${cell.path} was stopped while handling this message (after ${cell.sup.shutdownMs} ms)`));
     }
+    h.turns.finished(ctx);
     h.log.warn({ actor: cell.path, shutdownMs: cell.sup.shutdownMs }, 'handler still running at stop; stopped without it');
   }
 }

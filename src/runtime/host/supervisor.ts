@@ -24,7 +24,7 @@ import type { Logger } from 'pino';
 export interface FailedMessage {
   msg: unknown; thread: number; sender: number; corr: number; receipt: number; last: boolean;
   /** The context it was handled with: whether its ask was answered already. */
-  ctx: { answered: boolean };
+  ctx: { answered: boolean; record: number; readonly thread: number };
 }
 
 /** What supervision needs from its host. */

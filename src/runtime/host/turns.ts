@@ -12,6 +12,7 @@ import type { Ledger } from '../ledger.js';
 import type { Cell } from './cell.js';
 import { Context, type ContextHost } from './context.js';
 import type { HostFlow } from './flow-control.js';
+import type { MeshNode } from '../mesh/mesh-node.js';
 import type { Scheduler } from './scheduler.js';
 import type { Sending } from './sending.js';
 import type { FailedMessage, Supervision } from './supervisor.js';
@@ -25,6 +26,7 @@ export interface TurnsHost {
   readonly sending: Sending;
   readonly scheduler: Scheduler;
   readonly flow: HostFlow;
+  readonly mesh: MeshNode;
   /** The actor whose handler runs synchronously now (the implicit sender of `ref.tell`). */
   current: Cell | null;
   /** Takes a system message (stop, watch, terminated). */
@@ -72,6 +74,10 @@ export class Turns {
       }
       cell.cur = ctx;
       stats[S_CUR_FROM] = ctx.thread * 0x100000000 + senderId;
+      // Its record stays in its ring until the message is finished; marked started, it is
+      // dead-lettered rather than read again if this worker dies now.
+      const record = box.recordAt(i);
+      if (record >= 0) { ctx.record = record; h.mesh.start(ctx.thread, record); }
       box.shift();
       n++;
       let result: unknown;
@@ -94,7 +100,7 @@ export class Turns {
           (s) => {
             if (cell.abandoned) return; // a stop gave up waiting for this handler and counted its message
             this.freeBusySlot(ctx);
-            this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); h.scheduler.resume(cell);
+            this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); this.finished(ctx); h.scheduler.resume(cell);
           },
           (err) => {
             if (cell.abandoned) return;
@@ -110,8 +116,23 @@ export class Turns {
       h.ledger.processed();
       h.ledger.queued(-1);
       if (cell.retries !== 0 || cell.sup.breaker !== null || ctx.receipt !== 0) this.succeeded(cell, true);
+      if (record >= 0) this.finished(ctx);
     }
     return n;
+  }
+
+  /**
+   * Done with `ctx`'s message (handled, or dead-lettered): what its handler sent is published,
+   * then its record's space in the ring is freed. In that order: a crash in between reads the
+   * message again (at least once), never loses what it sent.
+   */
+  finished(ctx: { record: number; readonly thread: number }): void {
+    const record = ctx.record;
+    if (record < 0) return;
+    ctx.record = -1;
+    const h = this.host;
+    h.mesh.publish();
+    h.mesh.finish(ctx.thread, record);
   }
 
   /** A message was handled: count it (unless counted already), clear its retries, tell the breaker. */

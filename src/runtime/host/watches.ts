@@ -47,7 +47,7 @@ export class Watches {
     }
     const target = h.actors.get(ref.id);
     if (target && !target.stopped) this.add(target, h.thread, watcher.id);
-    else if (!target && h.inbox.holds(ref.id)) h.inbox.hold(h.thread, ref.id, 0, 0, K_SYSTEM, { t: 'watch', thread: h.thread, id: watcher.id, path: ref.path });
+    else if (!target && h.inbox.holds(ref.id)) h.inbox.hold(h.thread, ref.id, 0, 0, K_SYSTEM, { t: 'watch', thread: h.thread, id: watcher.id, path: ref.path }, -1);
     else this.sendTerminated(h.thread, watcher.id, ref.path, ref.thread, ref.id);
   }
 

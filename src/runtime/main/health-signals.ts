@@ -24,10 +24,11 @@ export class HealthSignals {
     // Keep one sample older than the window: the counts at its start.
     while (s.length > 2 && s[1]!.at <= now - this.windowMs) s.shift();
     for (const [key, ring] of links) {
-      const { head, tail } = Ring.positionsOf(ring);
-      if (head === tail) { this.waiting.delete(key); continue; }
+      // Read, not freed: a host keeps a record's space until its message is finished.
+      const { read, tail } = Ring.positionsOf(ring);
+      if (read === tail) { this.waiting.delete(key); continue; }
       const w = this.waiting.get(key);
-      if (w === undefined || w.head !== head) this.waiting.set(key, { head, since: now });
+      if (w === undefined || w.head !== read) this.waiting.set(key, { head: read, since: now });
     }
     for (const key of this.waiting.keys()) if (!links.has(key)) this.waiting.delete(key);
   }

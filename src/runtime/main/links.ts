@@ -8,9 +8,10 @@
 import { MessageChannel } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { DeadLetterWire } from '../protocol.js';
-import { F_POSTED, KIND_MASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, MAIN_THREAD } from '../constants.js';
+import { F_POSTED, KIND_MASK, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_UNCOUNTED, MAIN_THREAD } from '../constants.js';
 import type { MeshNode } from '../mesh/mesh-node.js';
-import { Ring, RingReader } from '../mesh/ring.js';
+import { Ring } from '../mesh/ring.js';
+import { M_ANSWERED, M_QUEUED, M_STARTED, RingReader } from '../mesh/ring-reader.js';
 import type { LinkIn, LinkOut } from '../protocol.js';
 import type { Hosts } from './hosts.js';
 
@@ -81,6 +82,35 @@ export class Links {
       // A dead peer's end (port2) is left alone: its replacement relinks with us anew.
     }
     return links;
+  }
+
+  /**
+   * What host `thread`, which died, left queued in the rings toward it (records stay there until
+   * their messages are finished: mesh/ring.ts). Each record whose handler had started is handed
+   * to `started` (decoded; null for one whose message came over a port; `answered`: an ask its
+   * handler had answered) and marked done, so that
+   * the replacement does not run it again; the rest are read again by the replacement. Returns
+   * how many user messages that is. Call it before the replacement starts.
+   */
+  leftFor(thread: number, started: (from: number, kind: number, target: number, sender: number, corr: number, value: unknown, answered: boolean) => void): number {
+    let queued = 0;
+    const codec = this.mesh.codec;
+    for (const [key, ring] of this.rings) {
+      if (key % 65536 !== thread) continue;
+      const from = Math.floor(key / 65536);
+      Ring.walkLeft(ring, (kind, target, sender, corr, bytes, start, len) => {
+        if ((kind & M_QUEUED) === 0) return kind;
+        if ((kind & M_STARTED) === 0) {
+          if ((kind & KIND_MASK) < K_UNCOUNTED) queued++;
+          return kind;
+        }
+        let value: unknown = null;
+        if ((kind & F_POSTED) === 0) try { value = codec.decodeShared(bytes, start, len); } catch { value = null; }
+        started(from, kind & KIND_MASK, target, sender, corr, value, (kind & M_ANSWERED) !== 0);
+        return kind & ~(M_QUEUED | M_STARTED | M_ANSWERED);
+      });
+    }
+    return queued;
   }
 
   /**

@@ -11,7 +11,7 @@ import { rootRestarts } from '../../supervision/root-restarts.js';
 import type { AskTable } from '../ask-table.js';
 import { takeBusyAsks } from '../busy-asks.js';
 import {
-  ASK_TABLE, K_REPLY_ERROR, MAIN_THREAD, S_ACTORS, S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_CUR_ROOT, S_DEAD_LETTERED,
+  ASK_TABLE, K_ASK, K_REPLY_ERROR, K_TELL_LAST, K_TELL_RECEIPT, MAIN_THREAD, S_ACTORS, S_CUR_ACTOR, S_CUR_CORR, S_CUR_FROM, S_CUR_ROOT, S_DEAD_LETTERED,
   S_HEARTBEAT, S_LAST_ESCALATION_AT, S_LAST_RESTART_AT, S_OPEN_BREAKERS, S_OUTSTANDING, S_QUEUED, S_RESTARTS,
   S_ROOT_ESCALATIONS, S_SENT,
 } from '../constants.js';
@@ -20,6 +20,7 @@ import type { MeshNode } from '../mesh/mesh-node.js';
 import type { NodeBridge } from '../node-port.js';
 import type { DeadLetters } from './dead-letters.js';
 import type { HostHandle, Hosts, SpawnRecord } from './hosts.js';
+import type { Links } from './links.js';
 import type { Names } from './names.js';
 
 /** initTimeoutMs when a spawn does not say (the host applies it: host/lifecycle.ts). */
@@ -35,6 +36,7 @@ export interface RecoveryOwner {
   readonly deadLetters: DeadLetters;
   readonly remote: NodeBridge | null;
   readonly mesh: MeshNode;
+  readonly links: Links;
   readonly paths: Paths;
   threadGone(thread: number, forGood: boolean): void;
   readonly asks: AskTable;
@@ -61,11 +63,14 @@ export class Recovery {
 
   /**
    * A host worker died (it threw, exited, ran out of memory, or the watchdog terminated it).
-   * Whatever was in its heap is gone: the message whose handler was running (dead-lettered
-   * `timeout` after the watchdog, else `worker-died`, and its ask rejected), the mail in its
-   * mailboxes, and what it had sent but not yet published (dead-lettered `worker-died`, with a
-   * count). Mail still in its rings is not lost: a replacement host on the same thread index
-   * reads on from there, after its top-level actors restart under the same ids.
+   * Mail that came to it through its rings is not lost: a record stays in its ring until its
+   * message is finished, so a replacement host on the same thread index reads again what was
+   * queued, after its top-level actors restart under the same ids. The message whose handler was
+   * running, and those whose async handlers were suspended, are dead-lettered with their content
+   * (`timeout` for the one the watchdog stopped, else `worker-died`) and their asks rejected; they
+   * are not run again. What lived only in its heap is gone, dead-lettered `worker-died` with a
+   * count: mail between its own actors, records it let go of under ring pressure (ring.ts), and
+   * what it had sent but not yet published.
    */
   hostDied(handle: HostHandle, err: Error): void {
     if (handle.died && !handle.stuck) return;
@@ -96,7 +101,29 @@ export class Recovery {
     const culpritId = stats[S_CUR_ACTOR]!;
     const culprit = culpritId === 0 ? undefined : handle.actors.get(culpritId)?.path ?? `@${handle.thread}.${culpritId}`;
     const from = stats[S_CUR_FROM]!;
-    if (culpritId !== 0 && from >= 0 && queued > 0) {
+    // What its rings still hold: the started messages end here; the queued ones come again.
+    const failed = new TroupeError('ERR_TROUPE_WORKER_FAILED', `${handle.label} died while this message was being handled: ${err.message}`, { cause: err });
+    const endedInRing = new Set<string>();
+    let culpritInRing = false;
+    let started = 0;
+    const requeued = main.links.leftFor(handle.thread, (senderThread, kind, target, sender, corr, value, answered) => {
+      const isCulprit = target === culpritId && senderThread * 0x100000000 + sender === from;
+      culpritInRing ||= isCulprit;
+      started++;
+      queued--;
+      stats[S_DEAD_LETTERED]!++;
+      const error = isCulprit ? wrapped : failed;
+      main.deadLetters.add({ reason: isCulprit ? reason : 'worker-died', target: handle.actors.get(target)?.path ?? `@${handle.thread}.${target}`,
+        sender: sender === 0 ? null : `@${senderThread}.${sender}`, message: value ?? '[lost with the worker: it came over a port]',
+        error: toWireError(error), time: now });
+      if (kind === K_ASK) {
+        endedInRing.add(`${senderThread}.${corr}`);
+        if (!answered) this.rejectAsk(senderThread, corr, target, error);
+      }
+      else if (kind === K_TELL_RECEIPT || kind === K_TELL_LAST) main.remote?.culpritDied(corr);
+    });
+    queued = Math.max(0, queued - requeued);
+    if (culpritId !== 0 && from >= 0 && !culpritInRing && queued > 0) {
       // The message whose handler was running when the worker went down.
       queued--;
       stats[S_DEAD_LETTERED]!++;
@@ -113,6 +140,7 @@ export class Recovery {
     // each is dead-lettered and its ask rejected now, not left to time out.
     let suspended = 0;
     for (const [thread, corr, actor] of takeBusyAsks(handle.busyAsks)) {
+      if (endedInRing.has(`${thread}.${corr}`)) continue;
       if (queued <= 0) break;
       queued--;
       suspended++;
@@ -148,7 +176,7 @@ export class Recovery {
     handle.actors.clear();
     main.names.dropThread(handle.thread, keep);
     this.diedAt.push(Date.now());
-    main.events.add({ type: 'worker-died', worker: handle.thread - 1, lost: lost + suspended + (culpritId !== 0 && from >= 0 ? 1 : 0), reason,
+    main.events.add({ type: 'worker-died', worker: handle.thread - 1, lost: lost + suspended + started + (culpritId !== 0 && from >= 0 && !culpritInRing ? 1 : 0), reason,
       ...(culprit ? { actor: culprit } : {}), error: toWireError(err), time: now });
     if (!running) return;
     main.log.error({ err, worker: handle.thread - 1, lost, actor: culprit, reason }, `host worker died; ${restart.length} actor(s) restart on a replacement`);

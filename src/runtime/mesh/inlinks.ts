@@ -10,10 +10,14 @@ import { F_CREDIT, F_POSTED, KIND_MASK } from '../constants.js';
 import type { PortFrom, PostedMessage } from '../protocol.js';
 import type { Codec } from './codec.js';
 import { DoorbellRinger } from './doorbell.js';
-import { RingReader } from './ring.js';
+import { M_READ, RingReader } from './ring-reader.js';
 
-/** Gets each record, decoded. `value` is the message (or reply, or system message). */
-export type Deliver = (from: number, target: number, sender: number, corr: number, kind: number, value: unknown) => void;
+/**
+ * Gets each record, decoded. `value` is the message (or reply, or system message); `at` is the
+ * record's place in its ring (for `pin`, `start`, `finish`), or -1 for one that is not in a ring.
+ * A record a dead consumer of the ring had queued comes again with M_READ in `kind`.
+ */
+export type Deliver = (from: number, target: number, sender: number, corr: number, kind: number, value: unknown, at: number) => void;
 /**
  * A record that cannot be delivered, skipped so the link reads on: its port message died with the
  * ring's previous consumer (`worker-died`), or its bytes do not decode (`undecodable`, with the
@@ -35,7 +39,7 @@ class Inlink {
   readonly stash = new Map<number, PostedMessage>();
   /** The producer's doorbell: rung when we free space it asked for. */
   readonly producer: DoorbellRinger;
-  readonly onRecord: (target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, start: number, len: number) => boolean;
+  readonly onRecord: (target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, start: number, len: number, at: number) => boolean;
   /** Ports the producer's messages come on (a replaced producer adds one; the old one closes itself). */
   readonly ports: MessagePort[] = [];
   /**
@@ -43,10 +47,10 @@ class Inlink {
    * their markers are read as lost. -1: not known yet (the producer says it on the new port).
    */
   lostBelow = 0;
-  constructor(readonly from: number, ring: SharedArrayBuffer, producerDoorbell: SharedArrayBuffer, links: Inlinks) {
-    this.reader = new RingReader(ring);
+  constructor(readonly from: number, ring: SharedArrayBuffer, producerDoorbell: SharedArrayBuffer, links: Inlinks, pinning: boolean) {
+    this.reader = new RingReader(ring, pinning);
     this.producer = new DoorbellRinger(producerDoorbell);
-    this.onRecord = (target, sender, corr, kind, bytes, start, len) => links.take(this, target, sender, corr, kind, bytes, start, len);
+    this.onRecord = (target, sender, corr, kind, bytes, start, len, at) => links.take(this, target, sender, corr, kind, bytes, start, len, at);
   }
 }
 
@@ -58,10 +62,17 @@ export interface InlinksOptions {
   undeliverable: Undeliverable;
   /** A pump turn is needed (a port message came). */
   schedule(): void;
+  /**
+   * Records stay in their ring until their messages are finished (`pin`, `start`, `finish`), so
+   * that a replacement of this thread reads again what it had queued (a host; not main).
+   */
+  pinning?: boolean;
 }
 
 export class Inlinks {
   private readonly links: Inlink[] = [];
+  /** The link from each thread, by thread index. */
+  private readonly byFrom: (Inlink | undefined)[] = [];
 
   constructor(private readonly o: InlinksOptions) {}
 
@@ -70,16 +81,17 @@ export class Inlinks {
    * previous consumer, which died; it reads on from the head that one stored.
    */
   attach(from: number, ring: SharedArrayBuffer, port: MessagePort, producerDoorbell: SharedArrayBuffer, replaced = false, lostBelow?: number): void {
-    const link = new Inlink(from, ring, producerDoorbell, this);
+    const link = new Inlink(from, ring, producerDoorbell, this, this.o.pinning === true);
     if (replaced) link.lostBelow = lostBelow ?? -1;
     this.listen(link, port);
     this.links.push(link);
+    this.byFrom[from] = link;
     this.o.schedule();
   }
 
   /** The producer at the other end of our link from `from` was replaced: its port messages come on `port` too. */
   relink(from: number, port: MessagePort, lostBelow?: number): void {
-    const link = this.links.find((l) => l.from === from);
+    const link = this.byFrom[from];
     if (link === undefined) { port.close(); return; }
     // Still waiting for a producer that died before it said where its numbering resumes.
     if (link.lostBelow === -1 && lostBelow !== undefined) link.lostBelow = lostBelow;
@@ -102,9 +114,10 @@ export class Inlinks {
   }
 
   /** @internal the ring reader's handler for one record. */
-  take(link: Inlink, target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, start: number, len: number): boolean {
+  take(link: Inlink, target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, start: number, len: number, at: number): boolean {
     let value: unknown;
-    // The kind, and whether its sender asks for credit (flow.ts); not how it came.
+    // The kind, whether its sender asks for credit (flow.ts), and whether a dead consumer had it
+    // queued; not how it came.
     const k = kind & (KIND_MASK | F_CREDIT);
     const o = this.o;
     try {
@@ -138,8 +151,30 @@ export class Inlinks {
       o.undeliverable(link.from, target, sender, corr, k, 'undecodable', len, err as Error);
       return true;
     }
-    o.deliver(link.from, target, sender, corr, k, value);
+    o.deliver(link.from, target, sender, corr, k | (kind & M_READ), value, at);
     return true;
+  }
+
+  /** Keeps record `at` from thread `from` in its ring until `finish`: its message waits in a mailbox. */
+  pin(from: number, at: number): void {
+    this.byFrom[from]?.reader.pin(at);
+  }
+
+  /** Record `at`'s handler is running: if this thread dies now, it is dead-lettered, not read again. */
+  start(from: number, at: number): void {
+    this.byFrom[from]?.reader.start(at);
+  }
+
+  /** Record `at` is an ask its running handler has answered. */
+  answered(from: number, at: number): void {
+    this.byFrom[from]?.reader.answered(at);
+  }
+
+  /** Record `at`'s message is finished (run, or dead-lettered): its space may be freed. */
+  finish(from: number, at: number): void {
+    const link = this.byFrom[from];
+    if (link === undefined || !link.reader.unpin(at)) return;
+    if (link.reader.takeSpaceRequest()) link.producer.ring();
   }
 
   /** Reads every ring, up to the read budget each; returns how many records were taken. */
@@ -161,7 +196,7 @@ export class Inlinks {
    * until its replacement starts, so what it said before dying is taken before we clean up).
    */
   drainFrom(from: number): void {
-    const link = this.links.find((l) => l.from === from);
+    const link = this.byFrom[from];
     if (link === undefined) return;
     while (link.reader.read(link.onRecord, this.o.readBudget) > 0) { /* until empty or waiting on a port message */ }
     if (link.reader.takeSpaceRequest()) link.producer.ring();

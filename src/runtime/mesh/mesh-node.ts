@@ -29,6 +29,8 @@ export interface MeshOptions {
   node?: string;
   /** Asks whoever allocates rings (main) for a link toward `to`. */
   requestLink(to: number): void;
+  /** Records stay in their rings until their messages are finished (a host: see Inlinks' `pinning`). */
+  pinning?: boolean;
   /** The owner's own work for one turn (a host runs its actors); returns how much it did. */
   work?: () => number;
   /** Whether the owner has work queued (so the pump must not park). */
@@ -50,7 +52,8 @@ export class MeshNode {
     this.doorbell = new Doorbell(o.doorbell);
     const schedule = () => this.pump.schedule();
     this.outlinks = new Outlinks({ codec: this.codec, tuning: o.tuning, stats: o.stats, requestLink: o.requestLink, schedule });
-    this.inlinks = new Inlinks({ codec: this.codec, readBudget: o.tuning.readBudget, deliver: o.deliver, undeliverable: o.undeliverable, schedule });
+    this.inlinks = new Inlinks({ codec: this.codec, readBudget: o.tuning.readBudget, deliver: o.deliver, undeliverable: o.undeliverable, schedule,
+      pinning: o.pinning === true });
     const outlinks = this.outlinks;
     const inlinks = this.inlinks;
     const work = o.work ?? (() => 0);
@@ -93,6 +96,26 @@ export class MeshNode {
   /** Sends a value another codec encoded (a message from another node), as it is. */
   sendEncoded(to: number, target: number, sender: number, corr: number, kind: number, bytes: Uint8Array): void {
     this.outlinks.sendEncoded(to, target, sender, corr, kind, bytes);
+  }
+
+  /** Keeps record `at` from thread `from` in its ring until `finish` (see Inlinks.pin). */
+  pin(from: number, at: number): void {
+    this.inlinks.pin(from, at);
+  }
+
+  /** Record `at`'s handler is running (see Inlinks.start). */
+  start(from: number, at: number): void {
+    this.inlinks.start(from, at);
+  }
+
+  /** Record `at` is an ask its running handler has answered (see Inlinks.answered). */
+  answered(from: number, at: number): void {
+    this.inlinks.answered(from, at);
+  }
+
+  /** Record `at`'s message is finished (see Inlinks.finish). */
+  finish(from: number, at: number): void {
+    this.inlinks.finish(from, at);
   }
 
   /** Publishes every ring written since the last publish. */

@@ -48,7 +48,7 @@ export class Outlinks {
   private readonly links: (Outlink | undefined)[] = [];
   private readonly dirty: Outlink[] = [];
   private publishQueued = false;
-  private readonly publishAll = () => this.publish();
+  private readonly publishAll = () => { this.publishQueued = false; this.publish(); };
   private readonly codec: Codec;
   private readonly tuning: Tuning;
   private readonly stats: Float64Array;
@@ -201,10 +201,10 @@ export class Outlinks {
     }
   }
 
-  /** Publishes every ring written since the last publish (once per microtask checkpoint). */
+  /** Publishes every ring written since the last publish (once per microtask checkpoint, and when a handler is done). */
   publish(): void {
-    this.publishQueued = false;
     const dirty = this.dirty;
+    if (dirty.length === 0) return;
     for (let i = 0; i < dirty.length; i++) {
       const link = dirty[i]!;
       link.dirty = false;

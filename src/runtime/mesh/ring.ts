@@ -12,6 +12,7 @@
  *   128  wantSpace   1 while the producer holds spilled records and wants to hear when space frees
  *   160  postSeq     the last sequence number the producer gave a message sent over the link's port
  *                    (in the ring so that a replacement producer goes on from it)
+ *   176  read   u32  bytes read so far (at or past head)                  written by the consumer
  *   192  data   `capacity` bytes (a power of two)
  * head, tail and wantSpace sit on separate 64-byte cache lines so the two sides never share one.
  *
@@ -24,24 +25,30 @@
  * and frees it with one `Atomics.store` of head (`read` does this once per call).
  */
 
-/** Int32 slot indices in the header, each on its own cache line. */
-const kHead = 0;
-const kTail = 16;
-const kWantSpace = 32;
+/** Int32 slot indices in the header (head, tail and wantSpace each on its own cache line). */
+export const kHead = 0;
+export const kTail = 16;
+export const kWantSpace = 32;
 const kPostSeq = 40;
-const HEADER_BYTES = 192;
+export const kRead = 44;
+export const HEADER_BYTES = 192;
+
 
 /** Bytes of a record header before its payload. */
 export const RECORD_HEADER_BYTES = 20;
-const WRAP = 0xffffffff;
+export const WRAP = 0xffffffff;
 
 export const MIN_RING_BYTES = 256;
 export const MAX_RING_BYTES = 1 << 30;
 
-/** Called by `RingReader.read` for each record. `payloadStart` indexes `bytes` (the whole ring). */
+/**
+ * Called by `RingReader.read` for each record. `payloadStart` indexes `bytes` (the whole ring); `at`
+ * is the record's position (absolute), for `pin`, `start` and `unpin`.
+ */
+
 export type RecordHandler = (
   target: number, sender: number, corr: number, kind: number,
-  bytes: Uint8Array, payloadStart: number, payloadLength: number,
+  bytes: Uint8Array, payloadStart: number, payloadLength: number, at: number,
 ) => boolean | void;
 
 export const Ring = {
@@ -59,12 +66,33 @@ export const Ring = {
     return sab.byteLength - HEADER_BYTES;
   },
   /**
-   * Its head and tail now (bytes consumed and published): records wait while they differ. For
-   * main's health checks; stale as soon as it returns.
+   * Its read position and tail now (bytes read and published): records wait unread while they
+   * differ. For main's health checks; stale as soon as it returns.
    */
-  positionsOf(sab: SharedArrayBuffer): { head: number; tail: number } {
+  positionsOf(sab: SharedArrayBuffer): { read: number; tail: number } {
     const i32 = new Int32Array(sab);
-    return { head: Atomics.load(i32, kHead) >>> 0, tail: Atomics.load(i32, kTail) >>> 0 };
+    return { read: Atomics.load(i32, kRead) >>> 0, tail: Atomics.load(i32, kTail) >>> 0 };
+  },
+  /**
+   * Walks the records a dead consumer left between head and tail, for main (recovery.ts): each
+   * record's kind word with its marks, its header fields, and its payload. `fn` returns the kind
+   * word to store back (to clear a mark). Only while no consumer reads the ring.
+   */
+  walkLeft(sab: SharedArrayBuffer, fn: (kind: number, target: number, sender: number, corr: number, bytes: Uint8Array, start: number, len: number) => number): void {
+    const i32 = new Int32Array(sab);
+    const u32 = new Uint32Array(sab);
+    const bytes = new Uint8Array(sab, HEADER_BYTES);
+    const mask = Ring.capacityOf(sab) - 1;
+    let at = Atomics.load(i32, kHead) >>> 0;
+    const end = at + (((Atomics.load(i32, kTail) >>> 0) - at) >>> 0);
+    while (at < end) {
+      const pos = at & mask;
+      const w = (HEADER_BYTES + pos) >>> 2;
+      const len = u32[w]!;
+      if (len === WRAP) { at += mask + 1 - pos; continue; }
+      u32[w + 4] = fn(u32[w + 4]!, u32[w + 1]!, u32[w + 2]!, u32[w + 3]!, bytes, pos + RECORD_HEADER_BYTES, len);
+      at += RECORD_HEADER_BYTES + ((len + 3) & ~3);
+    }
   },
   /** The last port-message sequence number its producer gave out (main reads it when a producer died). */
   postSeqOf(sab: SharedArrayBuffer): number {
@@ -217,73 +245,5 @@ export class RingWriter {
   waitForSpace(need: number): boolean {
     Atomics.store(this.i32, kWantSpace, 1);
     return this.hasRoom(need);
-  }
-}
-
-/** The consumer's side. Not thread-safe: one consumer only. */
-export class RingReader {
-  readonly sab: SharedArrayBuffer;
-  private readonly i32: Int32Array;
-  private readonly u32: Uint32Array;
-  /** The data area; handlers decode payloads from it in place. */
-  readonly bytes: Uint8Array;
-  private readonly mask: number;
-  private head: number;
-
-  constructor(sab: SharedArrayBuffer) {
-    this.sab = sab;
-    this.i32 = new Int32Array(sab);
-    this.u32 = new Uint32Array(sab);
-    this.bytes = new Uint8Array(sab, HEADER_BYTES);
-    this.mask = Ring.capacityOf(sab) - 1;
-    this.head = Atomics.load(this.i32, kHead) >>> 0;
-  }
-
-  /** Whether published records are waiting. Exact for this instant; stale by the time you act. */
-  hasData(): boolean {
-    return (Atomics.load(this.i32, kTail) >>> 0) !== this.head;
-  }
-
-  /**
-   * Hands up to `budget` records to `handler`, in order, then frees their space with one store.
-   * A handler that returns `false` leaves its record unread (it will come first next time) and
-   * stops the read: that is how a consumer waits for something the record depends on.
-   * Returns the number of records consumed and whether the producer asked to hear of free space.
-   */
-  read(handler: RecordHandler, budget: number): number {
-    const tail = Atomics.load(this.i32, kTail) >>> 0;
-    let head = this.head;
-    let n = 0;
-    const u32 = this.u32;
-    const mask = this.mask;
-    while (head !== tail && n < budget) {
-      const pos = head & mask;
-      const w = (HEADER_BYTES + pos) >>> 2;
-      const len = u32[w]!;
-      if (len === WRAP) {
-        head = (head + (mask + 1 - pos)) >>> 0;
-        continue;
-      }
-      const ok = handler(u32[w + 1]!, u32[w + 2]!, u32[w + 3]!, u32[w + 4]!, this.bytes, pos + RECORD_HEADER_BYTES, len);
-      if (ok === false) break;
-      head = (head + RECORD_HEADER_BYTES + ((len + 3) & ~3)) >>> 0;
-      n++;
-    }
-    if (head !== this.head) {
-      this.head = head;
-      // Release the space; the producer's reload of head sees everything we read as done.
-      Atomics.store(this.i32, kHead, head | 0);
-    }
-    return n;
-  }
-
-  /**
-   * After freeing space: did the producer ask to be told? Clears the flag if so. Called after
-   * `read` has stored head, so a producer that set the flag before our store re-checks and
-   * sees the space, and one that set it after is seen here.
-   */
-  takeSpaceRequest(): boolean {
-    if (Atomics.load(this.i32, kWantSpace) === 0) return false;
-    return Atomics.exchange(this.i32, kWantSpace, 0) === 1;
   }
 }

@@ -1,0 +1,208 @@
+/**
+ * The consumer's side of a ring (ring.ts has its layout, and the producer's side).
+ */
+import { HEADER_BYTES, RECORD_HEADER_BYTES, Ring, WRAP, kHead, kRead, kTail, kWantSpace, type RecordHandler } from './ring.js';
+
+/**
+ * Marks a pinning consumer (a host) writes in a record's kind word, above any kind or flag the
+ * producer writes. A record it has read is `M_READ`: done with, unless `M_QUEUED` (its message
+ * waits in a mailbox, so its space is not freed) and then perhaps `M_STARTED` (its handler ran).
+ * A consumer that replaces a dead one reads on from head: it skips what is done, reads again what
+ * was queued, and main has dead-lettered what had started (recovery.ts).
+ */
+export const M_READ = 1 << 24;
+export const M_QUEUED = 1 << 25;
+export const M_STARTED = 1 << 26;
+/** ... and its ask has been answered (a handler still running after its reply). */
+export const M_ANSWERED = 1 << 27;
+const MARKS = M_READ | M_QUEUED | M_STARTED | M_ANSWERED;
+
+/**
+ * The consumer's side. Not thread-safe: one consumer only.
+ *
+ * A pinning consumer (a host) frees a record's space only when its message is finished, so that
+ * what waits in its mailboxes survives its death in the ring: it reads ahead of head, marks each
+ * record (M_*), and moves head over the prefix of records that are done. Positions here are
+ * absolute byte counts (exact to 2^53), so a stale one is never mistaken for a newer record; the
+ * header's u32s are the same counts mod 2^32. Space is never pinned without bound: past half the
+ * ring, or when the producer waits for space and every record is read, the oldest pinned records
+ * are let go (`evicted`: their messages still run, from the heap, but would die with the worker).
+ */
+export class RingReader {
+  readonly sab: SharedArrayBuffer;
+  private readonly i32: Int32Array;
+  private readonly u32: Uint32Array;
+  /** The data area; handlers decode payloads from it in place. */
+  readonly bytes: Uint8Array;
+  private readonly mask: number;
+  /** Read so far (absolute). */
+  private readAt: number;
+  /** Freed so far (absolute): head. Equal to readAt while nothing is pinned. */
+  private freedAt: number;
+  /** Records pinned (M_QUEUED) between freedAt and readAt. */
+  private pinned = 0;
+  /** Pinned records let go since the start (see the class's note). */
+  evicted = 0;
+
+  constructor(sab: SharedArrayBuffer, private readonly pinning = false) {
+    this.sab = sab;
+    this.i32 = new Int32Array(sab);
+    this.u32 = new Uint32Array(sab);
+    this.bytes = new Uint8Array(sab, HEADER_BYTES);
+    this.mask = Ring.capacityOf(sab) - 1;
+    this.readAt = this.freedAt = Atomics.load(this.i32, kHead) >>> 0;
+  }
+
+  /** Whether published records are waiting. Exact for this instant; stale by the time you act. */
+  hasData(): boolean {
+    return (Atomics.load(this.i32, kTail) >>> 0) !== this.readAt >>> 0;
+  }
+
+  /**
+   * Hands up to `budget` records to `handler`, in order, then frees what it can with one store.
+   * A handler that returns `false` leaves its record unread (it will come first next time) and
+   * stops the read: that is how a consumer waits for something the record depends on. A record a
+   * dead consumer had read comes with M_READ in its kind when it was queued there, and not at all
+   * when it was done. Returns the number of records handed over.
+   */
+  read(handler: RecordHandler, budget: number): number {
+    const u32 = this.u32;
+    const mask = this.mask;
+    let at = this.readAt;
+    const end = at + (((Atomics.load(this.i32, kTail) >>> 0) - at) >>> 0);
+    let n = 0;
+    const from = at;
+    while (at < end && n < budget) {
+      const pos = at & mask;
+      const w = (HEADER_BYTES + pos) >>> 2;
+      const len = u32[w]!;
+      if (len === WRAP) {
+        at += mask + 1 - pos;
+        continue;
+      }
+      const size = RECORD_HEADER_BYTES + ((len + 3) & ~3);
+      let kind = u32[w + 4]!;
+      if (kind >= M_READ) {
+        // Read before, by a consumer that died: done with, or queued there (read it again).
+        if ((kind & M_QUEUED) === 0) { at += size; continue; }
+        kind = (kind & ~MARKS) | M_READ;
+        u32[w + 4] = kind & ~MARKS;
+      }
+      this.readAt = at;
+      const ok = handler(u32[w + 1]!, u32[w + 2]!, u32[w + 3]!, kind, this.bytes, pos + RECORD_HEADER_BYTES, len, at);
+      if (ok === false) break;
+      if (this.pinning) u32[w + 4]! |= M_READ;
+      at += size;
+      n++;
+    }
+    if (at !== from) {
+      this.readAt = at;
+      Atomics.store(this.i32, kRead, at | 0);
+    }
+    if (this.pinning) this.evict(at === end);
+    this.free();
+    return n;
+  }
+
+  /** Keeps the record at `at` (being read now) until `unpin(at)`: its message waits in a mailbox. */
+  pin(at: number): void {
+    if (at < this.freedAt) return;
+    const w = (HEADER_BYTES + (at & this.mask)) >>> 2;
+    const kind = this.u32[w + 4]!;
+    if ((kind & M_QUEUED) !== 0) return;
+    this.u32[w + 4] = kind | M_READ | M_QUEUED;
+    this.pinned++;
+  }
+
+  /** The pinned record at `at` is running (a dead consumer's is dead-lettered, not read again). */
+  start(at: number): void {
+    if (at < this.freedAt) return;
+    const w = (HEADER_BYTES + (at & this.mask)) >>> 2;
+    if ((this.u32[w + 4]! & M_QUEUED) !== 0) this.u32[w + 4]! |= M_STARTED;
+  }
+
+  /** The pinned record at `at` is an ask that has been answered while its handler runs on. */
+  answered(at: number): void {
+    if (at < this.freedAt) return;
+    const w = (HEADER_BYTES + (at & this.mask)) >>> 2;
+    if ((this.u32[w + 4]! & M_QUEUED) !== 0) this.u32[w + 4]! |= M_ANSWERED;
+  }
+
+  /** The pinned record at `at` is finished: its space is freed once the records before it are. Returns true if head moved. */
+  unpin(at: number): boolean {
+    if (at < this.freedAt) return false; // let go already
+    const w = (HEADER_BYTES + (at & this.mask)) >>> 2;
+    const kind = this.u32[w + 4]!;
+    if ((kind & M_QUEUED) === 0) return false;
+    this.u32[w + 4] = (kind & ~MARKS) | M_READ;
+    this.pinned--;
+    if (this.pinned !== 0 && at !== this.freedAt) return false;
+    return this.free();
+  }
+
+  /** Moves head over the records that are done, and stores it. Returns true if it moved. */
+  private free(): boolean {
+    let at = this.freedAt;
+    const readAt = this.readAt;
+    if (this.pinned === 0) at = readAt;
+    else {
+      const u32 = this.u32;
+      const mask = this.mask;
+      while (at < readAt) {
+        const pos = at & mask;
+        const w = (HEADER_BYTES + pos) >>> 2;
+        const len = u32[w]!;
+        if (len === WRAP) { at += mask + 1 - pos; continue; }
+        if ((u32[w + 4]! & M_QUEUED) !== 0) break;
+        at += RECORD_HEADER_BYTES + ((len + 3) & ~3);
+      }
+    }
+    if (at === this.freedAt) return false;
+    this.freedAt = at;
+    // Release the space; the producer's reload of head sees everything freed as done.
+    Atomics.store(this.i32, kHead, at | 0);
+    return true;
+  }
+
+  /**
+   * Lets go of the oldest pinned records when they hold more than half the ring, or any when the
+   * producer waits for space and everything published is read (it could wait for ever otherwise:
+   * for a reply, say, that the actor holding the space waits for).
+   */
+  private evict(caughtUp: boolean): void {
+    if (this.pinned === 0) return;
+    const capacity = this.mask + 1;
+    const held = this.readAt - this.freedAt;
+    let keep: number;
+    if (held > capacity >>> 1) keep = capacity >>> 2;
+    else if (caughtUp && Atomics.load(this.i32, kWantSpace) !== 0) keep = 0;
+    else return;
+    const u32 = this.u32;
+    const mask = this.mask;
+    let at = this.freedAt;
+    while (this.readAt - at > keep && this.pinned > 0) {
+      const pos = at & mask;
+      const w = (HEADER_BYTES + pos) >>> 2;
+      const len = u32[w]!;
+      if (len === WRAP) { at += mask + 1 - pos; continue; }
+      const kind = u32[w + 4]!;
+      if ((kind & M_QUEUED) !== 0) {
+        u32[w + 4] = (kind & ~MARKS) | M_READ;
+        this.pinned--;
+        this.evicted++;
+      }
+      at += RECORD_HEADER_BYTES + ((len + 3) & ~3);
+    }
+    // (free() moves head over them.)
+  }
+
+  /**
+   * After freeing space: did the producer ask to be told? Clears the flag if so. Called after
+   * head was stored, so a producer that set the flag before our store re-checks and sees the
+   * space, and one that set it after is seen here.
+   */
+  takeSpaceRequest(): boolean {
+    if (Atomics.load(this.i32, kWantSpace) === 0) return false;
+    return Atomics.exchange(this.i32, kWantSpace, 0) === 1;
+  }
+}
