@@ -24,12 +24,13 @@ import { BUSY_OTHER_CORES, renderCharts, renderReport } from './report.js';
 import { Progress } from './lib/progress.js';
 import { memorySuite } from './savina/memory.js';
 import { PEER_IDS } from './savina/peers.js';
+import { burstSuite } from './core/burst.js';
 import { SAVINA_SUITES } from './savina/suite.js';
 import { exposeGc } from './lib/gc.js';
 
 /** Every suite, in run order. */
 const SUITES: Suite[] = [
-  throughputSuite, pingpongSuite, sameWorkerSuite, workerToWorkerSuite, codecMicroSuite, ringMicroSuite,
+  throughputSuite, pingpongSuite, sameWorkerSuite, workerToWorkerSuite, burstSuite, codecMicroSuite, ringMicroSuite,
   ...SAVINA_SUITES, memorySuite, bridgeSuite,
 ];
 
