@@ -63,6 +63,9 @@ export class Mailbox {
   private mask = -1;
   private head = 0;
   private count = 0;
+  /** Where its depth is mirrored in shared memory (runtime/mailbox-depths.ts), if anywhere. */
+  private depth: Int32Array | null = null;
+  private depthAt = 0;
   /** The system lane: rare, so a plain array. */
   readonly system: unknown[] = [];
 
@@ -92,6 +95,7 @@ export class Mailbox {
     this.corr[i] = corr;
     this.at[i] = record;
     this.count++;
+    if (this.depth !== null) this.depth[this.depthAt] = this.count;
   }
 
   /** Puts a message back at the head (a failed message to retry first). Ignores capacity: it was accepted before. */
@@ -104,6 +108,7 @@ export class Mailbox {
     this.corr[this.head] = corr;
     this.at[this.head] = record;
     this.count++;
+    if (this.depth !== null) this.depth[this.depthAt] = this.count;
   }
 
   /** Index of the oldest message, to read its fields before `shift()`. Only valid when size > 0. */
@@ -121,6 +126,14 @@ export class Mailbox {
     this.msgs[this.head] = undefined; // let it be collected
     this.head = (this.head + 1) & this.mask;
     this.count--;
+    if (this.depth !== null) this.depth[this.depthAt] = this.count;
+  }
+
+  /** Mirrors its depth to `into[at]` from now on (null: no more). */
+  mirrorDepth(into: Int32Array | null, at: number): void {
+    this.depth = into;
+    this.depthAt = at;
+    if (into !== null) into[at] = this.count;
   }
 
   /** Doubles the buffers (8 slots at first), moving the contents to the front with block copies. */

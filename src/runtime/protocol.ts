@@ -83,7 +83,9 @@ export type HostToMain =
   | { t: 'need-link'; to: number }
   | { t: 'dead-letters'; entries: DeadLetterWire[] }
   | { t: 'events'; events: SupervisionEvent[] }
-  | { t: 'closed' };
+  | { t: 'closed' }
+  /** One more chunk of its mailbox-depth table (mailbox-depths.ts). */
+  | { t: 'depths'; chunk: SharedArrayBuffer };
 
 /** A dead letter as it crosses threads. `message` is the original, or a description if it could not be encoded. */
 export interface DeadLetterWire {
@@ -111,6 +113,8 @@ export interface HostStart {
   stats: SharedArrayBuffer;
   /** The asks whose handlers are suspended, for main to reject if this worker dies (busy-asks.ts). */
   busyAsks: SharedArrayBuffer;
+  /** The first chunk of its mailbox-depth table (mailbox-depths.ts). */
+  depths: SharedArrayBuffer;
   control: MessagePort;
   events: MessagePort;
   tuning: Tuning;

@@ -120,3 +120,25 @@ describe('mail queued for a child actor of a worker that dies', () => {
     });
   });
 });
+
+describe('mail between actors of a worker that dies', () => {
+  it('dies with its heap, and is dead-lettered worker-died per target actor with its count', async () => {
+    await withSystem({ name: 'crash-local', workers: 2 }, async (system) => {
+      const stream = await system.spawn(fixture('stream.actor'), { name: 'stream', args: { tally: newTally() }, placement: { worker: 0 } });
+      const sender = await system.spawn(fixture('sender.actor'), { placement: { worker: 0 } });
+      const faulty = await system.spawn(fixture('faulty.actor'), { placement: { worker: 0 } });
+      const gate = latch();
+      stream.tell({ type: 'hold', latch: gate.sab });
+      await gate.waiting();
+      // On the same worker: these never touch a ring.
+      expect(await sender.ask({ type: 'send', to: stream, count: 500, from: 'w1', chunk: 501 })).toBe(500);
+      const replaced = nextEvent(system, 'worker-replaced');
+      faulty.tell({ type: 'exit', code: 1 });
+      await replaced;
+      expect(system.deadLetters.list({ reason: 'worker-died' }).filter((e) => e.target === '/user/stream').map((e) => e.message))
+        .toEqual(['[lost with the worker: it came over a port]', { lost: 500 }]);
+      expect(system.deadLetters.list({ reason: 'worker-died' }).find((e) => e.target === 'worker 0')).toBeUndefined();
+      await expectConserved(system);
+    });
+  });
+});

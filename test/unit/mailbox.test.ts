@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Mailbox } from '../../src/actors/mailbox.js';
+import { DEFAULT_MAILBOX, Mailbox } from '../../src/actors/mailbox.js';
+import { DEPTH_CHUNK, MailboxDepths, allocateDepths, forEachDepth } from '../../src/runtime/mailbox-depths.js';
 
 describe('mailbox', () => {
   it('keeps order and fields through random pushes, shifts, re-queues and growth, against a plain array', () => {
@@ -35,5 +36,27 @@ describe('mailbox', () => {
     expect((box as unknown as { msgs: unknown[] }).msgs.length).toBe(0);
     box.push('a', 1, 2, 3);
     expect(box.size).toBe(1);
+  });
+});
+
+describe('mailbox depths in shared memory', () => {
+  it('mirror each mailbox\'s depth into its slot, grow by chunks main hears of, and reuse a stopped actor\'s slot', () => {
+    const announced: SharedArrayBuffer[] = [];
+    const first = allocateDepths();
+    const depths = new MailboxDepths(first, (chunk) => announced.push(chunk));
+    const boxes = Array.from({ length: DEPTH_CHUNK + 1 }, () => new Mailbox(DEFAULT_MAILBOX));
+    const slots = boxes.map((box, i) => depths.take(i + 1, box));
+    expect(announced).toHaveLength(1);
+    boxes[0]!.push('a', 0, 0, 0);
+    boxes[0]!.push('b', 0, 0, 0);
+    boxes[DEPTH_CHUNK]!.push('c', 0, 0, 0);
+    boxes[0]!.shift();
+    const seen = new Map<number, number>();
+    forEachDepth([new Int32Array(first), new Int32Array(announced[0]!)], (id, depth) => { if (depth > 0) seen.set(id, depth); });
+    expect([...seen]).toEqual([[1, 1], [DEPTH_CHUNK + 1, 1]]);
+    depths.release(slots[0]!, boxes[0]!);
+    boxes[0]!.push('d', 0, 0, 0); // no longer mirrored
+    expect(new Int32Array(first).slice(0, 2)).toEqual(new Int32Array([0, 0]));
+    expect(depths.take(99, new Mailbox(DEFAULT_MAILBOX))).toBe(slots[0]);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { S_ACTORS, S_NEXT_ID } from '../constants.js';
 import type { Cell } from './cell.js';
+import type { MailboxDepths } from '../mailbox-depths.js';
 
 /** The key main registers a named actor under: its name at the top level, its path below. */
 export function registryKey(cell: Cell): string {
@@ -18,7 +19,7 @@ export class ActorTable {
   readonly roots = new Map<string, Cell>();
   private nextId: number;
 
-  constructor(private readonly stats: Float64Array) {
+  constructor(private readonly stats: Float64Array, private readonly depths: MailboxDepths) {
     // A replacement host goes on from its predecessor's ids (0 is the thread's ask table).
     this.nextId = Math.max(1, stats[S_NEXT_ID]!);
   }
@@ -55,12 +56,14 @@ export class ActorTable {
   /** The actor is started: it takes mail. */
   add(cell: Cell): void {
     this.cells.set(cell.id, cell);
+    cell.depthSlot = this.depths.take(cell.id, cell.mailbox);
     this.stats[S_ACTORS]!++;
   }
 
   /** The actor stopped: its id names no one from now on, and its name among its siblings is free. */
   remove(cell: Cell): void {
     this.cells.delete(cell.id);
+    if (cell.depthSlot >= 0) { this.depths.release(cell.depthSlot, cell.mailbox); cell.depthSlot = -1; }
     this.siblingsOf(cell.parent).delete(cell.childKey);
     this.stats[S_ACTORS]!--;
   }

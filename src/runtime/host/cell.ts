@@ -74,6 +74,8 @@ export class Cell {
   childIntensity: RestartIntensity | null = null;
   /** Its paths toward the actors it sends to (flow control, flow.ts): made on its first send. */
   paths: Paths | null = null;
+  /** Its slot in the host's mailbox-depth table (mailbox-depths.ts), or -1. */
+  depthSlot = -1;
   /** Asks waiting in its mailbox (a muted actor still runs while one waits: flow-control.ts). */
   asks = 0;
   /** Resolved when an async handler settles (for a stop that must wait for it). */

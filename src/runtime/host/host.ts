@@ -9,8 +9,7 @@
  * lifecycle (lifecycle.ts), its supervisor (supervisor.ts), watches (watches.ts), stopping
  * (stopping.ts) and the dead letters on their way to main (dead-letter-batch.ts).
  */
-import type { Transferable } from 'node:worker_threads';
-import { threadId, type MessagePort } from 'node:worker_threads';
+import { threadId, type MessagePort, type Transferable } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
@@ -36,6 +35,7 @@ import { setIncarnation } from '../mesh/codec.js';
 import type {
   ControlResult, HostControl, HostStart, HostStats, HostToMain, MainNotice, MainToHost, SystemMessage,
 } from '../protocol.js';
+import { MailboxDepths } from '../mailbox-depths.js';
 import { ActorTable } from './actor-table.js';
 import type { Cell } from './cell.js';
 import type { Context, ContextHost } from './context.js';
@@ -94,7 +94,7 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
     this.node = start.node;
     this.strict = start.strictMessages;
     if (start.node !== '') setIncarnation(start.node, start.incarnation);
-    this.actors = new ActorTable(this.stats);
+    this.actors = new ActorTable(this.stats, new MailboxDepths(start.depths, (chunk) => this.post({ t: 'depths', chunk })));
     this.busyAsks = new BusyAsks(start.busyAsks);
     this.deadLetters = new DeadLetterBatch((m) => this.post(m));
     this.asks = new AskTable(this.stats, (reason, corr, value) => this.deadLetters.add(reason, `ask #${corr}`, null, value));

@@ -4,6 +4,7 @@
  * a piscina task that lives as long as its worker; a load balancer puts each on a worker that has
  * none.
  */
+import { allocateDepths } from '../mailbox-depths.js';
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
@@ -52,6 +53,8 @@ export interface HostHandle {
   doorbell: SharedArrayBuffer;
   /** The asks its actors' handlers are suspended on (busy-asks.ts): rejected at once if it dies. */
   busyAsks: SharedArrayBuffer;
+  /** Its mailbox-depth table's chunks (mailbox-depths.ts): each actor's queued count. */
+  depths: Int32Array[];
   stats: Float64Array;
   alive: boolean;
   /** The worker died (as opposed to being closed). */
@@ -205,12 +208,13 @@ export class Hosts {
     const doorbell = previous ? previous.doorbell : allocateDoorbell();
     const busyAsks = previous ? previous.busyAsks : allocateBusyAsks();
     const stats = previous ? previous.stats.buffer as SharedArrayBuffer : new SharedArrayBuffer(STATS_SLOTS * 8);
+    const depths = allocateDepths();
     let onClosed!: () => void;
     const handle: HostHandle = {
       thread, label: `worker ${thread - 1}`, pool, dedicated, workerThreadId: -1, actors: new Map(), runaway: false, stuck: false,
       restored: Promise.resolve(),
       control: new ControlClient(control.port1, `worker ${thread - 1}`),
-      events: events.port1, doorbell, busyAsks, stats: new Float64Array(stats), alive: true, died: false, exited: false, placing: 0,
+      events: events.port1, doorbell, busyAsks, depths: [new Int32Array(depths)], stats: new Float64Array(stats), alive: true, died: false, exited: false, placing: 0,
       closed: new Promise<void>((r) => { onClosed = r; }), onClosed: () => onClosed(),
     };
     this.all[thread] = handle;
@@ -219,7 +223,7 @@ export class Hosts {
     // ports are transferred at once, whenever the task starts), ahead of anything else.
     if (previous) for (const link of this.owner.takeOverLinks(thread)) events.port1.postMessage(link, [link.port]);
     const start: HostStart = {
-      thread, systemName: c.systemName, logLevel: c.logLevel, doorbell, stats, busyAsks,
+      thread, systemName: c.systemName, logLevel: c.logLevel, doorbell, stats, busyAsks, depths,
       control: control.port2, events: events.port2, tuning: c.tuning, heartbeatMs: c.heartbeatMs, highWaterMark: c.highWaterMark, restoring, node: c.node,
       strictMessages: c.strictMessages,
       incarnation: c.incarnation,

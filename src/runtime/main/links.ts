@@ -90,9 +90,11 @@ export class Links {
    * to `started` (decoded; null for one whose message came over a port; `answered`: an ask its
    * handler had answered) and marked done, so that
    * the replacement does not run it again; the rest are read again by the replacement. Returns
-   * how many user messages that is. Call it before the replacement starts.
+   * how many user messages that is (and, in `queuedBy`, how many per target actor). Call it
+   * before the replacement starts.
    */
-  leftFor(thread: number, started: (from: number, kind: number, target: number, sender: number, corr: number, value: unknown, answered: boolean) => void): number {
+  leftFor(thread: number, started: (from: number, kind: number, target: number, sender: number, corr: number, value: unknown, answered: boolean) => void,
+    queuedBy?: Map<number, number>): number {
     let queued = 0;
     const codec = this.mesh.codec;
     for (const [key, ring] of this.rings) {
@@ -101,7 +103,10 @@ export class Links {
       Ring.walkLeft(ring, (kind, target, sender, corr, bytes, start, len) => {
         if ((kind & M_QUEUED) === 0) return kind;
         if ((kind & M_STARTED) === 0) {
-          if ((kind & KIND_MASK) < K_UNCOUNTED) queued++;
+          if ((kind & KIND_MASK) < K_UNCOUNTED) {
+            queued++;
+            queuedBy?.set(target, (queuedBy.get(target) ?? 0) + 1);
+          }
           return kind;
         }
         let value: unknown = null;

@@ -112,6 +112,9 @@ export class MainInbox {
       case 'closed':
         host.onClosed();
         return;
+      case 'depths':
+        host.depths.push(new Int32Array(m.chunk));
+        return;
     }
   }
 

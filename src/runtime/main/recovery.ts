@@ -20,6 +20,7 @@ import type { MeshNode } from '../mesh/mesh-node.js';
 import type { NodeBridge } from '../node-port.js';
 import type { DeadLetters } from './dead-letters.js';
 import type { HostHandle, Hosts, SpawnRecord } from './hosts.js';
+import { forEachDepth } from '../mailbox-depths.js';
 import type { Links } from './links.js';
 import type { Names } from './names.js';
 
@@ -106,6 +107,7 @@ export class Recovery {
     const endedInRing = new Set<string>();
     let culpritInRing = false;
     let started = 0;
+    const inRings = new Map<number, number>();
     const requeued = main.links.leftFor(handle.thread, (senderThread, kind, target, sender, corr, value, answered) => {
       const isCulprit = target === culpritId && senderThread * 0x100000000 + sender === from;
       culpritInRing ||= isCulprit;
@@ -121,7 +123,7 @@ export class Recovery {
         if (!answered) this.rejectAsk(senderThread, corr, target, error);
       }
       else if (kind === K_TELL_RECEIPT || kind === K_TELL_LAST) main.remote?.culpritDied(corr);
-    });
+    }, inRings);
     queued = Math.max(0, queued - requeued);
     if (culpritId !== 0 && from >= 0 && !culpritInRing && queued > 0) {
       // The message whose handler was running when the worker went down.
@@ -154,8 +156,18 @@ export class Recovery {
     // The top-level actor whose subtree's code was running: its fault, not its siblings'.
     const blamed = handle.actors.get(stats[S_CUR_ROOT]!);
     for (const slot of [S_QUEUED, S_OUTSTANDING, S_ACTORS, S_OPEN_BREAKERS, S_CUR_ACTOR, S_CUR_ROOT, S_HEARTBEAT]) stats[slot] = 0;
-    if (lost > 0) {
-      main.deadLetters.add({ reason: 'worker-died', target: handle.label, sender: null, message: { lost },
+    // What lived only in its heap, per actor where its mailbox depth says so; the rest (what it
+    // had sent and not published) in one entry for the worker.
+    let unattributed = lost;
+    forEachDepth(handle.depths, (id, depth) => {
+      const n = Math.min(depth - (inRings.get(id) ?? 0), unattributed);
+      if (n <= 0) return;
+      unattributed -= n;
+      main.deadLetters.add({ reason: 'worker-died', target: handle.actors.get(id)?.path ?? `@${handle.thread}.${id}`, sender: null,
+        message: { lost: n }, error: toWireError(wrapped), time: now });
+    });
+    if (unattributed > 0) {
+      main.deadLetters.add({ reason: 'worker-died', target: handle.label, sender: null, message: { lost: unattributed },
         error: toWireError(wrapped), time: now });
     }
     // Which of its top-level actors restart (the root supervisor's decision); the rest, and
