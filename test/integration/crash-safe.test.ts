@@ -142,3 +142,22 @@ describe('mail between actors of a worker that dies', () => {
     });
   });
 });
+
+describe('an ask answered by a handler that then takes its worker down', () => {
+  it('settles within 1 s: its reply was never published, so main rejects it (regression: it waited out its timeout)', async () => {
+    await withSystem({ name: 'crash-reply', workers: 2 }, async (system) => {
+      const faulty = await system.spawn(fixture('faulty.actor'), { name: 'faulty', placement: { worker: 0 } });
+      const replaced = nextEvent(system, 'worker-replaced');
+      const t0 = Date.now();
+      await expect(faulty.ask({ type: 'reply-then-exit' }, { timeoutMs: 10_000 })).rejects.toMatchObject({ code: 'ERR_TROUPE_WORKER_FAILED' });
+      expect(Date.now() - t0).toBeLessThan(1000);
+      await replaced;
+      // The message (its handler did not finish), and the reply it made, never published: lost.
+      expect(system.deadLetters.list({ reason: 'worker-died' }).map((e) => [e.target, e.message])).toEqual([
+        ['/user/faulty', { type: 'reply-then-exit' }],
+        ['worker 0', { lost: 1 }],
+      ]);
+      await expectConserved(system);
+    });
+  });
+});

@@ -133,8 +133,11 @@ export class Sending {
       else h.mesh.send(thread, ASK_TABLE, cell.id, ctx.corr, K_REPLY, value);
       ctx.answered = true; // (a reply that cannot be encoded threw above: the ask is still open)
       h.freeBusySlot(ctx);
-      // If this worker dies before the handler is done, main must not reject this ask too.
-      if (ctx.record >= 0) h.mesh.answered(thread, ctx.record);
+      const record = ctx.record;
+      // Once the reply is published (at the end of this synchronous run: the publish is queued
+      // first), its record says so: if this worker dies before the handler is done, main does not
+      // reject the ask too. A worker that dies before then never published the reply: main does.
+      if (record >= 0) queueMicrotask(() => h.mesh.answered(thread, record));
       h.ledger.sent();
       return;
     }
