@@ -245,6 +245,9 @@ describe('flow control across awaits, inits and closed workers (mark 10: every m
     a.tell({ type: 'spray', other: b, n: 50 });
     expect(await b.ask({ type: 'ask-other', other: a, value: 'cfg' }, { timeoutMs: 4000 })).toBe('cfg');
     await busy;
+    // a may have read b's ask before main's spray (they come on different rings): its sprays may
+    // still be on their way to b. An ask from a to b comes after them: once answered, b has them all.
+    expect(await a.ask({ type: 'ask-other', other: b, value: 'after' }, { timeoutMs: 4000 })).toBe('after');
     await system.stop(a);
     await system.stop(b);
     await expectConserved(system);

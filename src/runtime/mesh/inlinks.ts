@@ -47,6 +47,8 @@ class Inlink {
    * their markers are read as lost. -1: not known yet (the producer says it on the new port).
    */
   lostBelow = 0;
+  /** In Inlinks' `freeing` list. */
+  freeing = false;
   constructor(readonly from: number, ring: SharedArrayBuffer, producerDoorbell: SharedArrayBuffer, links: Inlinks, pinning: boolean) {
     this.reader = new RingReader(ring, pinning);
     this.producer = new DoorbellRinger(producerDoorbell);
@@ -73,6 +75,8 @@ export class Inlinks {
   private readonly links: Inlink[] = [];
   /** The link from each thread, by thread index. */
   private readonly byFrom: (Inlink | undefined)[] = [];
+  /** Links whose head may move: records finished since the last `release`. */
+  private readonly freeing: Inlink[] = [];
 
   constructor(private readonly o: InlinksOptions) {}
 
@@ -170,11 +174,24 @@ export class Inlinks {
     this.byFrom[from]?.reader.answered(at);
   }
 
-  /** Record `at`'s message is finished (run, or dead-lettered): its space may be freed. */
+  /** Record `at`'s message is finished (run, or dead-lettered): its space is freed at the end of the turn (`release`). */
   finish(from: number, at: number): void {
     const link = this.byFrom[from];
-    if (link === undefined || !link.reader.unpin(at)) return;
-    if (link.reader.takeSpaceRequest()) link.producer.ring();
+    if (link === undefined || !link.reader.unpin(at) || link.freeing) return;
+    link.freeing = true;
+    this.freeing.push(link);
+    this.o.schedule();
+  }
+
+  /** Frees the space of the records finished since the last call (once per pump turn), and tells producers waiting for it. */
+  release(): void {
+    const links = this.freeing;
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i]!;
+      link.freeing = false;
+      if (link.reader.free() && link.reader.takeSpaceRequest()) link.producer.ring();
+    }
+    links.length = 0;
   }
 
   /** Reads every ring, up to the read budget each; returns how many records were taken. */

@@ -62,7 +62,7 @@ export class MeshNode {
       read: () => inlinks.read(),
       work,
       hasWork,
-      flush: () => { const blocked = outlinks.moveSpills(); outlinks.publish(); return blocked; },
+      flush: () => { inlinks.release(); const blocked = outlinks.moveSpills(); outlinks.publish(); return blocked; },
       anyInput: () => inlinks.anyInput(),
       armSpaceRequests: () => outlinks.armSpaceRequests(),
     });

@@ -5,10 +5,12 @@ import { HEADER_BYTES, RECORD_HEADER_BYTES, Ring, WRAP, kHead, kRead, kTail, kWa
 
 /**
  * Marks a pinning consumer (a host) writes in a record's kind word, above any kind or flag the
- * producer writes. A record it has read is `M_READ`: done with, unless `M_QUEUED` (its message
- * waits in a mailbox, so its space is not freed) and then perhaps `M_STARTED` (its handler ran).
- * A consumer that replaces a dead one reads on from head: it skips what is done, reads again what
- * was queued, and main has dead-lettered what had started (recovery.ts).
+ * producer writes, on the records it keeps: `M_QUEUED` (its message waits in a mailbox, so its
+ * space is not freed), then perhaps `M_STARTED` (its handler ran) and `M_ANSWERED`; a finished
+ * one keeps only `M_READ`. Up to the read position the consumer stores (the header's `read`), a
+ * record without marks is done with. A consumer that replaces a dead one reads on from head: it
+ * skips what is done, reads again what was queued, and main has dead-lettered what had started
+ * (recovery.ts).
  */
 export const M_READ = 1 << 24;
 export const M_QUEUED = 1 << 25;
@@ -21,8 +23,9 @@ const MARKS = M_READ | M_QUEUED | M_STARTED | M_ANSWERED;
  * The consumer's side. Not thread-safe: one consumer only.
  *
  * A pinning consumer (a host) frees a record's space only when its message is finished, so that
- * what waits in its mailboxes survives its death in the ring: it reads ahead of head, marks each
- * record (M_*), and moves head over the prefix of records that are done. Positions here are
+ * what waits in its mailboxes survives its death in the ring: it reads ahead of head, marks the
+ * records it keeps (M_*), and moves head over the prefix of records that are done (once per pump
+ * turn: `free`). Positions here are
  * absolute byte counts (exact to 2^53), so a stale one is never mistaken for a newer record; the
  * header's u32s are the same counts mod 2^32. Space is never pinned without bound: past half the
  * ring, or when the producer waits for space and every record is read, the oldest pinned records
@@ -41,6 +44,8 @@ export class RingReader {
   private freedAt: number;
   /** Records pinned (M_QUEUED) between freedAt and readAt. */
   private pinned = 0;
+  /** Below this (absolute), records were read by a consumer that died (see `read`). */
+  private readonly rereadUntil: number;
   /** Pinned records let go since the start (see the class's note). */
   evicted = 0;
 
@@ -50,7 +55,10 @@ export class RingReader {
     this.u32 = new Uint32Array(sab);
     this.bytes = new Uint8Array(sab, HEADER_BYTES);
     this.mask = Ring.capacityOf(sab) - 1;
-    this.readAt = this.freedAt = Atomics.load(this.i32, kHead) >>> 0;
+    const head = Atomics.load(this.i32, kHead) >>> 0;
+    this.readAt = this.freedAt = head;
+    // What a consumer before us had read (it died): records up to here are done, or queued there.
+    this.rereadUntil = head + (((Atomics.load(this.i32, kRead) >>> 0) - head) >>> 0);
   }
 
   /** Whether published records are waiting. Exact for this instant; stale by the time you act. */
@@ -63,7 +71,8 @@ export class RingReader {
    * A handler that returns `false` leaves its record unread (it will come first next time) and
    * stops the read: that is how a consumer waits for something the record depends on. A record a
    * dead consumer had read comes with M_READ in its kind when it was queued there, and not at all
-   * when it was done. Returns the number of records handed over.
+   * when it was done (up to the read position it stored, records it did not mark are done: one
+   * store per batch, not per record). Returns the number of records handed over.
    */
   read(handler: RecordHandler, budget: number): number {
     const u32 = this.u32;
@@ -83,22 +92,23 @@ export class RingReader {
       const size = RECORD_HEADER_BYTES + ((len + 3) & ~3);
       let kind = u32[w + 4]!;
       if (kind >= M_READ) {
-        // Read before, by a consumer that died: done with, or queued there (read it again).
+        // Marked by a consumer that died: done with, or queued there (read it again).
         if ((kind & M_QUEUED) === 0) { at += size; continue; }
-        kind = (kind & ~MARKS) | M_READ;
         u32[w + 4] = kind & ~MARKS;
+        kind = (kind & ~MARKS) | M_READ;
+      } else if (at < this.rereadUntil) {
+        // Read by it and done with (only queued records are marked).
+        at += size;
+        continue;
       }
       this.readAt = at;
       const ok = handler(u32[w + 1]!, u32[w + 2]!, u32[w + 3]!, kind, this.bytes, pos + RECORD_HEADER_BYTES, len, at);
       if (ok === false) break;
-      if (this.pinning) u32[w + 4]! |= M_READ;
       at += size;
       n++;
     }
-    if (at !== from) {
-      this.readAt = at;
-      Atomics.store(this.i32, kRead, at | 0);
-    }
+    this.readAt = at;
+    if (at !== from) Atomics.store(this.i32, kRead, (at < this.rereadUntil ? this.rereadUntil : at) | 0);
     if (this.pinning) this.evict(at === end);
     this.free();
     return n;
@@ -128,7 +138,10 @@ export class RingReader {
     if ((this.u32[w + 4]! & M_QUEUED) !== 0) this.u32[w + 4]! |= M_ANSWERED;
   }
 
-  /** The pinned record at `at` is finished: its space is freed once the records before it are. Returns true if head moved. */
+  /**
+   * The pinned record at `at` is finished: its space is freed (by `free`, which the owner calls
+   * once per turn) once the records before it are. Returns true if `free` may now move head.
+   */
   unpin(at: number): boolean {
     if (at < this.freedAt) return false; // let go already
     const w = (HEADER_BYTES + (at & this.mask)) >>> 2;
@@ -136,12 +149,11 @@ export class RingReader {
     if ((kind & M_QUEUED) === 0) return false;
     this.u32[w + 4] = (kind & ~MARKS) | M_READ;
     this.pinned--;
-    if (this.pinned !== 0 && at !== this.freedAt) return false;
-    return this.free();
+    return this.pinned === 0 || at === this.freedAt;
   }
 
   /** Moves head over the records that are done, and stores it. Returns true if it moved. */
-  private free(): boolean {
+  free(): boolean {
     let at = this.freedAt;
     const readAt = this.readAt;
     if (this.pinned === 0) at = readAt;
