@@ -22,7 +22,7 @@ export const DEAD_LETTER_REASONS = {
   'pool-full': "a pool actor's queue was full (its capacity)",
   // Between nodes (with NATS).
   'node-unreachable': 'it was for another node, and the system has no NATS or the message could not leave',
-  'outbox-full': 'the outbox toward NATS was full',
+  'outbox-full': 'NATS was unreachable and the outbox toward it was full',
   'unencodable': 'it could not be encoded for the wire',
   'not-exposed': 'it came from another node for an actor this node does not expose',
   'stale-ref': "it came through a ref to an unnamed actor of this node's earlier run",

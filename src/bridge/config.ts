@@ -30,7 +30,7 @@ export interface NatsOptions {
   ackWaitMs?: number;
   /** Redelivery delay after a failed attempt: `retryMs * 2^(attempt-1)`, capped at 30 s. Default 1 000 ms. */
   retryMs?: number;
-  /** Remote messages kept while NATS is unreachable (or while at-least-once publishes wait for their acks); beyond it they are dead-lettered `outbox-full`. Default 10 000. */
+  /** Remote messages kept while NATS is unreachable; beyond it they are dead-lettered `outbox-full`. While connected the outbox refuses nothing (flow control slows its senders). Default 10 000. */
   outboxCapacity?: number;
   /** Largest message payload accepted from the wire (bytes), from 1 KiB to 64 MiB. Default 1 MiB. */
   maxPayloadBytes?: number;

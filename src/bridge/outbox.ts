@@ -1,8 +1,9 @@
 /**
- * The outbox: everything this node publishes goes through it, in order, and it is bounded
- * (`outboxCapacity`). While NATS is unreachable it holds on (health: degraded); a caller that
- * finds no room (`hasRoom`) dead-letters the message itself (`outbox-full`): the outbox never
- * throws at a sender.
+ * The outbox: everything this node publishes goes through it, in order. While NATS is
+ * unreachable it holds up to `outboxCapacity` messages (health: degraded); a caller that finds no
+ * room (`hasRoom`) dead-letters the message itself (`outbox-full`): the outbox never throws at a
+ * sender. While connected it refuses nothing: a burst larger than the outbox waits its turn, and
+ * flow control slows its senders (sender.ts), as on any path.
  *
  * JetStream (at-least-once): a publish carries a `Nats-Msg-Id` (msg-ids.ts), so a retry after an
  * ambiguous timeout is deduplicated by the stream; it is retried with the same id, with backoff,
@@ -24,7 +25,7 @@ import { Queue } from './queue.js';
 
 /** What a sender sees of the outbox. */
 export interface Publisher {
-  /** Room for one more? (A caller that finds none dead-letters its message: `outbox-full`.) */
+  /** Room for one more? Always while connected. (A caller that finds none dead-letters its message: `outbox-full`.) */
   readonly hasRoom: boolean;
   /**
    * Queues a publish; `done(true)` once the stream has it (core NATS: once the server confirmed
@@ -84,7 +85,7 @@ export class Outbox implements Publisher {
   }
 
   get hasRoom(): boolean {
-    return this.queue.length < this.config.outboxCapacity;
+    return this.link.connected || this.queue.length < this.config.outboxCapacity;
   }
 
   /** Messages not yet done: waiting, being published, or (core NATS) waiting for the server to confirm them. */

@@ -118,20 +118,20 @@ export class Remote implements NodeBridge {
 
   /** A message for an actor on another node (throws, or dead-letters, as NodeBridge says). */
   send(to: RemoteTarget, msg: unknown, fromThread: number, fromId: number, corr: number,
-    timeoutMs: number | undefined, atMostOnce: boolean, fromHost: boolean): void {
-    this.sender.send(to, msg, fromThread, fromId, corr, timeoutMs, atMostOnce, fromHost);
+    timeoutMs: number | undefined, atMostOnce: boolean, fromHost: boolean, settled: (() => void) | null): void {
+    this.sender.send(to, msg, fromThread, fromId, corr, timeoutMs, atMostOnce, fromHost, settled);
   }
 
   /** A message a host sent toward another node (K_REMOTE). */
-  fromHost(fromThread: number, fromId: number, corr: number, s: RemoteSend): void {
-    this.sender.send(s, s.msg, fromThread, fromId, corr, s.timeoutMs, s.atMostOnce === true, true);
+  fromHost(fromThread: number, fromId: number, corr: number, s: RemoteSend, settled: (() => void) | null): void {
+    this.sender.send(s, s.msg, fromThread, fromId, corr, s.timeoutMs, s.atMostOnce === true, true, settled);
   }
 
   /** Mail to a proxy on main (`@0.<id>`): it goes on to the remote actor the proxy stands for. */
-  toProxy(proxy: number, fromThread: number, fromId: number, corr: number, msg: unknown): boolean {
+  toProxy(proxy: number, fromThread: number, fromId: number, corr: number, msg: unknown, settled: (() => void) | null): boolean {
     const ref = this.proxies.get(proxy);
     if (ref === undefined) return false;
-    this.sender.send({ node: ref.node!, incarnation: ref.incarnation, thread: ref.thread, id: ref.id, path: ref.path }, msg, fromThread, fromId, corr, undefined, false, true);
+    this.sender.send({ node: ref.node!, incarnation: ref.incarnation, thread: ref.thread, id: ref.id, path: ref.path }, msg, fromThread, fromId, corr, undefined, false, true, settled);
     return true;
   }
 

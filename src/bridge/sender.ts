@@ -12,10 +12,12 @@
  * the outbox, then processed once its node's stream has stored it (at-most-once: once the server
  * confirmed it has it), or dead-lettered `node-unreachable` if it could not leave.
  *
- * Out of room: a message past a full outbox is dead-lettered `outbox-full`, and its ask rejected
- * with ERR_TROUPE_NODE_UNREACHABLE; only a message that cannot be sent at all (not encodable, too
- * large, a bad node id) throws, at a `tell` from main. From a host it is dead-lettered
- * `unencodable`.
+ * Out of room: while NATS is unreachable the outbox holds `outboxCapacity` messages, and one past
+ * them is dead-lettered `outbox-full`, its ask rejected with ERR_TROUPE_NODE_UNREACHABLE. While
+ * connected, the outbox refuses nothing: its senders are slowed instead, like on any path (each
+ * sender's path to the outbox, flow.ts; `settled` hands back their credit). Only a message that
+ * cannot be sent at all (not encodable, too large, a bad node id) throws, at a `tell` from main.
+ * From a host it is dead-lettered `unencodable`.
  */
 import { TroupeError, toWireError } from '../actors/errors.js';
 import type { NodeHost, RemoteTarget } from '../runtime/node-port.js';
@@ -50,10 +52,11 @@ export class Sender {
    * Sends `msg` to an actor on another node. From main, a message that cannot be sent at all
    * (unencodable, too large, a bad node id) throws before anything is counted; from a host
    * (`fromHost`), it is dead-lettered instead. No room in the outbox is not the sender's mistake:
-   * the message is dead-lettered `outbox-full` (and an ask rejected) either way.
+   * the message is dead-lettered `outbox-full` (and an ask rejected) either way. `settled` is
+   * called once the message is published or dead-lettered (not when this throws).
    */
   send(to: RemoteTarget, msg: unknown, fromThread: number, fromId: number, corr: number,
-    timeoutMs: number | undefined, atMostOnce: boolean, fromHost: boolean): void {
+    timeoutMs: number | undefined, atMostOnce: boolean, fromHost: boolean, settled: (() => void) | null): void {
     const f: [number, number, string] | null = fromId !== 0 ? [fromThread, fromId, `@${fromThread}.${fromId}`] : null;
     let data: Uint8Array;
     let problem: TroupeError | null = null;
@@ -68,7 +71,7 @@ export class Sender {
       if (data.length > this.config.maxPayloadBytes) {
         problem = new TroupeError('ERR_TROUPE_INVALID_ARGUMENT', `message of ${data.length} bytes is over nats.maxPayloadBytes (${this.config.maxPayloadBytes}) for a remote actor`);
       } else if (!this.outbox.hasRoom) {
-        problem = new TroupeError('ERR_TROUPE_NODE_UNREACHABLE', `the outbox to other nodes is full (${this.config.outboxCapacity}): NATS is unreachable, or slower than this burst of at-least-once sends; raise nats.outboxCapacity or send in smaller bursts`);
+        problem = new TroupeError('ERR_TROUPE_NODE_UNREACHABLE', `NATS is unreachable and the outbox to other nodes is full (nats.outboxCapacity, ${this.config.outboxCapacity}): raise it to hold more through an outage, or wait for the connection (the 'nats' event)`);
       }
     } catch (err) {
       if (!fromHost) throw err;
@@ -81,12 +84,13 @@ export class Sender {
       this.host.deadLetter({ reason: full ? 'outbox-full' : 'unencodable', target: `${to.node}:${to.path}`,
         sender: f ? f[2] : null, message: msg, error: toWireError(problem), time: Date.now() });
       if (corr !== 0) this.asks.fail(fromThread, corr, toWireError(problem));
+      settled?.();
       return;
     }
     if (corr !== 0) this.asks.sent(fromThread, corr, to.node);
     if (fromId !== 0) boundedSet(this.contacted, `${to.node}|${fromThread}.${fromId}`);
     if (to.node !== this.config.node) this.peers.sentTo(to.node);
-    this.enqueue(to.node, data!, atMostOnce, to.path, msg);
+    this.enqueue(to.node, data!, atMostOnce, to.path, msg, settled);
   }
 
   /**
@@ -108,7 +112,7 @@ export class Sender {
       this.host.deadLetter({ reason: 'outbox-full', target: `${node}:ask #${corr}`, sender: null, message: value, time: Date.now() });
       return;
     }
-    this.enqueue(node, data, atMostOnce, `ask #${corr}`, value);
+    this.enqueue(node, data, atMostOnce, `ask #${corr}`, value, null);
   }
 
   /** Whether local actor (`thread`, `id`) wrote to `node`: that node may write back, exposed or not. */
@@ -121,16 +125,19 @@ export class Sender {
    * confirmed it has it (outbox.ts); a message that could not leave is dead-lettered
    * `node-unreachable`. (`path`: the target's, for a dead letter.)
    */
-  private enqueue(node: string, data: Uint8Array, atMostOnce: boolean, path: string, msg: unknown): void {
+  private enqueue(node: string, data: Uint8Array, atMostOnce: boolean, path: string, msg: unknown, settled: (() => void) | null): void {
     const ledger = this.host.ledger;
     ledger.queued();
     const self = this.config.node;
     const subject = atMostOnce ? this.names.direct(node, self) : this.names.toNode(node, self);
     this.outbox.publish(subject, data, { msgId: atMostOnce ? null : this.ids.next(node), core: atMostOnce }, (ok, err) => {
       ledger.queued(-1);
-      if (ok) { ledger.processed(); return; }
-      this.host.deadLetter({ reason: 'node-unreachable', target: `${node}:${path}`, sender: null, message: msg,
-        error: toWireError(err ?? new Error('not sent')), time: Date.now() });
+      if (ok) ledger.processed();
+      else {
+        this.host.deadLetter({ reason: 'node-unreachable', target: `${node}:${path}`, sender: null, message: msg,
+          error: toWireError(err ?? new Error('not sent')), time: Date.now() });
+      }
+      settled?.();
     });
   }
 }

@@ -21,6 +21,14 @@ export function pathKey(thread: number, id: number): number {
   return thread * 0x100000000 + id;
 }
 
+/**
+ * The path to other nodes: a sender's messages for actors on other nodes (and for main's proxies
+ * of them) that main's bridge has not yet handed to NATS. One per sender, whatever the node: the
+ * outbox is what they wait in. Credit comes back when the outbox is done with a message
+ * (published, or dead-lettered).
+ */
+export const OUTBOX_PATH = 0;
+
 /** The thread of a path key. */
 export function pathThread(key: number): number {
   return Math.floor(key / 0x100000000);

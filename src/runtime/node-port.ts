@@ -63,14 +63,16 @@ export interface NodeBridge {
   start(): Promise<void>;
   /**
    * Sends `msg` to an actor on another node. From main (`fromHost` false) a message that cannot
-   * be sent at all throws; from a host it is dead-lettered. A full outbox dead-letters either way.
+   * be sent at all throws; from a host it is dead-lettered. A full outbox (only while NATS is
+   * unreachable) dead-letters either way. `settled` (flow control's credit, flow.ts) is called
+   * once the outbox is done with the message: published, or dead-lettered; not when it throws.
    */
   send(to: RemoteTarget, msg: unknown, fromThread: number, fromId: number, corr: number,
-    timeoutMs: number | undefined, atMostOnce: boolean, fromHost: boolean): void;
-  /** A host's message for another node (a K_REMOTE record). */
-  fromHost(fromThread: number, fromId: number, corr: number, s: RemoteSend): void;
-  /** Mail for a proxy on main (`@0.<id>`, a sender on another node): false if there is no such proxy. */
-  toProxy(proxy: number, fromThread: number, fromId: number, corr: number, msg: unknown): boolean;
+    timeoutMs: number | undefined, atMostOnce: boolean, fromHost: boolean, settled: (() => void) | null): void;
+  /** A host's message for another node (a K_REMOTE record); `settled` as for `send`. */
+  fromHost(fromThread: number, fromId: number, corr: number, s: RemoteSend, settled: (() => void) | null): void;
+  /** Mail for a proxy on main (`@0.<id>`, a sender on another node): false if there is no such proxy. `settled` as for `send`, when true. */
+  toProxy(proxy: number, fromThread: number, fromId: number, corr: number, msg: unknown, settled: (() => void) | null): boolean;
   /** How a tell from another node ended on a host (a K_RECEIPT record). */
   onReceipt(receipt: number, outcome: number, error: WireError | null): void;
   /** An exposed actor of another node, by name (undefined if not known here). */

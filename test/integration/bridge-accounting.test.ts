@@ -5,7 +5,7 @@
 // by PID) and its own nodes.
 import { describe, expect, it } from 'vitest';
 import { createActorSystem, type ActorRef, type ActorSystem } from 'troupe';
-import { expectConserved, fixture, nextEvent, quiet, until } from '../helpers.js';
+import { counterAt, expectConserved, fixture, nextEvent, quiet, until } from '../helpers.js';
 import { NatsServer, natsAvailable } from '../nats-server.js';
 import { OtherNode } from '../other-node.js';
 
@@ -62,6 +62,67 @@ describe.skipIf(!haveNats)('counting what could not leave', () => {
       await back;
       // The ten that fitted arrive.
       await expect(until(() => counter.ask<number>({ type: 'get' }, { timeoutMs: 20_000 }), (n) => n >= 10, 30_000)).resolves.toBe(10);
+      await expectConserved(a);
+    } finally {
+      await a.shutdown();
+      await b.shutdown();
+      await server.stop();
+    }
+  });
+});
+
+describe.skipIf(!haveNats)('flow control through the outbox, NATS connected', () => {
+  /** Node a: a mark of 100 and an outbox of 50, far smaller than the bursts below. */
+  async function smallOutbox(server: NatsServer): Promise<{ a: ActorSystem; b: ActorSystem }> {
+    const a = await createActorSystem({ name: 'o-a', node: 'o-a', workers: 1, logger: quiet, mailbox: { highWaterMark: 100 },
+      nats: { servers: server.url, retryMs: 50, outboxCapacity: 50 } });
+    const b = await createActorSystem({ name: 'o-b', node: 'o-b', workers: 1, logger: quiet, nats: { servers: server.url, retryMs: 50 } });
+    return { a, b };
+  }
+
+  it('a burst from main far past the outbox is all delivered, in order, none dead-lettered: tell says false past the mark and ready() waits for the outbox', async () => {
+    const server = await NatsServer.start();
+    const { a, b } = await smallOutbox(server);
+    try {
+      await b.spawn(fixture('counter.actor'), { name: 'o-counter', expose: true });
+      const counter = (await a.resolve('o-counter', { timeoutMs: 10_000 }))!;
+      // Naive: the burst is queued whole (the outbox refuses nothing while connected).
+      let falses = 0;
+      for (let seq = 0; seq < 3000; seq++) if (!counter.tell({ type: 'inc', from: 'naive', seq })) falses++;
+      expect(falses).toBe(3000 - 99);
+      await counter.ready();
+      expect(a.health().nats!.outbox).toBeLessThan(100);
+      // Paced: waits whenever tell says so.
+      let waits = 0;
+      for (let seq = 0; seq < 3000; seq++) {
+        if (!counter.tell({ type: 'inc', from: 'paced', seq })) { waits++; await counter.ready(); }
+      }
+      expect(waits).toBeGreaterThan(0);
+      const report = await until(() => counter.ask<{ n: number; outOfOrder: number }>({ type: 'report' }), (r) => r.n >= 6000, 30_000);
+      expect(report).toMatchObject({ n: 6000, outOfOrder: 0 });
+      expect(a.deadLetters.counts()).toEqual({});
+      await expectConserved(a);
+    } finally {
+      await a.shutdown();
+      await b.shutdown();
+      await server.stop();
+    }
+  });
+
+  it('an actor flooding an actor on another node is slowed by the outbox, not dead-lettered: every item arrives in order', async () => {
+    const server = await NatsServer.start();
+    const { a, b } = await smallOutbox(server);
+    try {
+      const sab = new SharedArrayBuffer(8);
+      await b.spawn(fixture('flood.actor'), { name: 'o-sink', expose: true, args: { counter: sab, name: 'sink' } });
+      const sink = (await a.resolve('o-sink', { timeoutMs: 10_000 }))!;
+      const source = await a.spawn(fixture('flood.actor'), { args: { counter: new SharedArrayBuffer(8), name: 'source' } });
+      source.tell({ type: 'flood', to: sink, total: 20_000, perTurn: 1000 });
+      await counterAt(sab, 20_000);
+      expect(Array.from(new Int32Array(sab))).toEqual([20_000, 0]);
+      // Muted between turns past the mark: its tells said false.
+      await expect(source.ask<number>({ type: 'falses' })).resolves.toBeGreaterThan(0);
+      expect(a.deadLetters.counts()).toEqual({});
       await expectConserved(a);
     } finally {
       await a.shutdown();

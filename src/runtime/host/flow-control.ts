@@ -13,7 +13,7 @@
  */
 import { TroupeError } from '../../actors/errors.js';
 import { F_CREDIT, K_CREDIT, MAIN_THREAD } from '../constants.js';
-import { creditQuantum, pathKey, Paths } from '../flow.js';
+import { creditQuantum, OUTBOX_PATH, pathKey, Paths } from '../flow.js';
 import type { MeshNode } from '../mesh/mesh-node.js';
 import type { ActorTable } from './actor-table.js';
 import type { Cell } from './cell.js';
@@ -48,16 +48,17 @@ export class HostFlow {
 
   /**
    * Counts a message from `from` (null: from outside any handler) to actor `id` of thread
-   * `thread`; returns its count on that path. Main's thread holds no counted actors: 0.
+   * `thread`; returns its count on that path. Mail for main's thread is mail for other nodes
+   * (main's bridge, or its proxies of remote actors): one path, the outbox (flow.ts).
    */
   sent(from: Cell | null, thread: number, id: number): number {
-    if (thread === MAIN_THREAD || this.gone[thread] === true) return 0;
-    return this.pathsOf(from).sent(pathKey(thread, id));
+    if (this.gone[thread] === true) return 0;
+    return this.pathsOf(from).sent(keyOf(thread, id));
   }
 
   /** Takes back a count: its message could not be sent. */
   unsent(from: Cell | null, thread: number, id: number): void {
-    if (thread !== MAIN_THREAD && this.gone[thread] !== true) this.pathsOf(from).unsent(pathKey(thread, id));
+    if (this.gone[thread] !== true) this.pathsOf(from).unsent(keyOf(thread, id));
   }
 
   /** The record kind for a message with this count: it asks for credit every quantum-th time. */
@@ -78,8 +79,7 @@ export class HostFlow {
 
   /** `ref.ready()` on this worker: the running actor's path (or the outside one) to actor `id` of `thread`. */
   ready(from: Cell | null, thread: number, id: number): Promise<void> {
-    if (thread === MAIN_THREAD) return Promise.resolve();
-    return this.pathsOf(from).ready(pathKey(thread, id));
+    return this.pathsOf(from).ready(keyOf(thread, id));
   }
 
   /**
@@ -139,4 +139,9 @@ export class HostFlow {
     }
     return paths;
   }
+}
+
+/** A path's key: mail for main's thread goes on to other nodes, through the outbox. */
+function keyOf(thread: number, id: number): number {
+  return thread === MAIN_THREAD ? OUTBOX_PATH : pathKey(thread, id);
 }

@@ -42,11 +42,8 @@ export class Sending {
   send(to: ActorRef, msg: unknown, from: Cell | null, transfer: readonly Transferable[] | undefined, delivery?: string): boolean {
     const h = this.host;
     const sender = from ? from.id : 0;
-    if (to.node !== undefined) {
-      this.sendRemote(to, msg, sender, 0, undefined, delivery);
-      return true;
-    }
     const flow = h.flow;
+    if (to.node !== undefined) return this.sendRemote(to, msg, from, 0, undefined, delivery) < flow.mark;
     if (to.thread === h.thread) {
       // Same worker: no encoding, the message is passed by reference (treat messages as immutable),
       // unless strictMessages asks for the cross-thread rules here too.
@@ -69,8 +66,7 @@ export class Sending {
 
   /** `ref.ready()` inside this worker (the running actor's path, or the outside one). */
   ready(to: ActorRef, from: Cell | null): Promise<void> {
-    if (to.node !== undefined) return Promise.resolve();
-    return this.host.flow.ready(from, to.thread, to.id);
+    return this.host.flow.ready(from, to.node !== undefined ? MAIN_THREAD : to.thread, to.id);
   }
 
   ask(ref: ActorRef, msg: unknown, options: AskOptions | undefined, from: Cell | null): Promise<unknown> {
@@ -79,7 +75,7 @@ export class Sending {
     const { corr, promise } = h.asks.open(ref.path, options);
     if (corr === 0) return promise; // already aborted, or bad options
     if (ref.node !== undefined) {
-      try { this.sendRemote(ref, msg, sender, corr, options?.timeoutMs, options?.delivery); } catch (err) { h.asks.fail(corr, err); }
+      try { this.sendRemote(ref, msg, from, corr, options?.timeoutMs, options?.delivery); } catch (err) { h.asks.fail(corr, err); }
       return promise;
     }
     const flow = h.flow;
@@ -105,12 +101,24 @@ export class Sending {
     return promise;
   }
 
-  /** A message for an actor on another node: main's bridge carries it (counted as sent here). */
-  private sendRemote(to: ActorRef, msg: unknown, sender: number, corr: number, timeoutMs: number | undefined, delivery: string | undefined): void {
+  /**
+   * A message for an actor on another node: main's bridge carries it (counted as sent here), on
+   * the sender's path to the outbox (flow.ts). Returns its count on that path.
+   */
+  private sendRemote(to: ActorRef, msg: unknown, from: Cell | null, corr: number, timeoutMs: number | undefined, delivery: string | undefined): number {
+    const h = this.host;
     const send: RemoteSend = { node: to.node!, incarnation: to.incarnation, thread: to.thread, id: to.id, path: to.path, msg, timeoutMs };
     if (delivery === 'at-most-once') send.atMostOnce = true;
-    this.host.mesh.send(MAIN_THREAD, 0, sender, corr, K_REMOTE, send);
-    this.host.ledger.sent();
+    const flow = h.flow;
+    const n = flow.sent(from, MAIN_THREAD, 0);
+    try {
+      h.mesh.send(MAIN_THREAD, 0, from ? from.id : 0, corr, flow.kind(K_REMOTE, n), send);
+    } catch (err) {
+      flow.unsent(from, MAIN_THREAD, 0);
+      throw err;
+    }
+    h.ledger.sent();
+    return n;
   }
 
   /**

@@ -9,7 +9,7 @@ import { ActorRef, type RefTransport } from '../../actors/ref.js';
 import type { ErrorEvents } from '../../observability/error-events.js';
 import type { SupervisionEvents } from '../../supervision/events.js';
 import type { AskTable } from '../ask-table.js';
-import { K_ASK, K_CREDIT, K_RECEIPT, K_REMOTE, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, S_DEAD_LETTERED } from '../constants.js';
+import { F_CREDIT, K_ASK, K_CREDIT, K_RECEIPT, K_REMOTE, K_REPLY, K_REPLY_ERROR, K_SYSTEM, K_TELL, S_DEAD_LETTERED } from '../constants.js';
 import { pathKey, type Paths } from '../flow.js';
 import { undeliverableError } from '../mesh/mesh-node.js';
 import type { NodeBridge } from '../node-port.js';
@@ -35,6 +35,8 @@ export interface MainInboxOwner {
   readonly names: Names;
   readonly links: Links;
   readonly recovery: Recovery;
+  /** Hands `host`'s actor `id` back one credit on its path to the outbox (flow.ts); not to a host that died since. */
+  credit(host: HostHandle | undefined, id: number): void;
 }
 
 export class MainInbox {
@@ -42,6 +44,19 @@ export class MainInbox {
 
   /** A record for main, from thread `from` (mesh-node.ts, Deliver). */
   deliver(from: number, target: number, sender: number, corr: number, kind: number, value: unknown): void {
+    const main = this.main;
+    if ((kind & F_CREDIT) !== 0) {
+      // Mail for other nodes, counted on its sender's path to the outbox (flow.ts): the sender
+      // hears when the outbox is done with it.
+      const host = main.hosts.get(from);
+      this.deliverCounted(from, target, sender, corr, kind ^ F_CREDIT, value, () => main.credit(host, sender));
+      return;
+    }
+    this.deliverCounted(from, target, sender, corr, kind, value, null);
+  }
+
+  /** `settled`: called once the message is done with, if its sender asked for credit. */
+  private deliverCounted(from: number, target: number, sender: number, corr: number, kind: number, value: unknown, settled: (() => void) | null): void {
     const main = this.main;
     if (kind === K_CREDIT) {
       main.paths.credit(pathKey(from, sender));
@@ -52,15 +67,17 @@ export class MainInbox {
       return;
     }
     if (kind === K_REMOTE) {
-      if (main.remote) main.remote.fromHost(from, sender, corr, value as RemoteSend);
+      if (main.remote) main.remote.fromHost(from, sender, corr, value as RemoteSend, settled);
       else {
         main.mainStats[S_DEAD_LETTERED]!++;
         const s = value as RemoteSend;
         main.deadLetters.add({ reason: 'node-unreachable', target: `${s.node}:${s.path}`, sender: `@${from}.${sender}`, message: s.msg, time: Date.now() });
+        settled?.();
       }
       return;
     }
-    if ((kind === K_TELL || kind === K_ASK) && target !== 0 && main.remote?.toProxy(target, from, sender, corr, value)) return;
+    if ((kind === K_TELL || kind === K_ASK) && target !== 0 && main.remote?.toProxy(target, from, sender, corr, value, settled)) return;
+    settled?.();
     if (kind === K_REPLY || kind === K_REPLY_ERROR) {
       main.asks.settle(corr, kind, value);
       return;
@@ -84,6 +101,10 @@ export class MainInbox {
   undeliverable(from: number, target: number, sender: number, corr: number, kind: number,
     reason: 'worker-died' | 'undecodable', bytes: number, error: Error | null): void {
     const main = this.main;
+    if ((kind & F_CREDIT) !== 0) {
+      kind ^= F_CREDIT;
+      main.credit(main.hosts.get(from), sender);
+    }
     if (kind >= K_SYSTEM) {
       main.log.error({ from, target, kind, reason, err: error }, 'a system record could not be delivered; skipped');
       return;

@@ -16,8 +16,8 @@ import { ErrorEvents } from '../../observability/error-events.js';
 import { createLogger } from '../../observability/logger.js';
 import { SupervisionEvents } from '../../supervision/events.js';
 import { AskTable } from '../ask-table.js';
-import { F_CREDIT, K_ASK, K_TELL, MAIN_THREAD, S_DEAD_LETTERED, S_SENT, STATS_SLOTS } from '../constants.js';
-import { creditQuantum, pathKey, Paths } from '../flow.js';
+import { F_CREDIT, K_ASK, K_CREDIT, K_TELL, MAIN_THREAD, S_DEAD_LETTERED, S_SENT, STATS_SLOTS } from '../constants.js';
+import { creditQuantum, OUTBOX_PATH, pathKey, Paths } from '../flow.js';
 import { Ledger } from '../ledger.js';
 import { setIncarnation } from '../mesh/codec.js';
 import { allocateDoorbell } from '../mesh/doorbell.js';
@@ -168,15 +168,34 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
   tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): boolean {
     this.assertRunning();
     const transfer = checkTellOptions(options);
-    if (ref.node !== undefined) {
-      this.remoteOrThrow().send({ node: ref.node, incarnation: ref.incarnation, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, 0, undefined,
-        options?.delivery === 'at-most-once', false);
-      this.mainStats[S_SENT]!++;
-      return true;
-    }
-    const n = this.sendCounted(ref, 0, K_TELL, msg, transfer);
+    const n = ref.node !== undefined ? this.sendRemote(ref, 0, msg, undefined, options?.delivery) : this.sendCounted(ref, 0, K_TELL, msg, transfer);
     this.mainStats[S_SENT]!++;
     return n < this.paths.mark;
+  }
+
+  /**
+   * Sends a user message to an actor on another node, counted on main's path to the outbox
+   * (flow.ts), which credits it back when the outbox is done with it; returns the path's count.
+   */
+  private sendRemote(ref: ActorRef, corr: number, msg: unknown, timeoutMs: number | undefined, delivery: string | undefined): number {
+    const remote = this.remoteOrThrow();
+    const paths = this.paths;
+    const n = paths.sent(OUTBOX_PATH);
+    try {
+      remote.send({ node: ref.node!, incarnation: ref.incarnation, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, corr, timeoutMs,
+        delivery === 'at-most-once', false, paths.wantsCredit(n) ? this.outboxCredit : null);
+    } catch (err) {
+      paths.unsent(OUTBOX_PATH);
+      throw err;
+    }
+    return n;
+  }
+
+  private readonly outboxCredit = (): void => { this.paths.credit(OUTBOX_PATH); };
+
+  /** Hands `host`'s actor `id` back one credit on its path to the outbox (flow.ts); not to a host that died since. */
+  credit(host: HostHandle | undefined, id: number): void {
+    if (host !== undefined && host.alive && this.hosts.get(host.thread) === host) this.mesh.send(host.thread, id, 0, 0, K_CREDIT, null);
   }
 
   /** Sends a user message to a local actor, counted on its path (flow.ts); returns the path's count. */
@@ -215,8 +234,7 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
    */
   ready(ref: ActorRef): Promise<void> {
     if (this.state !== 'running') return Promise.reject(stopped());
-    if (ref.node !== undefined) return Promise.resolve();
-    return this.paths.ready(pathKey(ref.thread, ref.id));
+    return this.paths.ready(ref.node !== undefined ? OUTBOX_PATH : pathKey(ref.thread, ref.id));
   }
 
   ask(ref: ActorRef, msg: unknown, options: AskOptions | undefined): Promise<unknown> {
@@ -225,8 +243,7 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
     if (corr === 0) return promise;
     try {
       if (ref.node !== undefined) {
-        this.remoteOrThrow().send({ node: ref.node, incarnation: ref.incarnation, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, corr,
-          options?.timeoutMs, options?.delivery === 'at-most-once', false);
+        this.sendRemote(ref, corr, msg, options?.timeoutMs, options?.delivery);
       } else {
         // asks.open checked the options.
         this.sendCounted(ref, corr, K_ASK, msg, options?.transfer);
