@@ -49,4 +49,26 @@ describe('dedicated placement', () => {
       await system.shutdown();
     }
   });
+
+  it('mail to an actor whose dedicated worker closed with it is dead-lettered no-such-actor at once, from main and from an actor; its asks reject ERR_TROUPE_ACTOR_NOT_FOUND', async () => {
+    const system = await createActorSystem({ name: 'dedicated-closed', workers: 1, logger: quiet });
+    try {
+      const loner = await system.spawn(fixture('counter.actor'), { placement: 'dedicated' });
+      await expect(loner.ask({ type: 'get' })).resolves.toBe(0);
+      await system.stop(loner);
+      const forward = await system.spawn(fixture('forward.actor'), { args: { to: loner } });
+      expect(loner.tell({ type: 'inc' })).toBe(true);
+      await expect(loner.ask({ type: 'get' }, { timeoutMs: 30_000 })).rejects.toMatchObject({ code: 'ERR_TROUPE_ACTOR_NOT_FOUND' });
+      // From an actor: its ask to the closed worker's actor rejects, and so does the forward
+      // (after the forwarder's retries: each one asks again).
+      await expect(forward.ask({ type: 'get' }, { timeoutMs: 30_000 })).rejects.toMatchObject({ code: 'ERR_TROUPE_ACTOR_NOT_FOUND' });
+      const dead = system.deadLetters.list({ reason: 'no-such-actor' }).map((d) => [d.target, d.message]);
+      expect(dead.slice(0, 2)).toEqual([[loner.path, { type: 'inc' }], [loner.path, { type: 'get' }]]);
+      expect(dead.length).toBeGreaterThan(2);
+      expect(dead.slice(2)).toEqual(dead.slice(2).map(() => [loner.path, { type: 'get' }]));
+      await expectConserved(system);
+    } finally {
+      await system.shutdown();
+    }
+  });
 });

@@ -56,6 +56,11 @@ export class HostFlow {
     return this.pathsOf(from).sent(keyOf(thread, id));
   }
 
+  /** Whether thread `thread` closed for good: nothing reads mail for it. */
+  closed(thread: number): boolean {
+    return this.gone[thread] === true;
+  }
+
   /** Takes back a count: its message could not be sent. */
   unsent(from: Cell | null, thread: number, id: number): void {
     if (this.gone[thread] !== true) this.pathsOf(from).unsent(keyOf(thread, id));

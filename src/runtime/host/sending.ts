@@ -5,7 +5,7 @@
  */
 import type { Transferable } from 'node:worker_threads';
 import { ActorRef, type AskOptions } from '../../actors/ref.js';
-import { toWireError } from '../../actors/errors.js';
+import { TroupeError, toWireError } from '../../actors/errors.js';
 import { ASK_TABLE, F_CREDIT_DUE, F_LAST, K_ASK, K_RECEIPT, K_REMOTE, K_REPLY, K_REPLY_ERROR, K_TELL, MAIN_THREAD, R_DEAD_LETTERED, R_RETRY, THREAD_MASK } from '../constants.js';
 import type { RemoteSend } from '../protocol.js';
 import type { AskTable } from '../ask-table.js';
@@ -53,6 +53,10 @@ export class Sending {
       h.accept(to.id, m, flow.wantsCredit(n) ? h.thread | F_CREDIT_DUE : h.thread, sender, 0);
       return n < flow.mark;
     }
+    if (flow.closed(to.thread)) {
+      this.toClosed(to, msg, from);
+      return true;
+    }
     const n = flow.sent(from, to.thread, to.id);
     try {
       h.mesh.send(to.thread, to.id, sender, 0, flow.kind(K_TELL, n), msg, transfer);
@@ -84,6 +88,10 @@ export class Sending {
         const m = h.strict ? h.mesh.codec.copy(msg) : msg;
         const n = flow.sent(from, ref.thread, ref.id);
         h.accept(ref.id, m, flow.wantsCredit(n) ? h.thread | F_CREDIT_DUE : h.thread, sender, corr);
+      } else if (flow.closed(ref.thread)) {
+        this.toClosed(ref, msg, from);
+        h.asks.fail(corr, new TroupeError('ERR_TROUPE_ACTOR_NOT_FOUND', `no live actor ${ref.path}: its worker closed`));
+        return promise;
       } else {
         const n = flow.sent(from, ref.thread, ref.id);
         try {
@@ -99,6 +107,17 @@ export class Sending {
     }
     h.ledger.sent();
     return promise;
+  }
+
+  /**
+   * A message for an actor of a thread closed for good (a dedicated worker whose actor stopped):
+   * nothing reads its rings, so it is dead-lettered here, as a live worker would.
+   */
+  private toClosed(to: ActorRef, msg: unknown, from: Cell | null): void {
+    const h = this.host;
+    h.ledger.sent();
+    h.ledger.deadLettered();
+    h.deadLetters.add('no-such-actor', to.path, from ? from.path : null, msg);
   }
 
   /**

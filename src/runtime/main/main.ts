@@ -201,8 +201,11 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
   /** Sends a user message to a local actor, counted on its path (flow.ts); returns the path's count. */
   private sendCounted(ref: ActorRef, corr: number, kind: number, msg: unknown, transfer: readonly Transferable[] | undefined): number {
     if (this.gone[ref.thread] === true) {
-      // A thread closed for good: nothing there hands credit back; not counted.
-      this.mesh.send(ref.thread, ref.id, 0, corr, kind, msg, transfer);
+      // A thread closed for good (a dedicated worker whose actor stopped): nothing reads its
+      // rings, so its actors are no more, as on a live worker.
+      this.mainStats[S_DEAD_LETTERED]!++;
+      this.deadLetters.add({ reason: 'no-such-actor', target: ref.path, sender: null, message: msg, time: Date.now() });
+      if (corr !== 0) this.asks.fail(corr, new TroupeError('ERR_TROUPE_ACTOR_NOT_FOUND', `no live actor ${ref.path}: its worker closed`));
       return 0;
     }
     const paths = this.paths;
