@@ -282,3 +282,32 @@ describe('flow control across awaits, inits and closed workers (mark 10: every m
     await system.stop(witness);
   });
 });
+
+describe('ring space held by queued mail never holds its producer for good', () => {
+  // A ring of 4 KiB holds about 100 small records. b waits for a's reply; a's flood to b fills
+  // their ring with mail b keeps (crash-safe) behind its await, and a's reply comes behind it.
+  for (const busy of [false, true]) {
+    it(`a reply behind a ring full of the waiting actor's own mail reaches it (its worker ${busy ? 'kept busy by another actor' : 'idle'})`, async () => {
+      const system = await createActorSystem({ name: 'held', workers: 2, logger: quiet, tuning: { ringBytes: 4096 } });
+      try {
+        const a = await system.spawn(fixture('echo.actor'), { placement: { worker: 0 } });
+        const b = await system.spawn(fixture('echo.actor'), { placement: { worker: 1 } });
+        const spinning = counter();
+        if (busy) {
+          // c floods itself on b's worker all along: that worker never runs out of work.
+          const c = await system.spawn(fixture('flood.actor'), { placement: { worker: 1 }, args: { counter: spinning, name: 'c' } });
+          c.tell({ type: 'flood', to: c, total: 2_000_000, perTurn: 100 });
+          await counterAt(spinning, 1000);
+        }
+        const sleeping = a.ask({ type: 'sleep', ms: 100 });
+        a.tell({ type: 'spray', other: b, n: 2000 });
+        expect(await b.ask({ type: 'ask-other', other: a, value: 'cfg' }, { timeoutMs: 10_000 })).toBe('cfg');
+        await sleeping;
+        if (busy) expect(Atomics.load(new Int32Array(spinning), 0)).toBeLessThan(2_000_000);
+        expect(system.deadLetters.counts()).toEqual({});
+      } finally {
+        await system.shutdown();
+      }
+    });
+  }
+});

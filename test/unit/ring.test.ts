@@ -182,25 +182,43 @@ describe('a pinning reader (records stay until their messages are finished)', ()
     expect(again).toEqual([[1, true], [4, true], [5, false]]);
   });
 
-  it('lets go of the oldest pinned records past half the ring, and of all when the producer waits for space', () => {
+  it('holds pinned records while the consumer finishes them, and lets them go when the producer waits and head stands still', () => {
     const sab = Ring.allocate(1024);
     const w = new RingWriter(sab);
     const r = new RingReader(sab, true);
-    const pin = (_t: number, _s: number, _c: number, _k: number, _b: Uint8Array, _p: number, _l: number, pos: number) => { r.pin(pos); };
-    fill(w, 0, 12); // 336 bytes: under half
+    const at: number[] = [];
+    const pin = (t: number, _s: number, _c: number, _k: number, _b: Uint8Array, _p: number, _l: number, pos: number) => { at[t] = pos; r.pin(pos); };
+    fill(w, 0, 20); // 560 bytes: past half, all pinned
     r.read(pin, 100);
     expect(r.evicted).toBe(0);
-    fill(w, 12, 8); // 560 bytes: past half; the oldest go until a quarter is held
-    r.read(pin, 100);
-    expect(r.evicted).toBe(11);
-    const held = () => Ring.positionsOf(sab).read - new Int32Array(sab)[0]!;
-    expect(held()).toBe(9 * SIZE); // at most a quarter of the ring
-    expect(held()).toBeLessThanOrEqual(256);
-    // The producer cannot fit a large record: it waits, and every record is read: all go.
+    const head = () => new Int32Array(sab)[0]!;
+    expect(head()).toBe(0);
+    // The producer cannot fit a large record: it waits.
     expect(w.tryWrite(99, 0, 0, 1, payload(0, 480), 0, 480)).toBe(false);
     expect(w.waitForSpace(w.spaceNeeded(480))).toBe(false);
+    // The consumer finishes the oldest: head moves, so the producer waits for more of that.
+    r.unpin(at[0]!);
+    expect(r.free()).toBe(true);
     r.read(pin, 100);
+    expect(r.evicted).toBe(0);
+    // A read with head standing still: all go.
+    r.read(pin, 100);
+    expect(r.evicted).toBe(19);
+    expect(head()).toBe(20 * SIZE);
+    expect(w.hasSpaceFor(w.spaceNeeded(480))).toBe(true);
+  });
+
+  it('an idle consumer lets go at once of what a waiting producer needs (letGo), and of nothing otherwise', () => {
+    const sab = Ring.allocate(1024);
+    const w = new RingWriter(sab);
+    const r = new RingReader(sab, true);
+    fill(w, 0, 20);
+    r.read((_t, _s, _c, _k, _b, _p, _l, pos) => { r.pin(pos); }, 100);
+    expect(r.letGo()).toBe(false); // no producer waits
+    expect(w.waitForSpace(w.spaceNeeded(480))).toBe(false);
+    expect(r.letGo()).toBe(true);
     expect(r.evicted).toBe(20);
+    expect(r.takeSpaceRequest()).toBe(true);
     expect(w.hasSpaceFor(w.spaceNeeded(480))).toBe(true);
   });
 });

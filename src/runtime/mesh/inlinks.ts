@@ -194,6 +194,20 @@ export class Inlinks {
     links.length = 0;
   }
 
+  /**
+   * Nothing to run here: lets go of the records held in rings whose producers wait for space
+   * (RingReader.letGo), and tells them. Returns true if space was freed.
+   */
+  unstick(): boolean {
+    let freed = false;
+    for (const link of this.links) {
+      if (!link.reader.letGo()) continue;
+      freed = true;
+      if (link.reader.takeSpaceRequest()) link.producer.ring();
+    }
+    return freed;
+  }
+
   /** Reads every ring, up to the read budget each; returns how many records were taken. */
   read(): number {
     let n = 0;
@@ -202,8 +216,9 @@ export class Inlinks {
     for (let i = 0; i < links.length; i++) {
       const link = links[i]!;
       n += link.reader.read(link.onRecord, budget);
-      // The producer spilled and asked to hear about space: tell it (after head was stored).
-      if (link.reader.takeSpaceRequest()) link.producer.ring();
+      // The producer spilled and asked to hear about space: tell it (after head was stored), if
+      // there is more (else the release that frees some tells it).
+      if (link.reader.freedByRead && link.reader.takeSpaceRequest()) link.producer.ring();
     }
     return n;
   }

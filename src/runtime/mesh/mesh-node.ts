@@ -65,6 +65,7 @@ export class MeshNode {
       flush: () => { inlinks.release(); const blocked = outlinks.moveSpills(); outlinks.publish(); return blocked; },
       anyInput: () => inlinks.anyInput(),
       armSpaceRequests: () => outlinks.armSpaceRequests(),
+      unstick: () => inlinks.unstick(),
     });
   }
 

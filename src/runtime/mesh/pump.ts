@@ -24,6 +24,8 @@ export interface PumpWork {
   anyInput(): boolean;
   /** After `doorbell.prepare()`: asks the readers of full rings to ring us; true if the room is already there. */
   armSpaceRequests(): boolean;
+  /** Nothing to run: lets go of ring space held for producers that wait for it; true if some was freed. */
+  unstick(): boolean;
 }
 
 /**
@@ -78,6 +80,11 @@ export class Pump {
         this.idleSince = -1;
       }
       this.lastWork = now;
+      this.schedule();
+      return;
+    }
+    // Idle while holding ring space a producer waits for: let it go (ring-reader.ts).
+    if (w.unstick()) {
       this.schedule();
       return;
     }

@@ -27,9 +27,12 @@ const MARKS = M_READ | M_QUEUED | M_STARTED | M_ANSWERED;
  * records it keeps (M_*), and moves head over the prefix of records that are done (once per pump
  * turn: `free`). Positions here are
  * absolute byte counts (exact to 2^53), so a stale one is never mistaken for a newer record; the
- * header's u32s are the same counts mod 2^32. Space is never pinned without bound: past half the
- * ring, or when the producer waits for space and every record is read, the oldest pinned records
- * are let go (`evicted`: their messages still run, from the heap, but would die with the worker).
+ * header's u32s are the same counts mod 2^32. Pinned space never holds a producer back for
+ * good: when the producer waits for space, every record is read, and head has not moved since the
+ * last read (nothing held is being finished: an actor may wait, say, for a reply the producer
+ * cannot write), the pinned records are let go (`evicted`: their messages still run, from the
+ * heap, but would die with the worker). While the consumer finishes what it holds, the producer
+ * waits for that instead (main spills meanwhile; what is spilled survives this worker's death).
  */
 export class RingReader {
   readonly sab: SharedArrayBuffer;
@@ -48,6 +51,10 @@ export class RingReader {
   private readonly rereadUntil: number;
   /** Pinned records let go since the start (see the class's note). */
   evicted = 0;
+  /** Head moved since the last read: the consumer is finishing what it holds. */
+  private moved = false;
+  /** The last read moved head (a producer waiting for space may go on). */
+  freedByRead = false;
 
   constructor(sab: SharedArrayBuffer, private readonly pinning = false) {
     this.sab = sab;
@@ -110,7 +117,7 @@ export class RingReader {
     this.readAt = at;
     if (at !== from) Atomics.store(this.i32, kRead, (at < this.rereadUntil ? this.rereadUntil : at) | 0);
     if (this.pinning) this.evict(at === end);
-    this.free();
+    this.freedByRead = this.free();
     return n;
   }
 
@@ -171,28 +178,44 @@ export class RingReader {
     }
     if (at === this.freedAt) return false;
     this.freedAt = at;
+    this.moved = true;
     // Release the space; the producer's reload of head sees everything freed as done.
     Atomics.store(this.i32, kHead, at | 0);
     return true;
   }
 
   /**
-   * Lets go of the oldest pinned records when they hold more than half the ring, or any when the
-   * producer waits for space and everything published is read (it could wait for ever otherwise:
-   * for a reply, say, that the actor holding the space waits for).
+   * The consumer has nothing to run: if the producer waits for space and everything published is
+   * read, the pinned records are let go now (see `evict`). Returns true if head moved.
+   */
+  letGo(): boolean {
+    if (this.pinned === 0 || !this.caughtUp() || Atomics.load(this.i32, kWantSpace) === 0) return false;
+    this.evictAll();
+    return this.free();
+  }
+
+  private caughtUp(): boolean {
+    return (Atomics.load(this.i32, kTail) >>> 0) === this.readAt >>> 0;
+  }
+
+  /**
+   * Lets go of the pinned records when the producer waits for space, everything published is
+   * read, and head has not moved since the last read: it could wait for ever otherwise (for a
+   * reply, say, that the actor holding the space waits for, while other actors keep this
+   * consumer busy; an idle consumer lets go at once: `letGo`).
    */
   private evict(caughtUp: boolean): void {
-    if (this.pinned === 0) return;
-    const capacity = this.mask + 1;
-    const held = this.readAt - this.freedAt;
-    let keep: number;
-    if (held > capacity >>> 1) keep = capacity >>> 2;
-    else if (caughtUp && Atomics.load(this.i32, kWantSpace) !== 0) keep = 0;
-    else return;
+    const moved = this.moved;
+    this.moved = false;
+    if (this.pinned === 0 || !caughtUp || moved || Atomics.load(this.i32, kWantSpace) === 0) return;
+    this.evictAll();
+  }
+
+  private evictAll(): void {
     const u32 = this.u32;
     const mask = this.mask;
     let at = this.freedAt;
-    while (this.readAt - at > keep && this.pinned > 0) {
+    while (this.pinned > 0) {
       const pos = at & mask;
       const w = (HEADER_BYTES + pos) >>> 2;
       const len = u32[w]!;
