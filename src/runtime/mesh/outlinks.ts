@@ -16,6 +16,9 @@ import { DoorbellRinger } from './doorbell.js';
 import { Ring, RingWriter } from './ring.js';
 import { Spill } from './spill.js';
 
+/** In a burst past a full ring, how often (in spilled records) to move what fits into it. */
+const SPILL_CHECK = 64;
+
 class Outlink {
   writer: RingWriter | null = null;
   port: MessagePort | null = null;
@@ -185,7 +188,10 @@ export class Outlinks {
       if (!link.requested) { link.requested = true; this.o.requestLink(link.to); }
       return;
     }
-    // The ring is full: publish what it holds so the consumer drains it, and come back for the rest.
+    // The ring is full. In a long synchronous burst, move what fits every SPILL_CHECK records (the
+    // consumer frees space as it finishes messages; left to the next pump turn, it would sit idle
+    // until the burst ends). Publish what the ring holds, and come back for the rest.
+    if (link.spill.length % SPILL_CHECK === 0) link.spill.drainInto(w);
     this.publishLink(link);
     this.o.schedule();
   }
