@@ -42,7 +42,11 @@ export function creditQuantum(mark: number): number {
 type Waiter = { resolve: () => void; reject: (err: Error) => void };
 
 export class Paths {
-  private readonly counts = new Map<number, number>();
+  /** Each busy path's count (an object, so that the last one used is found without hashing). */
+  private readonly counts = new Map<number, { n: number }>();
+  /** The path used last, and its count (a sender often writes to one target many times in a row). */
+  private lastKey = -1;
+  private last: { n: number } | undefined = undefined;
   /** Sweep small counts when the table grows past this. */
   private sweepAt = 1024;
   /** Paths at or past the mark now: the sender is held back while this is above 0. */
@@ -56,19 +60,26 @@ export class Paths {
    * a multiple of the quantum; the sender is past the mark when it is at least the mark.
    */
   sent(key: number): number {
-    const counts = this.counts;
-    const n = (counts.get(key) ?? 0) + 1;
-    counts.set(key, n);
+    let c = this.find(key);
+    if (c === undefined) {
+      c = { n: 0 };
+      this.counts.set(key, c);
+      this.lastKey = key;
+      this.last = c;
+    }
+    const n = ++c.n;
     if (n === this.mark) this.overMark++;
-    else if (n === 1 && counts.size > this.sweepAt) this.sweep();
+    else if (n === 1 && this.counts.size > this.sweepAt) this.sweep();
     return n;
   }
 
   /** Takes back the last `sent(key)`: its message could not be sent. */
   unsent(key: number): void {
-    const n = (this.counts.get(key) ?? 1) - 1;
+    const c = this.find(key);
+    if (c === undefined) return;
+    const n = --c.n;
     if (n === this.mark - 1) { this.overMark--; this.wake(key); }
-    if (n <= 0) this.counts.delete(key); else this.counts.set(key, n);
+    if (n <= 0) this.drop(key);
   }
 
   /** Whether a message with this count asks for credit. */
@@ -78,7 +89,7 @@ export class Paths {
 
   /** Unprocessed messages to `key`, as far as this sender knows. */
   count(key: number): number {
-    return this.counts.get(key) ?? 0;
+    return this.find(key)?.n ?? 0;
   }
 
   /**
@@ -86,11 +97,11 @@ export class Paths {
    * done. Returns true when this brought the path below the mark.
    */
   credit(key: number): boolean {
-    const counts = this.counts;
-    const was = counts.get(key);
-    if (was === undefined) return false; // reset meanwhile (its worker died)
-    const n = was - this.quantum;
-    if (n <= 0) counts.delete(key); else counts.set(key, n);
+    const c = this.find(key);
+    if (c === undefined) return false; // reset meanwhile (its worker died)
+    const was = c.n;
+    const n = c.n = was - this.quantum;
+    if (n <= 0) this.drop(key);
     if (was >= this.mark && n < this.mark) {
       this.overMark--;
       this.wake(key);
@@ -101,7 +112,7 @@ export class Paths {
 
   /** Resolves when the path is below the mark (at once if it is). */
   ready(key: number): Promise<void> {
-    if ((this.counts.get(key) ?? 0) < this.mark) return Promise.resolve();
+    if (this.count(key) < this.mark) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const waiters = (this.waiters ??= new Map());
       const list = waiters.get(key);
@@ -116,10 +127,10 @@ export class Paths {
    */
   resetThread(thread: number): boolean {
     let freed = false;
-    for (const [key, n] of this.counts) {
+    for (const [key, c] of this.counts) {
       if (pathThread(key) !== thread) continue;
-      this.counts.delete(key);
-      if (n >= this.mark) { this.overMark--; this.wake(key); freed = true; }
+      this.drop(key);
+      if (c.n >= this.mark) { this.overMark--; this.wake(key); freed = true; }
     }
     return freed;
   }
@@ -138,10 +149,22 @@ export class Paths {
     for (const w of list) w.resolve();
   }
 
+  private find(key: number): { n: number } | undefined {
+    if (key === this.lastKey) return this.last;
+    const c = this.counts.get(key);
+    if (c !== undefined) { this.lastKey = key; this.last = c; }
+    return c;
+  }
+
+  private drop(key: number): void {
+    this.counts.delete(key);
+    if (key === this.lastKey) { this.lastKey = -1; this.last = undefined; }
+  }
+
   /** Forgets counts below the quantum (see the file's note). */
   private sweep(): void {
     const q = this.quantum;
-    for (const [key, n] of this.counts) if (n < q) this.counts.delete(key);
+    for (const [key, c] of this.counts) if (c.n < q) this.drop(key);
     this.sweepAt = Math.max(1024, this.counts.size * 2);
   }
 }
