@@ -26,28 +26,34 @@ export interface MailboxOptions {
    * `'reject'`: like dead-letter, and an ask is rejected with MailboxFullError (ERR_TROUPE_MAILBOX_FULL).
    */
   overflow: OverflowPolicy;
+  /**
+   * This actor's high-water mark: each sender's unprocessed messages to it past which that
+   * sender is slowed (runtime/flow.ts). Default: the system's (`createActorSystem({ mailbox: {
+   * highWaterMark } })`, 1 000). Stored as 0 for "the system's".
+   */
+  highWaterMark: number;
 }
 
-export const DEFAULT_MAILBOX: MailboxOptions = { capacity: Infinity, overflow: 'dead-letter' };
+export const DEFAULT_MAILBOX: MailboxOptions = { capacity: Infinity, overflow: 'dead-letter', highWaterMark: 0 };
 
 const POLICIES: readonly OverflowPolicy[] = ['dead-letter', 'drop-oldest', 'reject'];
-const MAILBOX_KEYS = ['capacity', 'overflow'] as const satisfies readonly (keyof MailboxOptions)[];
+const MAILBOX_KEYS = ['capacity', 'overflow', 'highWaterMark'] as const satisfies readonly (keyof MailboxOptions)[];
 
 export function mailboxOptions(given: Partial<MailboxOptions> | undefined): MailboxOptions {
   if (given === undefined) return DEFAULT_MAILBOX;
-  if (given === null || typeof given !== 'object') throw invalidArgument('mailbox', 'an object { capacity, overflow }', given);
-  if ('highWaterMark' in given) {
-    throw invalidArgument('mailbox.highWaterMark', 'no value here: the mark is the whole system\'s, createActorSystem({ mailbox: { highWaterMark } })',
-      (given as { highWaterMark: unknown }).highWaterMark);
-  }
+  if (given === null || typeof given !== 'object') throw invalidArgument('mailbox', 'an object { capacity, overflow, highWaterMark }', given);
   refuseUnknownKeys('mailbox', given, MAILBOX_KEYS, 'mailbox.');
   const capacity = given.capacity ?? DEFAULT_MAILBOX.capacity;
   const overflow = given.overflow ?? DEFAULT_MAILBOX.overflow;
+  const highWaterMark = given.highWaterMark ?? DEFAULT_MAILBOX.highWaterMark;
   if ((!Number.isInteger(capacity) || capacity < 1) && capacity !== Infinity) {
     throw invalidArgument('mailbox.capacity', 'a positive integer (or Infinity: no bound, the default)', capacity);
   }
   if (!POLICIES.includes(overflow)) throw invalidArgument('mailbox.overflow', `one of ${POLICIES.join(', ')}`, overflow);
-  return { capacity, overflow };
+  if (given.highWaterMark !== undefined && (!Number.isInteger(highWaterMark) || highWaterMark < 1 || highWaterMark > 2 ** 31 - 1)) {
+    throw invalidArgument('mailbox.highWaterMark', 'an integer from 1 to 2^31 - 1 (default: the system\'s)', highWaterMark);
+  }
+  return { capacity, overflow, highWaterMark };
 }
 
 export class Mailbox {
@@ -69,9 +75,13 @@ export class Mailbox {
   /** The system lane: rare, so a plain array. */
   readonly system: unknown[] = [];
 
+  /** Its own high-water mark, or 0 for the system's (see MailboxOptions). */
+  readonly highWaterMark: number;
+
   constructor(options: MailboxOptions) {
     this.capacity = options.capacity;
     this.overflow = options.overflow;
+    this.highWaterMark = options.highWaterMark;
   }
 
   get size(): number {

@@ -56,21 +56,27 @@ export class ActorRef {
    * for an earlier run goes to the actor that now has its exposed name, or is dead-lettered `stale-ref`.
    */
   readonly incarnation: number | undefined;
+  /**
+   * @internal The actor's own high-water mark (its spawn option `mailbox.highWaterMark`), or 0 for
+   * the system's: a sender's path to it takes this mark.
+   */
+  readonly mark: number;
 
   /** @internal refs are made by the runtime, never by users. */
-  constructor(path: string, thread: number, id: number, transport: RefTransport | null, node?: string, incarnation?: number) {
+  constructor(path: string, thread: number, id: number, transport: RefTransport | null, node?: string, incarnation?: number, mark = 0) {
     this.path = path;
     this.thread = thread;
     this.id = id;
     this.node = node;
     this.incarnation = incarnation;
+    this.mark = mark;
     if (transport) transports.set(this, transport);
   }
 
   /**
    * Sends `msg` and returns at once. Inside an actor, the sender is that actor. Returns false
    * once this sender's unprocessed messages to this actor reach the high-water mark (the
-   * system's `mailbox.highWaterMark`, default 1 000): the message is queued and will be delivered
+   * actor's `mailbox.highWaterMark`, or the system's, default 1 000): the message is queued and will be delivered
    * all the same, but the sender should wait (`await ref.ready()`) before sending more. An actor
    * that sends past the mark is not given its next message until the path drains.
    */

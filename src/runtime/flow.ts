@@ -13,6 +13,9 @@
  *
  * A count of less than `quantum` may be forgotten (sweep): it cannot hold a sender back (the
  * quantum is at most the mark), and no credit is owed for it. So the table keeps only busy paths.
+ *
+ * The mark is the system's (`mailbox.highWaterMark`), or the target's own (its spawn option
+ * `mailbox.highWaterMark`, which its refs carry): a path takes it when it becomes busy.
  */
 import { TroupeError } from '../actors/errors.js';
 
@@ -41,36 +44,51 @@ export function creditQuantum(mark: number): number {
 
 type Waiter = { resolve: () => void; reject: (err: Error) => void };
 
+/** `Paths.sent`'s answer, a bit set: the message asks for credit... */
+export const ASKS_CREDIT = 1;
+/** ... and the path is at or past its mark (`tell` returns false). */
+export const AT_MARK = 2;
+
+/** A busy path: its count, and its target's mark and quantum (fixed while the path is busy). */
+interface Count { n: number; mark: number; quantum: number }
+
 export class Paths {
   /** Each busy path's count (an object, so that the last one used is found without hashing). */
-  private readonly counts = new Map<number, { n: number }>();
+  private readonly counts = new Map<number, Count>();
   /** The path used last, and its count (a sender often writes to one target many times in a row). */
   private lastKey = -1;
-  private last: { n: number } | undefined = undefined;
+  private last: Count | undefined = undefined;
   /** Sweep small counts when the table grows past this. */
   private sweepAt = 1024;
-  /** Paths at or past the mark now: the sender is held back while this is above 0. */
+  /** Paths at or past their mark now: the sender is held back while this is above 0. */
   overMark = 0;
   private waiters: Map<number, Waiter[]> | null = null;
 
-  constructor(readonly mark: number, readonly quantum: number) {}
+  /** `mark`: the system's, for targets that have none of their own. */
+  constructor(readonly mark: number) {}
 
   /**
-   * One more message to `key`. Returns its count: the message asks for credit when the count is
-   * a multiple of the quantum; the sender is past the mark when it is at least the mark.
+   * One more message to `key`, an actor whose own mark is `mark` (0: the system's). Returns
+   * ASKS_CREDIT when the message asks for credit (every quantum-th), and AT_MARK when the path
+   * is at or past the mark.
    */
-  sent(key: number): number {
+  sent(key: number, mark: number): number {
     let c = this.find(key);
     if (c === undefined) {
-      c = { n: 0 };
+      const m = mark === 0 ? this.mark : mark;
+      c = { n: 0, mark: m, quantum: creditQuantum(m) };
       this.counts.set(key, c);
       this.lastKey = key;
       this.last = c;
     }
     const n = ++c.n;
-    if (n === this.mark) this.overMark++;
-    else if (n === 1 && this.counts.size > this.sweepAt) this.sweep();
-    return n;
+    const credit = n % c.quantum === 0 ? ASKS_CREDIT : 0;
+    if (n < c.mark) {
+      if (n === 1 && this.counts.size > this.sweepAt) this.sweep();
+      return credit;
+    }
+    if (n === c.mark) this.overMark++;
+    return credit | AT_MARK;
   }
 
   /** Takes back the last `sent(key)`: its message could not be sent. */
@@ -78,13 +96,8 @@ export class Paths {
     const c = this.find(key);
     if (c === undefined) return;
     const n = --c.n;
-    if (n === this.mark - 1) { this.overMark--; this.wake(key); }
+    if (n === c.mark - 1) { this.overMark--; this.wake(key); }
     if (n <= 0) this.drop(key);
-  }
-
-  /** Whether a message with this count asks for credit. */
-  wantsCredit(n: number): boolean {
-    return n % this.quantum === 0;
   }
 
   /** Unprocessed messages to `key`, as far as this sender knows. */
@@ -100,9 +113,9 @@ export class Paths {
     const c = this.find(key);
     if (c === undefined) return false; // reset meanwhile (its worker died)
     const was = c.n;
-    const n = c.n = was - this.quantum;
+    const n = c.n = was - c.quantum;
     if (n <= 0) this.drop(key);
-    if (was >= this.mark && n < this.mark) {
+    if (was >= c.mark && n < c.mark) {
       this.overMark--;
       this.wake(key);
       return true;
@@ -112,7 +125,8 @@ export class Paths {
 
   /** Resolves when the path is below the mark (at once if it is). */
   ready(key: number): Promise<void> {
-    if (this.count(key) < this.mark) return Promise.resolve();
+    const c = this.find(key);
+    if (c === undefined || c.n < c.mark) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const waiters = (this.waiters ??= new Map());
       const list = waiters.get(key);
@@ -130,7 +144,7 @@ export class Paths {
     for (const [key, c] of this.counts) {
       if (pathThread(key) !== thread) continue;
       this.drop(key);
-      if (c.n >= this.mark) { this.overMark--; this.wake(key); freed = true; }
+      if (c.n >= c.mark) { this.overMark--; this.wake(key); freed = true; }
     }
     return freed;
   }
@@ -149,7 +163,7 @@ export class Paths {
     for (const w of list) w.resolve();
   }
 
-  private find(key: number): { n: number } | undefined {
+  private find(key: number): Count | undefined {
     if (key === this.lastKey) return this.last;
     const c = this.counts.get(key);
     if (c !== undefined) { this.lastKey = key; this.last = c; }
@@ -163,8 +177,7 @@ export class Paths {
 
   /** Forgets counts below the quantum (see the file's note). */
   private sweep(): void {
-    const q = this.quantum;
-    for (const [key, c] of this.counts) if (c.n < q) this.drop(key);
+    for (const [key, c] of this.counts) if (c.n < c.quantum) this.drop(key);
     this.sweepAt = Math.max(1024, this.counts.size * 2);
   }
 }

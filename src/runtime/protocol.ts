@@ -56,7 +56,9 @@ export interface PeerReplaced { t: 'peer-replaced'; thread: number; restarted: n
  * `forGood`, mail to it is no longer counted.
  */
 export interface PeerDied { t: 'peer-died'; thread: number; forGood: boolean }
-export type MainToHost = LinkOut | LinkIn | Relink | PeerReplaced | PeerDied;
+/** Main asks for a `synced` back on the events port: what the host posted there before comes first. */
+export interface Sync { t: 'sync'; n: number }
+export type MainToHost = LinkOut | LinkIn | Relink | PeerReplaced | PeerDied | Sync;
 
 /** The first message on a link's new port after its consumer was replaced (see mesh/outlinks.ts and mesh/inlinks.ts). */
 export interface PortFrom { seq: 0; from: number }
@@ -67,7 +69,7 @@ export interface PortFrom { seq: 0; from: number }
  * supervision events of a failure come before the failed ask's rejection.
  */
 export type MainNotice =
-  | { t: 'name'; name: string; path: string; thread: number; id: number }
+  | { t: 'name'; name: string; path: string; thread: number; id: number; mark: number }
   | { t: 'unname'; name: string; thread: number; id: number }
   /** A top-level actor stopped for good: main forgets how to restart it. */
   | { t: 'exit'; thread: number; id: number }
@@ -84,6 +86,8 @@ export type HostToMain =
   | { t: 'dead-letters'; entries: DeadLetterWire[] }
   | { t: 'events'; events: SupervisionEvent[] }
   | { t: 'closed' }
+  /** The answer to main's `sync`. */
+  | { t: 'synced'; n: number }
   /** One more chunk of its mailbox-depth table (mailbox-depths.ts). */
   | { t: 'depths'; chunk: SharedArrayBuffer };
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createActorSystem } from 'troupe';
-import { deadLetters, expectConserved, fixture, quiet } from '../helpers.js';
+import { deadLetters, expectConserved, fixture, latch, quiet, until } from '../helpers.js';
 
 /** A full garbage collection (exposed for this process without restarting it). */
 function collect(): void {
@@ -39,6 +39,31 @@ describe('dead letters in memory', () => {
       expect(newest.message).toMatchObject({ preview: expect.stringMatching(/^\{ i: 199, blob: 'xxxx/), bytes: expect.any(Number) });
       expect((newest.message as { bytes: number }).bytes).toBeGreaterThan(1_000_000);
       expect((newest.message as { preview: string }).preview.length).toBeLessThanOrEqual(1024);
+      await expectConserved(system);
+    } finally {
+      await system.shutdown();
+    }
+  });
+});
+
+describe('dead letters of a stop', () => {
+  it('are all in system.deadLetters once stop() resolves (they cross on another port than its answer: regression)', async () => {
+    const system = await createActorSystem({ name: 'dead-stop', workers: 1, logger: quiet });
+    try {
+      for (let round = 1; round <= 30; round++) {
+        // Blocked in a handler, with 200 messages read into its mailbox: the stop gives up on
+        // the handler after 20 ms and dead-letters the 200 (actor-stopped).
+        const gate = latch();
+        const g = await system.spawn(fixture('gate.actor'), { shutdownMs: 20, args: { latch: gate.sab } });
+        const held = g.ask({ type: 'block' }).catch(() => 'stopped');
+        await gate.waiting();
+        for (let seq = 0; seq < 200; seq++) g.tell({ type: 'item', seq });
+        await until(() => system.stats(), (s) => s.queued >= 200, 10_000);
+        await system.stop(g);
+        expect(system.deadLetters.counts()['actor-stopped'], `round ${round}`).toBe(200 * round);
+        gate.open();
+        await held;
+      }
       await expectConserved(system);
     } finally {
       await system.shutdown();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TroupeError } from '../../src/actors/errors.js';
-import { creditQuantum, pathKey, pathThread, Paths } from '../../src/runtime/flow.js';
+import { ASKS_CREDIT, AT_MARK, creditQuantum, pathKey, pathThread, Paths } from '../../src/runtime/flow.js';
 
 describe('Paths: a sender\'s unprocessed messages per target', () => {
   const key = pathKey(2, 7);
@@ -12,37 +12,52 @@ describe('Paths: a sender\'s unprocessed messages per target', () => {
   });
 
   it('counts up to the mark, asks for credit every quantum, and comes back below it with credit', async () => {
-    const p = new Paths(8, 2);
-    const counts = Array.from({ length: 9 }, () => p.sent(key));
-    expect(counts).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(counts.filter((n) => p.wantsCredit(n))).toEqual([2, 4, 6, 8]);
+    const p = new Paths(16); // quantum 2
+    const said = Array.from({ length: 17 }, () => p.sent(key, 0));
+    expect(said.flatMap((s, i) => (s & ASKS_CREDIT) !== 0 ? [i + 1] : [])).toEqual([2, 4, 6, 8, 10, 12, 14, 16]);
+    expect(said.flatMap((s, i) => (s & AT_MARK) !== 0 ? [i + 1] : [])).toEqual([16, 17]);
     expect(p.overMark).toBe(1);
     let ready = false;
     const waiting = p.ready(key).then(() => { ready = true; });
-    expect(p.credit(key)).toBe(true); // 9 - 2 = 7: below the mark
+    expect(p.credit(key)).toBe(true); // 17 - 2 = 15: below the mark
     await waiting;
     expect(ready).toBe(true);
     expect(p.overMark).toBe(0);
-    expect(p.count(key)).toBe(7);
-    for (let i = 0; i < 3; i++) p.credit(key);
+    expect(p.count(key)).toBe(15);
+    for (let i = 0; i < 7; i++) p.credit(key);
     expect(p.count(key)).toBe(1);
     expect(p.credit(key)).toBe(false);
     expect(p.count(key)).toBe(0);
     await expect(p.ready(key)).resolves.toBeUndefined();
   });
 
+  it('a target with a mark of its own: its path takes that mark (and its quantum), others keep the system\'s', () => {
+    const p = new Paths(1000);
+    const own = pathKey(2, 8);
+    const said = Array.from({ length: 5 }, () => p.sent(own, 4));
+    expect(said).toEqual([ASKS_CREDIT, ASKS_CREDIT, ASKS_CREDIT, ASKS_CREDIT | AT_MARK, ASKS_CREDIT | AT_MARK]);
+    expect(p.overMark).toBe(1);
+    expect(p.sent(key, 0)).toBe(0);
+    // A ref without the mark (0) to a busy path counts on the path's mark.
+    expect(p.sent(own, 0) & AT_MARK).toBe(AT_MARK);
+    expect(p.credit(own)).toBe(false); // 6 - 1 = 5
+    expect(p.credit(own)).toBe(false);
+    expect(p.credit(own)).toBe(true); // 3: below 4
+    expect(p.overMark).toBe(0);
+  });
+
   it('credit that brings a path below the mark says so', () => {
-    const p = new Paths(4, 1);
-    for (let i = 0; i < 4; i++) p.sent(key);
+    const p = new Paths(4);
+    for (let i = 0; i < 4; i++) p.sent(key, 0);
     expect(p.overMark).toBe(1);
     expect(p.credit(key)).toBe(true);
     expect(p.overMark).toBe(0);
   });
 
   it('unsent takes a count back, and the mark with it', () => {
-    const p = new Paths(2, 1);
-    p.sent(key);
-    p.sent(key);
+    const p = new Paths(2);
+    p.sent(key, 0);
+    p.sent(key, 0);
     expect(p.overMark).toBe(1);
     p.unsent(key);
     expect(p.overMark).toBe(0);
@@ -50,9 +65,9 @@ describe('Paths: a sender\'s unprocessed messages per target', () => {
   });
 
   it('a dead thread\'s paths are reset, and their waiters freed', async () => {
-    const p = new Paths(2, 1);
+    const p = new Paths(2);
     const other = pathKey(3, 7);
-    for (let i = 0; i < 3; i++) { p.sent(key); p.sent(other); }
+    for (let i = 0; i < 3; i++) { p.sent(key, 0); p.sent(other, 0); }
     expect(p.overMark).toBe(2);
     const waiting = p.ready(key);
     expect(p.resetThread(2)).toBe(true);
@@ -63,8 +78,8 @@ describe('Paths: a sender\'s unprocessed messages per target', () => {
   });
 
   it('stop rejects the waiters with ERR_TROUPE_SYSTEM_STOPPED', async () => {
-    const p = new Paths(1, 1);
-    p.sent(key);
+    const p = new Paths(1);
+    p.sent(key, 0);
     const waiting = p.ready(key);
     p.stop();
     await expect(waiting).rejects.toBeInstanceOf(TroupeError);
@@ -72,12 +87,23 @@ describe('Paths: a sender\'s unprocessed messages per target', () => {
   });
 
   it('forgets counts below the quantum when the table grows, and keeps those that may be owed credit', () => {
-    const p = new Paths(1000, 100);
+    const p = new Paths(800); // quantum 100
     const busy = pathKey(1, 1);
-    for (let i = 0; i < 150; i++) p.sent(busy);
-    for (let id = 2; id < 2100; id++) p.sent(pathKey(1, id));
+    for (let i = 0; i < 150; i++) p.sent(busy, 0);
+    for (let id = 2; id < 2100; id++) p.sent(pathKey(1, id), 0);
     expect(p.count(busy)).toBe(150);
     expect(p.count(pathKey(1, 2))).toBe(0);
     expect(p.count(pathKey(1, 2099))).toBe(1);
+  });
+
+  it('the path used last is found again, and forgotten with its count', () => {
+    const p = new Paths(16);
+    p.sent(key, 0);
+    p.unsent(key); // back to 0: dropped
+    expect(p.count(key)).toBe(0);
+    expect(p.sent(key, 0)).toBe(0);
+    expect(p.count(key)).toBe(1);
+    p.sent(pathKey(2, 9), 0);
+    expect(p.count(key)).toBe(1);
   });
 });

@@ -4,7 +4,7 @@ import { DEPTH_CHUNK, MailboxDepths, allocateDepths, forEachDepth } from '../../
 
 describe('mailbox', () => {
   it('keeps order and fields through random pushes, shifts, re-queues and growth, against a plain array', () => {
-    const box = new Mailbox({ capacity: 1 << 20, overflow: 'dead-letter' });
+    const box = new Mailbox({ capacity: 1 << 20, overflow: 'dead-letter', highWaterMark: 0 });
     const model: [number, number, number, number][] = [];
     let s = 12345;
     const rand = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s; };
@@ -32,7 +32,7 @@ describe('mailbox', () => {
   });
 
   it('holds no buffers until its first message', () => {
-    const box = new Mailbox({ capacity: 10, overflow: 'dead-letter' });
+    const box = new Mailbox({ capacity: 10, overflow: 'dead-letter', highWaterMark: 0 });
     expect((box as unknown as { msgs: unknown[] }).msgs.length).toBe(0);
     box.push('a', 1, 2, 3);
     expect(box.size).toBe(1);

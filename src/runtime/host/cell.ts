@@ -89,7 +89,7 @@ export class Cell {
     this.mailbox = mailbox;
     this.parent = parent;
     this.rootId = parent ? parent.rootId : id;
-    this.ref = new ActorRef(path, host.thread, id, host);
+    this.ref = new ActorRef(path, host.thread, id, host, undefined, undefined, mailbox.highWaterMark);
     this.ctx = new Context(host, this);
   }
 

@@ -13,7 +13,7 @@
  */
 import { TroupeError } from '../../actors/errors.js';
 import { F_CREDIT, K_CREDIT, MAIN_THREAD } from '../constants.js';
-import { creditQuantum, OUTBOX_PATH, pathKey, Paths } from '../flow.js';
+import { ASKS_CREDIT, creditQuantum, OUTBOX_PATH, pathKey, Paths } from '../flow.js';
 import type { MeshNode } from '../mesh/mesh-node.js';
 import type { ActorTable } from './actor-table.js';
 import type { Cell } from './cell.js';
@@ -28,10 +28,10 @@ export interface FlowHost {
 }
 
 export class HostFlow {
+  /** The system's mark (an actor may have its own: its mailbox's). */
   readonly mark: number;
-  readonly quantum: number;
-  /** A muted actor runs all the same while its mailbox holds more than this (see the file's note). */
-  readonly slack: number;
+  /** A muted actor runs all the same while its mailbox holds more than this (see the file's note; for the system's mark). */
+  private readonly slack: number;
   /** Sends from outside any handler (a timer, a promise's callback with no actor running). */
   private readonly outside: Paths;
   /** Each actor's paths, by id, from its first send until it stops. */
@@ -41,19 +41,19 @@ export class HostFlow {
 
   constructor(private readonly host: FlowHost, mark: number) {
     this.mark = mark;
-    this.quantum = creditQuantum(mark);
-    this.slack = mark - this.quantum;
-    this.outside = new Paths(mark, this.quantum);
+    this.slack = mark - creditQuantum(mark);
+    this.outside = new Paths(mark);
   }
 
   /**
    * Counts a message from `from` (null: from outside any handler) to actor `id` of thread
-   * `thread`; returns its count on that path. Mail for main's thread is mail for other nodes
-   * (main's bridge, or its proxies of remote actors): one path, the outbox (flow.ts).
+   * `thread`, whose own mark is `mark` (0: the system's); returns what Paths.sent says
+   * (ASKS_CREDIT, AT_MARK). Mail for main's thread is mail for other nodes (main's bridge, or
+   * its proxies of remote actors): one path, the outbox (flow.ts).
    */
-  sent(from: Cell | null, thread: number, id: number): number {
+  sent(from: Cell | null, thread: number, id: number, mark: number): number {
     if (this.gone[thread] === true) return 0;
-    return this.pathsOf(from).sent(keyOf(thread, id));
+    return this.pathsOf(from).sent(keyOf(thread, id), thread === MAIN_THREAD ? 0 : mark);
   }
 
   /** Whether thread `thread` closed for good: nothing reads mail for it. */
@@ -66,20 +66,17 @@ export class HostFlow {
     if (this.gone[thread] !== true) this.pathsOf(from).unsent(keyOf(thread, id));
   }
 
-  /** The record kind for a message with this count: it asks for credit every quantum-th time. */
-  kind(kind: number, n: number): number {
-    return this.wantsCredit(n) ? kind | F_CREDIT : kind;
-  }
-
-  /** Whether a message with this count asks for credit. */
-  wantsCredit(n: number): boolean {
-    return n !== 0 && n % this.quantum === 0;
+  /** The record kind for a message `sent` said this of: it asks for credit every quantum-th time. */
+  kind(kind: number, sent: number): number {
+    return (sent & ASKS_CREDIT) !== 0 ? kind | F_CREDIT : kind;
   }
 
   /** Whether the cell must wait for its paths to drain before its next message. */
   muted(cell: Cell): boolean {
     const paths = cell.paths;
-    return paths !== null && paths.overMark > 0 && cell.mailbox.size <= this.slack && cell.asks === 0;
+    if (paths === null || paths.overMark === 0 || cell.asks !== 0) return false;
+    const own = cell.mailbox.highWaterMark;
+    return cell.mailbox.size <= (own === 0 ? this.slack : own - creditQuantum(own));
   }
 
   /** `ref.ready()` on this worker: the running actor's path (or the outside one) to actor `id` of `thread`. */
@@ -139,7 +136,7 @@ export class HostFlow {
     if (from === null) return this.outside;
     let paths = from.paths;
     if (paths === null) {
-      paths = from.paths = new Paths(this.mark, this.quantum);
+      paths = from.paths = new Paths(this.mark);
       this.byId.set(from.id, paths);
     }
     return paths;

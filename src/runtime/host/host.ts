@@ -149,6 +149,7 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
       case 'relink-in': this.mesh.relinkIn(m.peer, m.port, m.lostBelow); return;
       case 'peer-replaced': this.watches.peerReplaced(m.thread, new Set(m.restarted)); return;
       case 'peer-died': this.flow.resetThread(m.thread, m.forGood); return;
+      case 'sync': this.deadLetters.flush(); this.post({ t: 'synced', n: m.n }); return;
     }
   }
 

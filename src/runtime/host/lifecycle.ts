@@ -105,7 +105,7 @@ export class Lifecycle {
       throw new TroupeError('ERR_TROUPE_INIT_FAILED', `init of ${path} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
     h.actors.add(cell);
-    if (name !== undefined) h.notifyMain({ t: 'name', name: registryKey(cell), path, thread: h.thread, id });
+    if (name !== undefined) h.notifyMain({ t: 'name', name: registryKey(cell), path, thread: h.thread, id, mark: box.highWaterMark });
     return cell;
   }
 

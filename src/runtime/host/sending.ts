@@ -15,6 +15,7 @@ import type { Cell } from './cell.js';
 import type { Context } from './context.js';
 import type { DeadLetterBatch } from './dead-letter-batch.js';
 import type { HostFlow } from './flow-control.js';
+import { ASKS_CREDIT, AT_MARK } from '../flow.js';
 import type { DeadLetterReason } from '../../actors/dead-letter-reasons.js';
 
 /** What sending asks of its host. */
@@ -43,29 +44,29 @@ export class Sending {
     const h = this.host;
     const sender = from ? from.id : 0;
     const flow = h.flow;
-    if (to.node !== undefined) return this.sendRemote(to, msg, from, 0, undefined, delivery) < flow.mark;
+    if (to.node !== undefined) return (this.sendRemote(to, msg, from, 0, undefined, delivery) & AT_MARK) === 0;
     if (to.thread === h.thread) {
       // Same worker: no encoding, the message is passed by reference (treat messages as immutable),
       // unless strictMessages asks for the cross-thread rules here too.
       const m = h.strict ? h.mesh.codec.copy(msg) : msg;
-      const n = flow.sent(from, to.thread, to.id);
+      const sent = flow.sent(from, to.thread, to.id, to.mark);
       h.ledger.sent();
-      h.accept(to.id, m, flow.wantsCredit(n) ? h.thread | F_CREDIT_DUE : h.thread, sender, 0);
-      return n < flow.mark;
+      h.accept(to.id, m, (sent & ASKS_CREDIT) !== 0 ? h.thread | F_CREDIT_DUE : h.thread, sender, 0);
+      return (sent & AT_MARK) === 0;
     }
     if (flow.closed(to.thread)) {
       this.toClosed(to, msg, from);
       return true;
     }
-    const n = flow.sent(from, to.thread, to.id);
+    const sent = flow.sent(from, to.thread, to.id, to.mark);
     try {
-      h.mesh.send(to.thread, to.id, sender, 0, flow.kind(K_TELL, n), msg, transfer);
+      h.mesh.send(to.thread, to.id, sender, 0, flow.kind(K_TELL, sent), msg, transfer);
     } catch (err) {
       flow.unsent(from, to.thread, to.id);
       throw err;
     }
     h.ledger.sent();
-    return n < flow.mark;
+    return (sent & AT_MARK) === 0;
   }
 
   /** `ref.ready()` inside this worker (the running actor's path, or the outside one). */
@@ -86,16 +87,16 @@ export class Sending {
     try {
       if (ref.thread === h.thread) {
         const m = h.strict ? h.mesh.codec.copy(msg) : msg;
-        const n = flow.sent(from, ref.thread, ref.id);
-        h.accept(ref.id, m, flow.wantsCredit(n) ? h.thread | F_CREDIT_DUE : h.thread, sender, corr);
+        const sent = flow.sent(from, ref.thread, ref.id, ref.mark);
+        h.accept(ref.id, m, (sent & ASKS_CREDIT) !== 0 ? h.thread | F_CREDIT_DUE : h.thread, sender, corr);
       } else if (flow.closed(ref.thread)) {
         this.toClosed(ref, msg, from);
         h.asks.fail(corr, new TroupeError('ERR_TROUPE_ACTOR_NOT_FOUND', `no live actor ${ref.path}: its worker closed`));
         return promise;
       } else {
-        const n = flow.sent(from, ref.thread, ref.id);
+        const sent = flow.sent(from, ref.thread, ref.id, ref.mark);
         try {
-          h.mesh.send(ref.thread, ref.id, sender, corr, flow.kind(K_ASK, n), msg, options?.transfer);
+          h.mesh.send(ref.thread, ref.id, sender, corr, flow.kind(K_ASK, sent), msg, options?.transfer);
         } catch (err) {
           flow.unsent(from, ref.thread, ref.id);
           throw err;
@@ -122,22 +123,22 @@ export class Sending {
 
   /**
    * A message for an actor on another node: main's bridge carries it (counted as sent here), on
-   * the sender's path to the outbox (flow.ts). Returns its count on that path.
+   * the sender's path to the outbox (flow.ts). Returns what HostFlow.sent said.
    */
   private sendRemote(to: ActorRef, msg: unknown, from: Cell | null, corr: number, timeoutMs: number | undefined, delivery: string | undefined): number {
     const h = this.host;
     const send: RemoteSend = { node: to.node!, incarnation: to.incarnation, thread: to.thread, id: to.id, path: to.path, msg, timeoutMs };
     if (delivery === 'at-most-once') send.atMostOnce = true;
     const flow = h.flow;
-    const n = flow.sent(from, MAIN_THREAD, 0);
+    const sent = flow.sent(from, MAIN_THREAD, 0, 0);
     try {
-      h.mesh.send(MAIN_THREAD, 0, from ? from.id : 0, corr, flow.kind(K_REMOTE, n), send);
+      h.mesh.send(MAIN_THREAD, 0, from ? from.id : 0, corr, flow.kind(K_REMOTE, sent), send);
     } catch (err) {
       flow.unsent(from, MAIN_THREAD, 0);
       throw err;
     }
     h.ledger.sent();
-    return n;
+    return sent;
   }
 
   /**

@@ -13,7 +13,7 @@ import type { RestartType } from '../../supervision/options.js';
 import { allocateBusyAsks } from '../busy-asks.js';
 import { STATS_SLOTS } from '../constants.js';
 import { allocateDoorbell } from '../mesh/doorbell.js';
-import type { HostStart, HostToMain, LinkIn, LinkOut, SpawnRequest, Tuning } from '../protocol.js';
+import type { HostStart, HostToMain, LinkIn, LinkOut, MainToHost, SpawnRequest, Tuning } from '../protocol.js';
 import { ControlClient } from './control.js';
 import { withDeadline } from './deadline.js';
 
@@ -66,6 +66,9 @@ export interface HostHandle {
   placing: number;
   closed: Promise<void>;
   onClosed: () => void;
+  /** Its events port caught up with main's `sync` number `n` (see Hosts.sync). */
+  synced(n: number): void;
+  syncs: Map<number, () => void>;
 }
 
 /** What a host is started with (from the system's options). */
@@ -101,6 +104,7 @@ export class Hosts {
   private readonly hostedOn = new Set<number>();
   private readonly threadIdOf = new Map<number, number>();
   private nextThread: number;
+  private syncSeq = 0;
 
   constructor(private readonly config: HostConfig, private readonly owner: HostsOwner) {
     this.nextThread = config.workers + 1;
@@ -153,6 +157,22 @@ export class Hosts {
   /** A dead host's worker takes no more host tasks from the balancer's point of view. */
   released(h: HostHandle): void {
     this.hostedOn.delete(this.threadIdOf.get(h.thread) ?? h.workerThreadId);
+  }
+
+  /**
+   * Resolves once everything host `h` posted on its events port so far (dead letters, above all)
+   * has reached main: a round trip on that port, which is ordered (its control port is another).
+   * At once for a host that is gone; after controlTimeoutMs at most.
+   */
+  sync(h: HostHandle): Promise<void> {
+    if (!h.alive) return Promise.resolve();
+    const n = ++this.syncSeq;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => h.synced(n), this.config.controlTimeoutMs);
+      timer.unref();
+      h.syncs.set(n, () => { clearTimeout(timer); resolve(); });
+      h.events.postMessage({ t: 'sync', n } satisfies MainToHost);
+    });
   }
 
   /** Closes a host (its actors stopped already): waits for its last dead letters, then lets go of its ports. */
@@ -216,6 +236,7 @@ export class Hosts {
       control: new ControlClient(control.port1, `worker ${thread - 1}`),
       events: events.port1, doorbell, busyAsks, depths: [new Int32Array(depths)], stats: new Float64Array(stats), alive: true, died: false, exited: false, placing: 0,
       closed: new Promise<void>((r) => { onClosed = r; }), onClosed: () => onClosed(),
+      syncs: new Map(), synced(n) { const r = this.syncs.get(n); if (r) { this.syncs.delete(n); r(); } },
     };
     this.all[thread] = handle;
     events.port1.on('message', (m: HostToMain) => this.owner.onHostEvent(handle, m));

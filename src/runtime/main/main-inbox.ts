@@ -133,6 +133,9 @@ export class MainInbox {
       case 'closed':
         host.onClosed();
         return;
+      case 'synced':
+        host.synced(m.n);
+        return;
       case 'depths':
         host.depths.push(new Int32Array(m.chunk));
         return;
@@ -157,7 +160,7 @@ export class MainInbox {
         main.errors.add(n.event);
         return;
       case 'name':
-        main.names.claim(n.name, () => new ActorRef(n.path, n.thread, n.id, main.transport));
+        main.names.claim(n.name, () => new ActorRef(n.path, n.thread, n.id, main.transport, undefined, undefined, n.mark));
         return;
       case 'unname':
         main.names.forget(n.name, n.thread, n.id);

@@ -17,7 +17,7 @@ import { createLogger } from '../../observability/logger.js';
 import { SupervisionEvents } from '../../supervision/events.js';
 import { AskTable } from '../ask-table.js';
 import { F_CREDIT, K_ASK, K_CREDIT, K_TELL, MAIN_THREAD, S_DEAD_LETTERED, S_SENT, STATS_SLOTS } from '../constants.js';
-import { creditQuantum, OUTBOX_PATH, pathKey, Paths } from '../flow.js';
+import { ASKS_CREDIT, AT_MARK, OUTBOX_PATH, pathKey, Paths } from '../flow.js';
 import { Ledger } from '../ledger.js';
 import { setIncarnation } from '../mesh/codec.js';
 import { allocateDoorbell } from '../mesh/doorbell.js';
@@ -107,7 +107,7 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
     this.ledger = new Ledger(this.mainStats);
     this.asks = new AskTable(this.mainStats, (reason, corr, value) =>
       this.deadLetters.add({ reason, target: `ask #${corr}`, sender: null, message: value, time: Date.now() }));
-    this.paths = new Paths(o.highWaterMark, creditQuantum(o.highWaterMark));
+    this.paths = new Paths(o.highWaterMark);
     this.inbox = new MainInbox(this);
     this.mesh = new MeshNode({
       thread: MAIN_THREAD,
@@ -168,27 +168,27 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
   tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): boolean {
     this.assertRunning();
     const transfer = checkTellOptions(options);
-    const n = ref.node !== undefined ? this.sendRemote(ref, 0, msg, undefined, options?.delivery) : this.sendCounted(ref, 0, K_TELL, msg, transfer);
+    const sent = ref.node !== undefined ? this.sendRemote(ref, 0, msg, undefined, options?.delivery) : this.sendCounted(ref, 0, K_TELL, msg, transfer);
     this.mainStats[S_SENT]!++;
-    return n < this.paths.mark;
+    return (sent & AT_MARK) === 0;
   }
 
   /**
    * Sends a user message to an actor on another node, counted on main's path to the outbox
-   * (flow.ts), which credits it back when the outbox is done with it; returns the path's count.
+   * (flow.ts), which credits it back when the outbox is done with it; returns what Paths.sent said.
    */
   private sendRemote(ref: ActorRef, corr: number, msg: unknown, timeoutMs: number | undefined, delivery: string | undefined): number {
     const remote = this.remoteOrThrow();
     const paths = this.paths;
-    const n = paths.sent(OUTBOX_PATH);
+    const sent = paths.sent(OUTBOX_PATH, 0);
     try {
       remote.send({ node: ref.node!, incarnation: ref.incarnation, thread: ref.thread, id: ref.id, path: ref.path }, msg, MAIN_THREAD, 0, corr, timeoutMs,
-        delivery === 'at-most-once', false, paths.wantsCredit(n) ? this.outboxCredit : null);
+        delivery === 'at-most-once', false, (sent & ASKS_CREDIT) !== 0 ? this.outboxCredit : null);
     } catch (err) {
       paths.unsent(OUTBOX_PATH);
       throw err;
     }
-    return n;
+    return sent;
   }
 
   private readonly outboxCredit = (): void => { this.paths.credit(OUTBOX_PATH); };
@@ -198,7 +198,7 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
     if (host !== undefined && host.alive && this.hosts.get(host.thread) === host) this.mesh.send(host.thread, id, 0, 0, K_CREDIT, null);
   }
 
-  /** Sends a user message to a local actor, counted on its path (flow.ts); returns the path's count. */
+  /** Sends a user message to a local actor, counted on its path (flow.ts); returns what Paths.sent said. */
   private sendCounted(ref: ActorRef, corr: number, kind: number, msg: unknown, transfer: readonly Transferable[] | undefined): number {
     if (this.gone[ref.thread] === true) {
       // A thread closed for good (a dedicated worker whose actor stopped): nothing reads its
@@ -210,14 +210,14 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
     }
     const paths = this.paths;
     const key = pathKey(ref.thread, ref.id);
-    const n = paths.sent(key);
+    const sent = paths.sent(key, ref.mark);
     try {
-      this.mesh.send(ref.thread, ref.id, 0, corr, paths.wantsCredit(n) ? kind | F_CREDIT : kind, msg, transfer);
+      this.mesh.send(ref.thread, ref.id, 0, corr, (sent & ASKS_CREDIT) !== 0 ? kind | F_CREDIT : kind, msg, transfer);
     } catch (err) {
       paths.unsent(key);
       throw err;
     }
-    return n;
+    return sent;
   }
 
   /**

@@ -59,7 +59,9 @@ export class Spawning {
     // Checked here so a bad option throws at the call, not in a worker.
     checkSpawnOptions(options);
     const { name, args, placement = 'shared' } = options;
-    const mailbox = options.mailbox === undefined ? undefined : mailboxOptions(options.mailbox);
+    // (Checked; it goes to the host as given, and is read there again.)
+    const mailbox = options.mailbox;
+    const mark = mailbox === undefined ? 0 : mailboxOptions(mailbox).highWaterMark;
     const { restart, supervision, circuitBreaker, shutdownMs, initTimeoutMs } = options;
     const expose = options.expose === true || options.expose === 'replace';
     if (args !== undefined) {
@@ -81,7 +83,7 @@ export class Spawning {
       const policy = supervisorOptions(supervision);
       host.actors.set(reply.id, { id: reply.id, path: reply.path, name, req, restart: restartType(restart),
         intensity: new RestartIntensity(policy.maxRestarts, policy.withinMs), expose });
-      const ref = new ActorRef(reply.path, host.thread, reply.id, main.transport);
+      const ref = new ActorRef(reply.path, host.thread, reply.id, main.transport, undefined, undefined, mark);
       if (expose) await main.names.expose(host, reply.id, name!, ref, options.expose === 'replace');
       if (name !== undefined) main.names.set(name, ref);
       return ref;
@@ -124,6 +126,9 @@ export class Spawning {
     }
     host.actors.delete(ref.id);
     for (const { name, id } of released) main.names.forget(name, ref.thread, id);
+    // The stop's dead letters came on the host's events port, which the control port's answer
+    // may overtake: once stop resolves, they are in.
+    await main.hosts.sync(host);
     if (host.dedicated) await this.closeDedicated(host);
   }
 

@@ -36,7 +36,9 @@ export function setIncarnation(node: string, incarnation: number): void {
 /** A node id becomes a subject token: anything else in a ref is a bad message. */
 const NODE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-// A ref: [path, thread, id] without NATS, else [path, thread, id, node, incarnation] (0: not known).
+// A ref: [path, thread, id] without NATS, else [path, thread, id, node, incarnation] (0: not known);
+// a local ref to an actor with a mark of its own carries it last: [path, thread, id, mark] or
+// [path, thread, id, node, incarnation, mark].
 addExtension({
   Class: ActorRef,
   type: 0x54, // 'T'
@@ -45,10 +47,18 @@ addExtension({
       if (!NODE_ID.test(ref.node)) throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', `a ref with an invalid node id: ${JSON.stringify(ref.node)}`);
       return [ref.path, ref.thread, ref.id, ref.node, ref.incarnation ?? 0];
     }
-    return encodingNode === '' ? [ref.path, ref.thread, ref.id] : [ref.path, ref.thread, ref.id, encodingNode, incarnations.get(encodingNode) ?? 0];
+    if (ref.mark === 0) return encodingNode === '' ? [ref.path, ref.thread, ref.id] : [ref.path, ref.thread, ref.id, encodingNode, incarnations.get(encodingNode) ?? 0];
+    return encodingNode === '' ? [ref.path, ref.thread, ref.id, ref.mark] : [ref.path, ref.thread, ref.id, encodingNode, incarnations.get(encodingNode) ?? 0, ref.mark];
   },
-  read: (a: [string, number, number, string?, number?]) => {
-    const node = a[3];
+  read: (raw: [string, number, number, (string | number)?, number?, number?]) => {
+    let mark = 0;
+    let a = raw;
+    if (raw.length === 4 || raw.length === 6) {
+      mark = raw[raw.length - 1] as number;
+      if (!Number.isInteger(mark) || mark < 1 || mark > 0x7fffffff) throw new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', 'a ref with an invalid mark');
+      a = raw.slice(0, -1) as typeof raw;
+    }
+    const node = a[3] as string | undefined;
     const inc = a[4] ?? 0;
     if (node !== undefined && (typeof node !== 'string' || !NODE_ID.test(node))) {
       throw new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', 'a ref with an invalid node id');
@@ -59,7 +69,7 @@ addExtension({
     // A ref to this node is local, unless it is to an earlier run of it: that one stays remote, so
     // its mail goes by name (or is dead-lettered stale-ref), never to whoever has its address now.
     if (node === undefined || (node === decodingNode && (inc === 0 || inc === incarnations.get(node)))) {
-      return new ActorRef(a[0], a[1], a[2], decodingFor);
+      return new ActorRef(a[0], a[1], a[2], decodingFor, undefined, undefined, mark);
     }
     return new ActorRef(a[0], a[1], a[2], decodingFor, node, inc === 0 ? undefined : inc);
   },

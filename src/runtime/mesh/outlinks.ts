@@ -244,8 +244,10 @@ export class Outlinks {
       const need = link.spill.drainInto(w);
       this.markDirty(link);
       if (need === 0) { link.blocked = false; return true; }
-      // Full: ask the consumer to ring us when it frees space, unless it already has.
-      if (!w.waitForSpace(need)) { link.blocked = true; link.need = need; this.publishLink(link); return false; }
+      // Full: ask the consumer to ring us when it frees space, unless it already has; and wake it
+      // if it sleeps, so that it sees the request (it may hold the space for mail it cannot run
+      // yet, and let it go: ring-reader.ts).
+      if (!w.waitForSpace(need)) { link.blocked = true; link.need = need; this.publishLink(link); link.ringer!.ring(); return false; }
     }
   }
 
@@ -261,7 +263,9 @@ export class Outlinks {
     const links = this.links;
     for (let i = 0; i < links.length; i++) {
       const link = links[i];
-      if (link !== undefined && link.blocked && link.writer!.waitForSpace(link.need)) return true;
+      if (link === undefined || !link.blocked) continue;
+      if (link.writer!.waitForSpace(link.need)) return true;
+      link.ringer!.ring(); // (as in moveSpill)
     }
     return false;
   }

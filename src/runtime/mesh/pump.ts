@@ -125,7 +125,8 @@ export class Pump {
   private park(): void {
     const w = this.w;
     this.doorbell.prepare();
-    if (w.anyInput() || w.hasWork() || w.armSpaceRequests()) {
+    // (A producer that asks for space held here rings us after asking: unstick sees it, or we are woken.)
+    if (w.anyInput() || w.hasWork() || w.armSpaceRequests() || w.unstick()) {
       this.doorbell.wake();
       this.schedule();
       return;
