@@ -29,7 +29,8 @@ export interface SystemOptions {
   deadLetterBytes?: number;
   /**
    * Flow control. `highWaterMark`: how many of one sender's messages to one actor may be
-   * unprocessed before that sender is slowed down (default 1 000): `tell` returns false (the
+   * unprocessed before that sender is slowed down (default 1 000; an actor may have its own, the
+   * spawn option `mailbox.highWaterMark`): `tell` returns false (the
    * message is still queued and delivered), `await ref.ready()` waits until the path drains, and
    * an actor sending past the mark is not scheduled again until it does (unless its own mailbox
    * holds about as many). Nothing is dropped by default; a spawn's `mailbox.capacity` bounds one
