@@ -153,9 +153,7 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
     }
   }
 
-  private post(m: HostToMain): void {
-    this.events.postMessage(m);
-  }
+  private post(m: HostToMain): void { this.events.postMessage(m); }
 
   /** Names, exits and events go to main on the ring, in order with the replies that follow. */
   notifyMain(n: MainNotice): void {
