@@ -324,9 +324,10 @@ describe('ring space held by queued mail never holds its producer for good', () 
         const a = await system.spawn(fixture('echo.actor'), { placement: { worker: 0 } });
         const b = await system.spawn(fixture('echo.actor'), { placement: { worker: 1 } });
         const spinning = counter();
+        let c: ActorRef | null = null;
         if (busy) {
-          // c floods itself on b's worker all along (until the shutdown): that worker never runs out of work.
-          const c = await system.spawn(fixture('flood.actor'), { placement: { worker: 1 }, args: { counter: spinning, name: 'c' } });
+          // c floods itself on b's worker all along (until it is stopped): that worker never runs out of work.
+          c = await system.spawn(fixture('flood.actor'), { placement: { worker: 1 }, args: { counter: spinning, name: 'c' } });
           c.tell({ type: 'flood', to: c, total: 1e9, perTurn: 100 });
           await counterAt(spinning, 1000);
         }
@@ -335,6 +336,8 @@ describe('ring space held by queued mail never holds its producer for good', () 
         expect(await b.ask({ type: 'ask-other', other: a, value: 'cfg' }, { timeoutMs: 10_000 })).toBe('cfg');
         await sleeping;
         expect(system.deadLetters.counts()).toEqual({});
+        // (Else the shutdown would wait out its drain timeout for c's endless flood.)
+        if (c !== null) await system.stop(c);
       } finally {
         await system.shutdown();
       }
