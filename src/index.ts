@@ -33,3 +33,9 @@ export { ErrorEvents } from './observability/error-events.js';
 export type { ErrorEvent, ErrorReport, ErrorFilter } from './observability/error-events.js';
 export { DeadLetterStream } from './bridge/dlq.js';
 export type { StoredDeadLetter } from './bridge/dlq.js';
+export { Alerts, DEFAULT_ALERT_RULES } from './observability/alerts.js';
+export type { Alert, AlertSeverity, AlertRule, AlertFacts, AlertOptions } from './observability/alerts.js';
+export type { ServeOptions, Server as ObservabilityServer } from './observability/server.js';
+export type {
+  ActorRow, ActorsReport, AlertsReport, DeadLetterRow, DeadLettersReport, ErrorTotals, ErrorsReport, KindRow, Snapshot, WorkerRow,
+} from './observability/types.js';

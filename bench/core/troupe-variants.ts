@@ -60,6 +60,13 @@ async function withSystem<M>(
   } catch (err) {
     return unavailable(`createActorSystem failed: ${describe(err)}`);
   }
+  // TROUPE_BENCH_SERVE=1: the observability server runs, and /metrics is scraped every second
+  // (what metrics cost on these rows).
+  let scraper: ReturnType<typeof setInterval> | undefined;
+  if (process.env.TROUPE_BENCH_SERVE === '1') {
+    const { url } = await system.serve({ port: 0 });
+    scraper = setInterval(() => { void fetch(`${url}/metrics`).then((r) => r.text()).catch(() => {}); }, 1000);
+  }
   let variant: Variant<M>;
   try {
     variant = await setup(system);
@@ -72,6 +79,7 @@ async function withSystem<M>(
   const close = async () => {
     const dead = system.deadLetters.count;
     if (dead > 0) note = `${dead} dead letters during the run: ${JSON.stringify(system.deadLetters.counts())}`;
+    clearInterval(scraper);
     const t0 = performance.now();
     try {
       await system.shutdown({ timeoutMs: 5000 });

@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   ERR_TROUPE_HOOK_TIMEOUT: "A lifecycle hook (preRestart, postRestart, postStop) did not finish within the actor's shutdownMs; it is treated as a failure of the actor. Make the hook faster, or raise shutdownMs.",
   ERR_TROUPE_STALE_REF: 'The ref is to an actor of an earlier run of its node (the node restarted since), and it has no exposed name to find its successor by; look the actor up again.',
   ERR_TROUPE_NODE_ID_TAKEN: 'A running node already has this node id (it answered a ping); give each process its own id (option node, or TROUPE_NODE).',
+  ERR_TROUPE_UNSAFE_BIND: 'serve() was asked to listen on an address other than loopback without a token; pass serve({ host, token }) (every request then needs Authorization: Bearer <token>), or bind 127.0.0.1.',
   ERR_TROUPE_HANDLER_TIMEOUT: "A handler blocked its worker longer than maxHandlerMs (a pool's handler: ran longer than it, async or not); the worker was terminated and replaced. Make the handler async (not in a pool) or split its work.",
 } as const;
 

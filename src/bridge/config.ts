@@ -190,6 +190,8 @@ export function names(prefix: string, node: string) {
     errorsStream: `${P}_ERRORS`,
     errorsSubjects: `${P}.errors.>`,
     errors: (severity: string, category: string) => `${P}.errors.${sanitizeToken(severity)}.${sanitizeToken(category)}`,
+    /** Alerts (core NATS, JSON): `<prefix>.alerts.<severity>`. */
+    alerts: (severity: string) => `${P}.alerts.${sanitizeToken(severity)}`,
     namesBucket: `${P}_names`,
     /** Each node's ping responder (core NATS): it answers with the node's incarnation (ping.ts). */
     ping: (target: string) => `${P}.ping.${target}`,

@@ -41,6 +41,8 @@ import { Receiver } from './receiver.js';
 import { EarlierRuns } from './runs.js';
 import { Sender } from './sender.js';
 
+import type { Alert } from '../observability/types.js';
+
 export type { RemoteTarget } from '../runtime/node-port.js';
 
 export class Remote implements NodeBridge {
@@ -222,6 +224,13 @@ export class Remote implements NodeBridge {
     if (used > this.config.outboxCapacity / 2) reasons.push(`the outbox to other nodes is over half full (${used} of ${this.config.outboxCapacity})`);
     for (const { node, ms } of this.peers.unseen()) reasons.push(`node ${node} not heard from for ${Math.round(ms / 1000)} s (sent to within the health window)`);
     return reasons;
+  }
+
+  /** Publishes an alert's firing or resolution on `<prefix>.alerts.<severity>` (core NATS, JSON; best effort). */
+  publishAlert(alert: Alert): void {
+    const nc = this.connection.nc;
+    if (nc === null || nc.isClosed()) return;
+    nc.publish(this.names.alerts(alert.severity), JSON.stringify({ ...alert, node: this.node }));
   }
 
   /**

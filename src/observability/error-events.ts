@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { invalidArgument } from '../actors/errors.js';
 import { CATEGORIES, SEVERITIES, type ErrorCategory, type Severity } from '../supervision/classify.js';
+import { HourlyErrorCounts, totalsOf } from './error-totals.js';
+import type { ErrorTotals } from './types.js';
 
 /** Where error events are kept durably (the NATS bridge implements it). @internal */
 export interface ErrorEventStore {
@@ -74,12 +76,16 @@ export class ErrorEvents implements AsyncIterable<ErrorEvent> {
   private readonly waiters = new Set<(e: ErrorEvent) => void>();
   /** @internal set when the system has a durable store (NATS). */
   store: ErrorEventStore | null = null;
+  /** This node's events per hour, for 24 h; and the last totals read from the store, with when. */
+  private readonly hourly = new HourlyErrorCounts();
+  private storeTotals: { at: number; totals: ErrorTotals } | null = null;
 
   constructor(private readonly log: Logger, private readonly capacity = 1000) {}
 
   /** @internal records an event: the store (or the log, without one), and live readers. */
   add(e: ErrorEvent): void {
     this.local.push(e);
+    this.hourly.count(e);
     if (this.local.length > 2 * this.capacity) this.local.splice(0, this.local.length - this.capacity);
     const store = this.store;
     if (store !== null && store.store(e)) {
@@ -99,6 +105,22 @@ export class ErrorEvents implements AsyncIterable<ErrorEvent> {
     const store = this.store;
     if (store === null || !store.reachable) return this.local.filter((e) => matches(e, filter)).slice(-limit);
     return store.recent(filter, limit);
+  }
+
+  /**
+   * Totals over the last 24 hours by severity, category and actor, with a count per hour: from the
+   * durable store (every node's; read at most every 30 s, up to its newest 100 000 events) when
+   * there is one and it is reachable, else this node's own.
+   */
+  async totals(): Promise<ErrorTotals> {
+    const store = this.store;
+    if (store === null || !store.reachable) return this.hourly.totals();
+    const now = Date.now();
+    if (this.storeTotals === null || now - this.storeTotals.at > 30_000) {
+      const events = await store.recent({ since: now - 24 * 3_600_000 }, 100_000);
+      this.storeTotals = { at: now, totals: totalsOf(events, now) };
+    }
+    return this.storeTotals.totals;
   }
 
   /** Follows this node's events as they happen (until the loop breaks). */

@@ -4,6 +4,7 @@
  * bridge sees of the runtime only `NodeHost`, which main implements. Types only.
  */
 import type { Logger } from 'pino';
+import type { Alert } from '../observability/types.js';
 import type { ActorRef } from '../actors/ref.js';
 import type { WireError } from '../actors/errors.js';
 import type { ErrorEventStore } from '../observability/error-events.js';
@@ -91,4 +92,6 @@ export interface NodeBridge {
   close(timeoutMs: number): Promise<void>;
   /** Why health is degraded because of NATS (empty: no reason). */
   healthReasons(): string[];
+  /** Publishes an alert's firing or resolution on `<prefix>.alerts.<severity>` (best effort). */
+  publishAlert(alert: Alert): void;
 }

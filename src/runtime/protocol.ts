@@ -12,6 +12,7 @@ import type { SupervisionEvent } from '../supervision/events.js';
 import type { ErrorEvent } from '../observability/error-events.js';
 import type { SupervisorSpec, RestartType } from '../supervision/options.js';
 import type { BreakerOptions } from '../supervision/breaker.js';
+import type { Observation } from './host/observe.js';
 
 /**
  * A message sent over a link's port instead of its ring (transferables, SharedArrayBuffers, large
@@ -191,6 +192,8 @@ export interface HostControl {
   /** Stops every actor, children before parents; their leftover mail is dead-lettered. */
   stopAll(): Promise<void>;
   stats(): Promise<HostStats>;
+  /** Its busiest `limit` actors, counts per actor type, busy share and heap (host/observe.ts). */
+  observe(limit: number): Promise<Observation>;
   /** A replacement host's actors are re-created: mail still held for ids that did not come back is dead. */
   restored(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
+import { DEFAULT_ALERT_RULES } from '../../src/observability/alerts.js';
 import { DEFAULT_TUNING, SYSTEM_OPTION_KEYS, systemConfig } from '../../src/runtime/main/system-options.js';
 import type { SystemOptions } from '../../src/runtime/main/system-types.js';
 
@@ -16,6 +17,7 @@ describe('system options', () => {
       name: 'troupe', workers: availableParallelism(), logger: undefined, deadLetterCapacity: 10_000, deadLetterBytes: 64 * 1024 * 1024,
       tuning: DEFAULT_TUNING, controlTimeoutMs: 10_000, healthWindowMs: 30_000, maxHandlerMs: 30_000, terminateTimeoutMs: 5000,
       strictMessages: false, nats: undefined, node: undefined, highWaterMark: 1000,
+      alerts: { rules: [...DEFAULT_ALERT_RULES], intervalMs: 1000 },
     });
     expect(DEFAULT_TUNING).toEqual({ ringBytes: 1 << 20, largeBytes: 65_536, spinMs: 1, readBudget: 4096, throughput: 64, sliceMs: 4, parkMs: 1000 });
     expect(systemConfig({ maxHandlerMs: false }).maxHandlerMs).toBe(0);
@@ -24,6 +26,7 @@ describe('system options', () => {
   // [option, bad values]: each refused, naming the option.
   const bad: [string, (v: unknown) => Record<string, unknown>, unknown[]][] = [
     ['name', (v) => ({ name: v }), ['', 5, null]],
+    ['alerts', (v) => ({ alerts: v }), [null, 5, 'x']],
     ['workers', (v) => ({ workers: v }), [0, 65, 1.5, Number.NaN, '2']],
     ['logger', (v) => ({ logger: v }), [true, 'warn', null, 5]],
     ['deadLetterCapacity', (v) => ({ deadLetterCapacity: v }), [Number.NaN, -1, 1.5, Infinity, 2 ** 31, '10']],

@@ -7,6 +7,7 @@
 import { S_ACTORS, S_NEXT_ID } from '../constants.js';
 import type { Cell } from './cell.js';
 import type { MailboxDepths } from '../mailbox-depths.js';
+import { ActorKinds } from './observe.js';
 
 /** The key main registers a named actor under: its name at the top level, its path below. */
 export function registryKey(cell: Cell): string {
@@ -15,6 +16,8 @@ export function registryKey(cell: Cell): string {
 
 export class ActorTable {
   private readonly cells = new Map<number, Cell>();
+  /** Counts per actor type (observe.ts). */
+  readonly kinds = new ActorKinds();
   /** Top-level actors, in start order, by child key. */
   readonly roots = new Map<string, Cell>();
   private nextId: number;

@@ -12,6 +12,7 @@ import type { SupervisorOptions, RestartType } from '../../supervision/options.j
 import type { Backoff } from '../../supervision/backoff.js';
 import type { CircuitBreaker } from '../../supervision/breaker.js';
 import type { RestartIntensity } from '../../supervision/intensity.js';
+import type { ActorKind } from './observe.js';
 
 /** How a cell is supervised: set by its host when it is created. */
 export interface CellSupervision {
@@ -76,6 +77,11 @@ export class Cell {
   paths: Paths | null = null;
   /** Its slot in the host's mailbox-depth table (mailbox-depths.ts), or -1. */
   depthSlot = -1;
+  /** Its actor type's counts on this host (observe.ts), and its own: messages handled, failures, restarts. */
+  kind!: ActorKind;
+  processed = 0;
+  failed = 0;
+  restarts = 0;
   /** Asks waiting in its mailbox (a muted actor still runs while one waits: flow-control.ts). */
   asks = 0;
   /** Resolved when an async handler settles (for a stop that must wait for it). */

@@ -1,6 +1,6 @@
 /**
  * The worker side of a host: the actors on one worker thread and its end of the ring mesh. main
- * talks to it over two ports: `control` (comlink: spawn, stop, idle, stats) and `events` (ring
+ * talks to it over two ports: `control` (comlink: spawn, stop, idle, stats, observe) and `events` (ring
  * links in, dead letters out). Messages never use either.
  *
  * The Host wires its collaborators and is what each of them sees of the others (each through an
@@ -43,6 +43,7 @@ import { DeadLetterBatch } from './dead-letter-batch.js';
 import { HostFlow, type FlowHost } from './flow-control.js';
 import { Inbox, type InboxHost } from './inbox.js';
 import { Lifecycle, type LifecycleHost } from './lifecycle.js';
+import { observe } from './observe.js';
 import { Scheduler, type SchedulerHost } from './scheduler.js';
 import { Sending, type SendingHost } from './sending.js';
 import { Stopping, type StoppingHost } from './stopping.js';
@@ -133,7 +134,8 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
       stop: (id) => guard(() => this.stopping.stopById(id)) as never,
       idle: (ms) => guard(() => this.idle(ms)) as never,
       stopAll: () => guard(() => { this.flow.stop(); return this.stopping.stopAll(); }) as never,
-      stats: () => guard(async () => this.hostStats()) as never,
+      stats: () => guard(async (): Promise<HostStats> => ({ actors: this.actors.size, queued: this.stats[S_QUEUED]!, busy: this.actors.anyBusy() })) as never,
+      observe: (limit) => guard(async () => observe(this.actors.values(), this.actors.kinds, limit)) as never,
       restored: () => guard(async () => this.inbox.restored()) as never,
       close: () => this.close(),
     };
@@ -361,10 +363,6 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
       this.idleWaiters.push(done);
       this.mesh.schedule();
     });
-  }
-
-  private hostStats(): HostStats {
-    return { actors: this.actors.size, queued: this.stats[S_QUEUED]!, busy: this.actors.anyBusy() };
   }
 
   private close(): void {

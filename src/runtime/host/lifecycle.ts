@@ -85,6 +85,7 @@ export class Lifecycle {
     const id = h.actors.allocate(o.id);
     const path = `${parent ? parent.path : '/user'}/${name ?? `$${h.thread}.${id}`}`;
     const cell = new Cell(h, id, path, name, def, box, parent);
+    cell.kind = h.actors.kinds.of(url);
     cell.sup = {
       args, restartType: restart, policy, shutdownMs: shutdownMs(o.shutdownMs), initTimeoutMs: o.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS,
       backoff: new Backoff(policy.backoff, h.random),

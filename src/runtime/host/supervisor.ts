@@ -65,6 +65,8 @@ export class Supervision {
     const c = classify(err);
     const stats = host.stats;
     stats[S_FAILED]!++;
+    cell.failed++;
+    cell.kind.failed++;
     stats[S_LAST_FAILURE_AT] = Date.now();
     let directive = this.decide(cell, error, c);
     if (directive === 'restart' && cell.sup.restartType === 'temporary') directive = 'stop';
@@ -157,7 +159,7 @@ export class Supervision {
     const targets = toRestart(parent ? cell.sup.policy.strategy : 'one-for-one', siblings, cell)
       .filter((t) => t.stopping === null);
     const delayMs = cell.sup.backoff.next(host.clock.now());
-    for (const t of targets) t.suspended = true;
+    for (const t of targets) { t.suspended = true; t.restarts++; }
     host.stats[S_RESTARTS]! += targets.length;
     host.stats[S_LAST_RESTART_AT] = Date.now();
     host.event({ type: 'restart', actor: cell.path, attempt: cell.sup.backoff.attempt, delayMs,

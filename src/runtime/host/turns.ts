@@ -81,6 +81,8 @@ export class Turns {
       box.shift();
       n++;
       let result: unknown;
+      // One message in 64 per actor type is timed (observe.ts).
+      const t0 = cell.kind.sample() ? performance.now() : -1;
       h.current = cell;
       try {
         result = cell.def.receive(cell.state, msg, ctx);
@@ -100,6 +102,7 @@ export class Turns {
           (s) => {
             if (cell.abandoned) return; // a stop gave up waiting for this handler and counted its message
             this.freeBusySlot(ctx);
+            if (t0 >= 0) cell.kind.timed(performance.now() - t0);
             this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); this.finished(ctx); h.scheduler.resume(cell);
           },
           (err) => {
@@ -112,7 +115,10 @@ export class Turns {
         );
         return n;
       }
+      if (t0 >= 0) cell.kind.timed(performance.now() - t0);
       if (result !== undefined) cell.state = result;
+      cell.processed++;
+      cell.kind.processed++;
       h.ledger.processed();
       h.ledger.queued(-1);
       if (cell.retries !== 0 || cell.sup.breaker !== null || ctx.receipt !== 0) this.succeeded(cell, true);
@@ -138,7 +144,7 @@ export class Turns {
   /** A message was handled: count it (unless counted already), clear its retries, tell the breaker. */
   private succeeded(cell: Cell, counted = false): void {
     const h = this.host;
-    if (!counted) { h.ledger.processed(); h.ledger.queued(-1); }
+    if (!counted) { cell.processed++; cell.kind.processed++; h.ledger.processed(); h.ledger.queued(-1); }
     const ctx = cell.cur;
     if (ctx !== null && ctx.receipt !== 0) { h.sending.receipt(ctx.receipt, R_PROCESSED); ctx.receipt = 0; }
     cell.retries = 0;

@@ -12,7 +12,10 @@ import type { Logger } from 'pino';
 import { TroupeError, toWireError } from '../../actors/errors.js';
 import type { ActorRef, AskOptions, RefTransport, TellOptions } from '../../actors/ref.js';
 import { checkTellOptions } from '../../actors/send-options.js';
+import { AlertTicker, type AlertSource } from '../../observability/alert-ticker.js';
+import { Alerts } from '../../observability/alerts.js';
 import { ErrorEvents } from '../../observability/error-events.js';
+import { Observatory, type ObservedHost, type ObservedSystem } from '../../observability/observatory.js';
 import { createLogger } from '../../observability/logger.js';
 import { SupervisionEvents } from '../../supervision/events.js';
 import { AskTable } from '../ask-table.js';
@@ -41,7 +44,7 @@ import { Watchdog, type WatchdogOwner } from './watchdog.js';
 
 export type BridgeModule = typeof import('../../bridge/index.js');
 
-export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInboxOwner, SpawningOwner, HealthOwner, NodeHostOwner {
+export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInboxOwner, SpawningOwner, HealthOwner, NodeHostOwner, AlertSource, ObservedSystem {
   readonly name: string;
   readonly log: Logger;
   readonly logLevel: string;
@@ -78,6 +81,12 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
   /** Pool actors (spawnPool), each with threads of its own. */
   readonly pools = new Set<PoolRef>();
   state: 'running' | 'stopping' | 'stopped' = 'running';
+  /** Alert rules, checked by the ticker; what observability reads (observability/). */
+  readonly alerts: Alerts;
+  readonly observatory: Observatory;
+  /** Servers started by serve(): closed at shutdown. */
+  readonly servers = new Set<{ close(): Promise<void> }>();
+  private readonly alertTicker: AlertTicker;
   private readonly watchdog: Watchdog;
   private readonly health: Health;
   private readonly keepAlive: ReturnType<typeof setInterval>;
@@ -140,7 +149,17 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
     this.keepAlive = setInterval(() => {}, 1 << 30);
     this.watchdog = new Watchdog(this, this.maxHandlerMs, heartbeatMs, this.terminateTimeoutMs);
     this.health = new Health(this, this.healthWindowMs, this.maxHandlerMs);
+    this.alerts = new Alerts(o.alerts.rules, (rule, err) => this.log.warn({ err, rule }, 'alert rule threw: it counts as not holding'));
+    const remote = this.remote;
+    if (remote !== null) this.alerts.publish = (a) => remote.publishAlert(a);
+    this.observatory = new Observatory(this);
+    this.alertTicker = new AlertTicker(this.alerts, this, o.alerts.intervalMs);
+    this.events.subscribe(() => this.alertTicker.poke());
   }
+
+  // For observability (ObservedSystem, AlertSource).
+  observedHosts(): ObservedHost[] { return this.hosts.all.filter((h) => h !== undefined); }
+  async backpressured(): Promise<number> { return (await this.observatory.actors(0)).backpressured; }
 
   get running(): boolean {
     return this.state === 'running';
@@ -294,6 +313,8 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
     this.paths.stop(stopped());
     this.watchdog.stop();
     this.health.stop();
+    this.alertTicker.stop();
+    const serversClosed = Promise.all([...this.servers].map((s) => s.close()));
     // Nothing more from other nodes: what is not taken stays in this node's stream for its next start.
     this.remote?.stopReceiving();
     const deadline = performance.now() + timeoutMs;
@@ -332,6 +353,7 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
     await withDeadline(this.hosts.shared.destroy(), this.controlTimeoutMs);
     this.mesh.close();
     clearInterval(this.keepAlive);
+    await serversClosed;
     this.log.debug('actor system stopped');
   }
 }

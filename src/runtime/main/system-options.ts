@@ -20,6 +20,7 @@
  * - `terminateTimeoutMs` 5 000: how long terminating a runaway may take, from 100 ms to 2^31 - 1;
  * - `strictMessages` false: a boolean;
  * - `nats` none (or TROUPE_NATS_URL): an object, whose fields the bridge checks (bridge/config.ts);
+ * - `alerts` the default rules, checked every 1 000 ms: `{ rules, defaults, intervalMs }` (observability/alerts.ts);
  * - `node` TROUPE_NODE, else `<host>-<pid>`: letters, digits, '-' and '_', at most 128 characters;
  * - `mailbox` `{ highWaterMark: 1 000 }`: unprocessed messages per (sender, target) past which
  *   the sender is slowed down, an integer from 1 to 2^31 - 1 (see runtime/flow.ts);
@@ -38,6 +39,7 @@
  *   - `parkMs` 1 000: the parked thread's backstop timer, from 1 ms to 2^31 - 1.
  */
 import { availableParallelism } from 'node:os';
+import { alertConfig, type AlertRule } from '../../observability/alerts.js';
 import { invalidArgument, refuseUnknownKeys } from '../../actors/errors.js';
 import { isNodeId, MAX_NODE_ID } from '../node-id.js';
 import type { NatsOptions } from '../../bridge/config.js';
@@ -63,7 +65,7 @@ export const DEFAULT_DEAD_LETTER_BYTES = 64 * 1024 * 1024;
 /** The keys createActorSystem takes. */
 export const SYSTEM_OPTION_KEYS = [
   'name', 'workers', 'logger', 'deadLetterCapacity', 'deadLetterBytes', 'tuning', 'controlTimeoutMs', 'healthWindowMs',
-  'maxHandlerMs', 'terminateTimeoutMs', 'strictMessages', 'nats', 'node', 'mailbox',
+  'maxHandlerMs', 'terminateTimeoutMs', 'strictMessages', 'nats', 'node', 'mailbox', 'alerts',
 ] as const satisfies readonly (keyof SystemOptions)[];
 
 const TUNING_KEYS = ['ringBytes', 'largeBytes', 'spinMs', 'readBudget', 'throughput', 'sliceMs', 'parkMs'] as const satisfies readonly (keyof Tuning)[];
@@ -90,6 +92,7 @@ export interface SystemConfig {
   strictMessages: boolean;
   nats: NatsOptions | undefined;
   node: string | undefined;
+  alerts: { rules: AlertRule[]; intervalMs: number };
 }
 
 /** Checks createActorSystem's options and fills in the defaults; throws ERR_TROUPE_INVALID_ARGUMENT naming the first bad one. */
@@ -132,7 +135,7 @@ export function systemConfig(options: SystemOptions): SystemConfig {
     name: o.name ?? 'troupe', highWaterMark, workers, logger: o.logger, deadLetterCapacity, deadLetterBytes,
     tuning: tuning(o.tuning, maxHandlerMs === false ? 0 : maxHandlerMs), controlTimeoutMs, healthWindowMs,
     maxHandlerMs: maxHandlerMs === false ? 0 : maxHandlerMs, terminateTimeoutMs, strictMessages: o.strictMessages ?? false,
-    nats: o.nats, node: o.node,
+    nats: o.nats, node: o.node, alerts: alertConfig(o.alerts),
   };
 }
 

@@ -3,6 +3,7 @@
  * (The options' checks and defaults are system-options.ts and spawn-options.ts.)
  */
 import type { ResourceLimits } from 'node:worker_threads';
+import type { AlertOptions } from '../../observability/alerts.js';
 import type { MailboxOptions } from '../../actors/mailbox.js';
 import type { NatsOptions } from '../../bridge/config.js';
 import type { LoggerOption } from '../../observability/logger.js';
@@ -43,6 +44,11 @@ export interface SystemOptions {
   controlTimeoutMs?: number;
   /** How far back health() looks for restarts, failures, escalations and replaced workers. Default 30 000 ms. */
   healthWindowMs?: number;
+  /**
+   * Alert rules (`{ name, severity, when, forMs }`), checked every second: yours, and the defaults
+   * (DEFAULT_ALERT_RULES; `defaults: false` drops them). See `system.alerts` and docs/observability.md.
+   */
+  alerts?: AlertOptions;
   /**
    * The watchdog: a handler (or anything else on a host worker) that blocks its thread longer
    * than this is a runaway; its worker is terminated and replaced, and the message is

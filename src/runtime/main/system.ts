@@ -7,7 +7,9 @@
 import type { Logger } from 'pino';
 import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../../actors/ref.js';
 import { invalidArgument } from '../../actors/errors.js';
+import type { Alerts } from '../../observability/alerts.js';
 import type { ErrorEvents } from '../../observability/error-events.js';
+import type { Server, ServeOptions } from '../../observability/server.js';
 import type { SupervisionEvents } from '../../supervision/events.js';
 import type { PoolOptions, PoolRef } from '../pool/pool.js';
 import type { DeadLetters } from './dead-letters.js';
@@ -25,6 +27,8 @@ export class ActorSystem implements RefTransport {
   readonly events: SupervisionEvents;
   /** Error events: reported by actors (ctx.reportError) and by every supervision failure. */
   readonly errors: ErrorEvents;
+  /** Alerts: those firing now, their history, and a subscription (rules: the `alerts` option). */
+  readonly alerts: Alerts;
   /** This node's id with NATS, '' without. */
   readonly node: string;
   /** Host worker count (not counting dedicated workers). */
@@ -40,6 +44,7 @@ export class ActorSystem implements RefTransport {
     this.deadLetters = main.deadLetters;
     this.events = main.events;
     this.errors = main.errors;
+    this.alerts = main.alerts;
     this.node = main.node;
     this.workers = main.workers;
   }
@@ -109,6 +114,19 @@ export class ActorSystem implements RefTransport {
   /** The system's health now; the rule for each status is in SystemHealth's doc. */
   health(): SystemHealth {
     return this.main.healthReport();
+  }
+
+  /**
+   * Starts the observability server on main: the live dashboard at its root, `/metrics`
+   * (Prometheus), `/health`, `/actors`, `/dead-letters`, `/errors`, `/alerts` (docs/observability.md).
+   * Binds 127.0.0.1:9464 by default (`port: 0`: any free port); another address needs a `token`.
+   * Resolves with its `url` and `close()`; shutdown() closes it too. The server's code is loaded
+   * on the first call only.
+   */
+  async serve(options: ServeOptions = {}): Promise<Server> {
+    this.main.assertRunning();
+    const { serve } = await import('../../observability/server.js');
+    return serve(this.main, options);
   }
 
   /**

@@ -1,0 +1,72 @@
+/**
+ * Checks the alert rules (alerts.ts) every `intervalMs`, and soon after each supervision event:
+ * gathers the facts (health and stats from shared memory, window counts from its own samples, the
+ * backpressured count from the hosts) and hands them to Alerts. One check at a time.
+ */
+import type { SystemHealth, SystemStats } from '../runtime/main/system-types.js';
+import type { AlertFacts, Alerts } from './alerts.js';
+
+export interface AlertSource {
+  readonly healthWindowMs: number;
+  readonly remote: { readonly connected: boolean; readonly outboxSize: number } | null;
+  stats(): SystemStats;
+  healthReport(): SystemHealth;
+  /** Senders held at a high-water mark now (asks the hosts). */
+  backpressured(): Promise<number>;
+}
+
+interface Sample { t: number; handled: number; dead: number; failed: number }
+
+export class AlertTicker {
+  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly samples: Sample[] = [];
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private lastBackpressured = 0;
+
+  constructor(private readonly alerts: Alerts, private readonly source: AlertSource, intervalMs: number) {
+    this.timer = setInterval(() => this.poke(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Checks the rules soon (coalesced with a check under way). */
+  poke(): void {
+    if (this.stopped) return;
+    if (this.running) { this.again = true; return; }
+    this.running = true;
+    void this.check().finally(() => {
+      this.running = false;
+      if (this.again) { this.again = false; this.poke(); }
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+
+  private async check(): Promise<void> {
+    const s = this.source;
+    try {
+      this.lastBackpressured = await s.backpressured();
+    } catch { /* a host that does not answer: keep the last count */ }
+    if (this.stopped) return;
+    const health = s.healthReport();
+    if (health.status === 'stopped') return;
+    const stats = s.stats();
+    const now = Date.now();
+    const sample = { t: now, handled: stats.processed + stats.deadLettered, dead: stats.deadLettered, failed: stats.failed };
+    this.samples.push(sample);
+    const windowMs = s.healthWindowMs;
+    while (this.samples.length > 1 && this.samples[1]!.t <= now - windowMs) this.samples.shift();
+    const first = this.samples[0]!;
+    const facts: AlertFacts = {
+      time: now, health, stats,
+      window: { ms: windowMs, handled: sample.handled - first.handled, deadLetters: sample.dead - first.dead, failures: sample.failed - first.failed },
+      backpressured: this.lastBackpressured,
+      nats: s.remote === null ? null : { connected: s.remote.connected, outbox: s.remote.outboxSize },
+    };
+    this.alerts.evaluate(facts);
+  }
+}
