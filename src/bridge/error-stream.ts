@@ -3,6 +3,7 @@
  * `<P>.errors.<severity>.<category>`, JSON so any client can read them), as the system's durable
  * ErrorEventStore (observability/error-events.ts).
  */
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { matches, type ErrorEvent, type ErrorEventStore, type ErrorFilter } from '../observability/error-events.js';
 import type { Names } from './config.js';
@@ -32,19 +33,37 @@ export class ErrorStream implements ErrorEventStore {
     return true;
   }
 
-  async recent(filter: ErrorFilter, limit: number): Promise<ErrorEvent[]> {
-    const n = this.names;
-    // The severity is the subject's second-last token; read from `since` on; keep the newest `limit`.
-    const subject = filter.severity !== undefined ? `${n.errorsSubjects.slice(0, -1)}${filter.severity}.*` : undefined;
-    const out: ErrorEvent[] = [];
-    const onlyLimit = filter.severity === undefined && filter.actor === undefined && filter.since === undefined;
-    for await (const m of scanStream(this.connection.jsm!, n.errorsStream, { subject, since: filter.since, ...(onlyLimit ? { last: limit } : {}) })) {
-      let e: ErrorEvent;
-      try { e = JSON.parse(new TextDecoder().decode(m.data)) as ErrorEvent; } catch { continue; }
-      if (!matches(e, filter)) continue;
-      out.push(e);
-      if (out.length > 2 * limit) out.splice(0, out.length - limit);
-    }
-    return out.slice(-limit);
+  recent(filter: ErrorFilter, limit: number): Promise<ErrorEvent[]> {
+    return readErrorEvents(this.connection.jsm!, this.names, filter, limit);
   }
+}
+
+/** The stream's subjects, or only those of one severity (the subject's second-last token). */
+export function errorSubjects(n: Names, severity?: string): string {
+  return severity !== undefined ? `${n.errorsSubjects.slice(0, -1)}${severity}.*` : n.errorsSubjects;
+}
+
+/** An event as stored (JSON), or null for a message that is not one. */
+export function decodeErrorEvent(data: Uint8Array): ErrorEvent | null {
+  try {
+    const e = JSON.parse(new TextDecoder().decode(data)) as unknown;
+    return e !== null && typeof e === 'object' ? e as ErrorEvent : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Stored events that match `filter`, oldest first; the newest `limit` of them (ErrorStream.recent, and `troupe errors recent`). */
+export async function readErrorEvents(jsm: JetStreamManager, n: Names, filter: ErrorFilter, limit: number): Promise<ErrorEvent[]> {
+  const subject = filter.severity !== undefined ? errorSubjects(n, filter.severity) : undefined;
+  const out: ErrorEvent[] = [];
+  // Read from `since` on; with no filter but the limit, only the last `limit` messages.
+  const onlyLimit = filter.severity === undefined && filter.actor === undefined && filter.since === undefined;
+  for await (const m of scanStream(jsm, n.errorsStream, { subject, since: filter.since, ...(onlyLimit ? { last: limit } : {}) })) {
+    const e = decodeErrorEvent(m.data);
+    if (e === null || !matches(e, filter)) continue;
+    out.push(e);
+    if (out.length > 2 * limit) out.splice(0, out.length - limit);
+  }
+  return out.slice(-limit);
 }
