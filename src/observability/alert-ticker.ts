@@ -1,7 +1,8 @@
 /**
  * Checks the alert rules (alerts.ts) every `intervalMs`, and soon after each supervision event:
  * gathers the facts (health and stats from shared memory, window counts from its own samples, the
- * backpressured count from the hosts) and hands them to Alerts. One check at a time.
+ * backpressured count from the hosts, asked at most every 5 s) and hands them to Alerts. One check
+ * at a time.
  */
 import type { SystemHealth, SystemStats } from '../runtime/main/system-types.js';
 import type { AlertFacts, Alerts } from './alerts.js';
@@ -15,6 +16,9 @@ export interface AlertSource {
   backpressured(): Promise<number>;
 }
 
+/** How often the hosts are asked how many of their actors are held at a high-water mark. */
+const BACKPRESSURE_MS = 5000;
+
 interface Sample { t: number; handled: number; dead: number; failed: number }
 
 export class AlertTicker {
@@ -24,6 +28,8 @@ export class AlertTicker {
   private again = false;
   private stopped = false;
   private lastBackpressured = 0;
+  /** When the hosts were last asked (at most every BACKPRESSURE_MS: a round trip to each). */
+  private backpressuredAt = -Infinity;
 
   constructor(private readonly alerts: Alerts, private readonly source: AlertSource, intervalMs: number) {
     this.timer = setInterval(() => this.poke(), intervalMs);
@@ -48,9 +54,12 @@ export class AlertTicker {
 
   private async check(): Promise<void> {
     const s = this.source;
-    try {
-      this.lastBackpressured = await s.backpressured();
-    } catch { /* a host that does not answer: keep the last count */ }
+    if (performance.now() - this.backpressuredAt >= BACKPRESSURE_MS) {
+      this.backpressuredAt = performance.now();
+      try {
+        this.lastBackpressured = await s.backpressured();
+      } catch { /* a host that does not answer: keep the last count */ }
+    }
     if (this.stopped) return;
     const health = s.healthReport();
     if (health.status === 'stopped') return;

@@ -20,7 +20,7 @@ export interface AlertFacts {
   stats: SystemStats;
   /** Counts over the health window (healthWindowMs): messages handled (processed or dead-lettered), dead letters, handler failures. */
   window: { ms: number; handled: number; deadLetters: number; failures: number };
-  /** Actors (and main) held back at a high-water mark now (flow control). */
+  /** Actors (and main) held back at a high-water mark (flow control), as the workers said at most 5 s ago. */
   backpressured: number;
   nats: { connected: boolean; outbox: number } | null;
 }

@@ -17,7 +17,7 @@ const STATUS = { healthy: 0, degraded: 1, critical: 2, stopped: 2 } as const;
 /** The handler-duration histogram: its buckets are counted on the hosts, so it is a metric of our own for the registry. */
 class HandlerHistogram {
   readonly name = 'troupe_handler_duration_seconds';
-  readonly help = 'Handler durations by actor type, sampled: one message in 64 per type on each worker (async handlers until they settle)';
+  readonly help = 'Handler durations by actor type, sampled: about one message in 64 per type on each worker (async handlers until they settle)';
   readonly type = 'histogram';
   readonly aggregator = 'sum';
   kinds: KindRow[] = [];
@@ -41,7 +41,7 @@ class HandlerHistogram {
 export class Metrics {
   readonly registry = new Registry();
   private readonly histogram = new HandlerHistogram();
-  private readonly c: Record<'sent' | 'processed' | 'deadLetters' | 'restarts' | 'failures' | 'typeProcessed' | 'typeFailed', Counter>;
+  private readonly c: Record<'sent' | 'processed' | 'deadLetters' | 'restarts' | 'failures' | 'typeHandled' | 'typeFailed', Counter>;
   private readonly g: Record<'mailbox' | 'actors' | 'breakers' | 'workers' | 'health' | 'queued' | 'inFlight', Gauge>;
   /** With NATS only. */
   private readonly nats: { connected: Gauge; outbox: Gauge } | null;
@@ -56,7 +56,7 @@ export class Metrics {
       deadLetters: counter('troupe_dead_letters_total', 'Dead letters, by reason', ['reason']),
       restarts: counter('troupe_actor_restarts_total', 'Actor restarts'),
       failures: counter('troupe_actor_failures_total', 'Handler failures, by category', ['category']),
-      typeProcessed: counter('troupe_actor_messages_processed_total', 'Messages handled without error, by actor type (live workers)', ['actor_type']),
+      typeHandled: counter('troupe_actor_messages_handled_total', 'Messages given to handlers (failed ones too), by actor type (live workers)', ['actor_type']),
       typeFailed: counter('troupe_actor_messages_failed_total', 'Handler failures, by actor type (live workers)', ['actor_type']),
     };
     this.g = {
@@ -93,11 +93,11 @@ export class Metrics {
     c.failures.reset();
     for (const [category, n] of failures) c.failures.inc({ category }, n);
     const kinds = capTypes(look.kinds);
-    c.typeProcessed.reset();
+    c.typeHandled.reset();
     c.typeFailed.reset();
     g.mailbox.reset();
     for (const k of kinds) {
-      c.typeProcessed.inc({ actor_type: k.type }, k.processed);
+      c.typeHandled.inc({ actor_type: k.type }, k.processed);
       c.typeFailed.inc({ actor_type: k.type }, k.failed);
       g.mailbox.set({ actor_type: k.type }, k.mailbox);
     }

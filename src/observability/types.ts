@@ -15,7 +15,7 @@ export interface ActorRow {
   worker: number;
   /** Messages waiting in its mailbox now. */
   mailbox: number;
-  /** Messages it handled since it started (restarts included). */
+  /** Messages given to its handler since it started (failed ones too; restarts included), counted per turn. */
   processed: number;
   /** Its handler's failures since it started. */
   failed: number;
@@ -38,7 +38,7 @@ export interface KindRow {
   mailbox: number;
   processed: number;
   failed: number;
-  /** Sampled handler durations (1 message in 64 per type): counts per bucket of HANDLER_BUCKETS (the last: above them), sum in seconds, count. */
+  /** Sampled handler durations (about 1 message in 64 per type): counts per bucket of HANDLER_BUCKETS (the last: above them), sum in seconds, count. */
   handler: { buckets: number[]; sum: number; count: number };
 }
 

@@ -77,11 +77,13 @@ export class Cell {
   paths: Paths | null = null;
   /** Its slot in the host's mailbox-depth table (mailbox-depths.ts), or -1. */
   depthSlot = -1;
-  /** Its actor type's counts on this host (observe.ts), and its own: messages handled, failures, restarts. */
+  /** Its actor type's counts on this host (observe.ts), and its own: messages given to its handler (per turn), failures, restarts. */
   kind!: ActorKind;
-  processed = 0;
+  handled = 0;
   failed = 0;
   restarts = 0;
+  /** performance.now() when its timed handler started (about one message in 64 per type: observe.ts), or -1. */
+  timedAt = -1;
   /** Asks waiting in its mailbox (a muted actor still runs while one waits: flow-control.ts). */
   asks = 0;
   /** Resolved when an async handler settles (for a stop that must wait for it). */

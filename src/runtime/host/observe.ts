@@ -17,20 +17,16 @@ export const SAMPLE_EVERY = 64;
 
 /** One actor type's counts on this host (every cell of one module shares it). */
 export class ActorKind {
-  processed = 0;
+  /** Messages given to its handlers (failed ones too), counted per turn (Turns). */
+  handled = 0;
   failed = 0;
-  /** Counts messages toward the next timed one. */
-  tick = 0;
+  /** `handled` at which the next turn times its first message (Turns). */
+  timeAt = 0;
   readonly buckets = new Array<number>(HANDLER_BUCKETS.length + 1).fill(0);
   sum = 0;
   count = 0;
 
   constructor(readonly type: string) {}
-
-  /** Whether to time this message (one in SAMPLE_EVERY). */
-  sample(): boolean {
-    return (++this.tick & (SAMPLE_EVERY - 1)) === 0;
-  }
 
   /** A timed handler took `ms`. */
   timed(ms: number): void {
@@ -134,7 +130,7 @@ export function observe(cells: Iterable<Cell>, kinds: ActorKinds, limit: number)
   for (const kind of kinds.all()) {
     const k = perKind.get(kind);
     kindRows.push({
-      type: kind.type, actors: k?.actors ?? 0, mailbox: k?.mailbox ?? 0, processed: kind.processed, failed: kind.failed,
+      type: kind.type, actors: k?.actors ?? 0, mailbox: k?.mailbox ?? 0, processed: kind.handled, failed: kind.failed,
       handler: { buckets: [...kind.buckets], sum: kind.sum, count: kind.count },
     });
   }
@@ -147,7 +143,7 @@ export function observe(cells: Iterable<Cell>, kinds: ActorKinds, limit: number)
 function busier(a: Cell, b: Cell): boolean {
   const da = a.mailbox.size;
   const db = b.mailbox.size;
-  return da !== db ? da > db : a.processed > b.processed;
+  return da !== db ? da > db : a.handled > b.handled;
 }
 
 /** Puts `cell` in its place in `top` (busiest first), keeping at most `limit`. */
@@ -176,7 +172,7 @@ function subtree(cell: Cell): number {
 
 function row(cell: Cell): ObservedActor {
   return {
-    path: cell.path, name: cell.name ?? null, type: cell.kind.type, mailbox: cell.mailbox.size, processed: cell.processed,
+    path: cell.path, name: cell.name ?? null, type: cell.kind.type, mailbox: cell.mailbox.size, processed: cell.handled,
     failed: cell.failed, restarts: cell.restarts, breaker: cell.sup.breaker?.state ?? null, parent: cell.parent?.path ?? null,
     children: cell.children.size, subtree: subtree(cell) - 1, backpressured: cell.paths !== null && cell.paths.overMark > 0,
   };

@@ -10,6 +10,7 @@ import type { SystemMessage } from '../protocol.js';
 import type { BusyAsks } from '../busy-asks.js';
 import type { Ledger } from '../ledger.js';
 import type { Cell } from './cell.js';
+import { SAMPLE_EVERY } from './observe.js';
 import { Context, type ContextHost } from './context.js';
 import type { HostFlow } from './flow-control.js';
 import type { MeshNode } from '../mesh/mesh-node.js';
@@ -38,8 +39,19 @@ export interface TurnsHost {
 export class Turns {
   constructor(private readonly host: TurnsHost & ContextHost, private readonly throughput: number) {}
 
-  /** Runs the cell's turn; returns how many of its messages it took. */
+  /**
+   * Runs the cell's turn; returns how many of its messages it took. They are counted once per
+   * turn (observe.ts), and about one message in 64 per actor type is timed: the first of a turn,
+   * when its type has handled 64 since the last it timed.
+   */
   run(cell: Cell): number {
+    const kind = cell.kind;
+    const n = this.turn(cell, kind.handled >= kind.timeAt);
+    if (n !== 0) { cell.handled += n; kind.handled += n; }
+    return n;
+  }
+
+  private turn(cell: Cell, timing: boolean): number {
     const h = this.host;
     const box = cell.mailbox;
     const budget = this.throughput;
@@ -81,13 +93,13 @@ export class Turns {
       box.shift();
       n++;
       let result: unknown;
-      // One message in 64 per actor type is timed (observe.ts).
-      const t0 = cell.kind.sample() ? performance.now() : -1;
+      if (timing) this.startTiming(cell);
       h.current = cell;
       try {
         result = cell.def.receive(cell.state, msg, ctx);
       } catch (err) {
         h.current = null;
+        cell.timedAt = -1;
         h.supervision.fail(cell, err, this.failedMessage(ctx, msg));
         return n;
       }
@@ -102,11 +114,12 @@ export class Turns {
           (s) => {
             if (cell.abandoned) return; // a stop gave up waiting for this handler and counted its message
             this.freeBusySlot(ctx);
-            if (t0 >= 0) cell.kind.timed(performance.now() - t0);
+            if (cell.timedAt >= 0) this.timed(cell);
             this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); this.finished(ctx); h.scheduler.resume(cell);
           },
           (err) => {
             if (cell.abandoned) return;
+            cell.timedAt = -1;
             this.freeBusySlot(ctx);
             this.settled(cell);
             h.supervision.fail(cell, err, this.failedMessage(ctx, msg));
@@ -115,10 +128,8 @@ export class Turns {
         );
         return n;
       }
-      if (t0 >= 0) cell.kind.timed(performance.now() - t0);
+      if (timing) { timing = false; this.timed(cell); }
       if (result !== undefined) cell.state = result;
-      cell.processed++;
-      cell.kind.processed++;
       h.ledger.processed();
       h.ledger.queued(-1);
       if (cell.retries !== 0 || cell.sup.breaker !== null || ctx.receipt !== 0) this.succeeded(cell, true);
@@ -141,10 +152,21 @@ export class Turns {
     h.mesh.finish(ctx.thread, record);
   }
 
+  private startTiming(cell: Cell): void {
+    cell.kind.timeAt = cell.kind.handled + SAMPLE_EVERY;
+    cell.timedAt = performance.now();
+  }
+
+  /** The timed handler of `cell` is done. */
+  private timed(cell: Cell): void {
+    cell.kind.timed(performance.now() - cell.timedAt);
+    cell.timedAt = -1;
+  }
+
   /** A message was handled: count it (unless counted already), clear its retries, tell the breaker. */
   private succeeded(cell: Cell, counted = false): void {
     const h = this.host;
-    if (!counted) { cell.processed++; cell.kind.processed++; h.ledger.processed(); h.ledger.queued(-1); }
+    if (!counted) { h.ledger.processed(); h.ledger.queued(-1); }
     const ctx = cell.cur;
     if (ctx !== null && ctx.receipt !== 0) { h.sending.receipt(ctx.receipt, R_PROCESSED); ctx.receipt = 0; }
     cell.retries = 0;
