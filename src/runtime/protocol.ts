@@ -127,6 +127,8 @@ export interface HostStart {
   node: string;
   /** Messages between actors of this worker follow the cross-thread rules (encoded and decoded). */
   strictMessages: boolean;
+  /** Tracing on (observability/tracing.ts), with the module to import first; or null. */
+  tracing: { setup: string | null } | null;
   /** This run of the node (with NATS; 0 without): refs leave stamped with it. */
   incarnation: number;
   /** Flow control's high-water mark (runtime/flow.ts). */

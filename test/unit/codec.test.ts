@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Codec } from '../../src/runtime/mesh/codec.js';
+import { Traced, setTracing } from '../../src/runtime/traced.js';
 
 describe('codec', () => {
   it('decodes from shared memory, and binary values do not alias the ring', () => {
@@ -26,5 +27,23 @@ describe('codec', () => {
     const codec = new Codec(null);
     expect(() => codec.encode({ f: () => 1 })).toThrow(expect.objectContaining({ code: 'ERR_TROUPE_UNENCODABLE_MESSAGE' }));
     expect(() => codec.encode([Symbol('s')])).toThrow(expect.objectContaining({ code: 'ERR_TROUPE_UNENCODABLE_MESSAGE' }));
+  });
+
+  it('carries trace context when the decoding thread traces, and drops it when it does not', () => {
+    const codec = new Codec(null);
+    const msg = { type: 'x', m: new Map([[1, { deep: true }]]) };
+    const bytes = codec.encode(new Traced('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'k=v', msg));
+    try {
+      setTracing(true);
+      const on = codec.decode(bytes, 0, bytes.length);
+      expect(on).toBeInstanceOf(Traced);
+      expect(on).toMatchObject({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'k=v' });
+      expect((on as Traced).msg).toEqual(msg);
+    } finally {
+      setTracing(false);
+    }
+    expect(codec.decode(bytes, 0, bytes.length)).toEqual(msg);
+    // Off, nothing is wrapped: the bytes are the message's own.
+    expect(codec.encode(msg).length).toBeLessThan(bytes.length);
   });
 });

@@ -17,7 +17,7 @@ describe('system options', () => {
       name: 'troupe', workers: availableParallelism(), logger: undefined, deadLetterCapacity: 10_000, deadLetterBytes: 64 * 1024 * 1024,
       tuning: DEFAULT_TUNING, controlTimeoutMs: 10_000, healthWindowMs: 30_000, maxHandlerMs: 30_000, terminateTimeoutMs: 5000,
       strictMessages: false, nats: undefined, node: undefined, highWaterMark: 1000,
-      alerts: { rules: [...DEFAULT_ALERT_RULES], intervalMs: 1000 },
+      alerts: { rules: [...DEFAULT_ALERT_RULES], intervalMs: 1000 }, tracing: null,
     });
     expect(DEFAULT_TUNING).toEqual({ ringBytes: 1 << 20, largeBytes: 65_536, spinMs: 1, readBudget: 4096, throughput: 64, sliceMs: 4, parkMs: 1000 });
     expect(systemConfig({ maxHandlerMs: false }).maxHandlerMs).toBe(0);

@@ -5,6 +5,7 @@
  * given up on. It does what it does through its host (ContextHost).
  */
 import type { Logger } from 'pino';
+import type { Tracing } from '../../observability/tracing.js';
 import type { ActorContext, ChildSpawnOptions } from '../../actors/define.js';
 import { ActorRef, type AskOptions, type TellOptions } from '../../actors/ref.js';
 import { invalidArgument } from '../../actors/errors.js';
@@ -14,6 +15,8 @@ import type { Cell } from './cell.js';
 
 /** What a context asks of its host (the Host implements it). */
 export interface ContextHost {
+  /** Tracing on (observability/tracing.ts), or null. */
+  readonly tracing: Tracing | null;
   readonly thread: number;
   readonly log: Logger;
   refFor(thread: number, id: number): ActorRef;
@@ -71,7 +74,8 @@ export class Context implements ActorContext {
 
   tell(to: ActorRef, msg: unknown, options?: TellOptions): boolean {
     if (!(to instanceof ActorRef)) throw invalidArgument('to', 'an ActorRef', to);
-    return this.host.send(to, msg, this.cell, checkTellOptions(options), options?.delivery);
+    const tracing = this.host.tracing;
+    return this.host.send(to, tracing === null ? msg : tracing.wrap(msg, this), this.cell, checkTellOptions(options), options?.delivery);
   }
 
   ready(to: ActorRef): Promise<void> {
@@ -81,7 +85,8 @@ export class Context implements ActorContext {
 
   ask<R = unknown>(to: ActorRef, msg: unknown, options?: AskOptions): Promise<R> {
     if (!(to instanceof ActorRef)) return Promise.reject(invalidArgument('to', 'an ActorRef', to));
-    return this.host.ask(to, msg, options, this.cell) as Promise<R>;
+    const tracing = this.host.tracing;
+    return this.host.ask(to, tracing === null ? msg : tracing.wrap(msg, this), options, this.cell) as Promise<R>;
   }
 
   spawn(module: URL | string, options: ChildSpawnOptions = {}): Promise<ActorRef> {

@@ -4,6 +4,7 @@
  * Counting is the caller's (the ledger); this only carries them.
  */
 import type { WireError } from '../../actors/errors.js';
+import { untraced } from '../traced.js';
 import type { SupervisionEvent } from '../../supervision/events.js';
 import type { DeadLetterWire, HostToMain } from '../protocol.js';
 import type { DeadLetterReason } from '../../actors/dead-letter-reasons.js';
@@ -18,7 +19,7 @@ export class DeadLetterBatch {
   /** Records a dead letter (the caller counts it). */
   add(reason: DeadLetterReason, target: string, sender: string | null, message: unknown, error?: WireError,
     failure?: Pick<DeadLetterWire, 'category' | 'severity' | 'retries'>): void {
-    this.batch.push({ reason, target, sender, message, error, time: Date.now(), ...failure });
+    this.batch.push({ reason, target, sender, message: untraced(message), error, time: Date.now(), ...failure });
     if (this.batch.length === 1) queueMicrotask(this.flushNow);
   }
 

@@ -5,11 +5,18 @@
 import { threadId } from 'node:worker_threads';
 import { Host } from './host.js';
 import type { HostStart } from '../protocol.js';
+import type { Tracing } from '../../observability/tracing.js';
 
 let host: Host | null = null;
 
 export async function hostTask({ start }: { start: HostStart }): Promise<number> {
-  host = new Host(start);
+  // Tracing: @opentelemetry/api, and the user's module that registers this worker's tracer provider.
+  let tracing: Tracing | null = null;
+  if (start.tracing !== null) {
+    tracing = await (await import('../../observability/tracing.js')).loadTracing();
+    if (start.tracing.setup !== null) await import(start.tracing.setup);
+  }
+  host = new Host(start, tracing);
   // A pending Atomics.waitAsync does not keep a thread alive; this handle does, until close.
   const keepAlive = setInterval(() => {}, 1 << 30);
   try {

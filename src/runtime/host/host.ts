@@ -50,6 +50,7 @@ import { Stopping, type StoppingHost } from './stopping.js';
 import { Supervision, type FailedMessage, type SupervisedHost } from './supervisor.js';
 import { Turns, type TurnsHost } from './turns.js';
 import { Watches, type WatchesHost } from './watches.js';
+import type { Tracing } from '../../observability/tracing.js';
 
 export class Host implements RefTransport, ContextHost, SupervisedHost, SchedulerHost, SendingHost, InboxHost, TurnsHost,
   LifecycleHost, WatchesHost, StoppingHost, FlowHost {
@@ -86,7 +87,7 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
   private closeResolve!: () => void;
   readonly done: Promise<void>;
 
-  constructor(start: HostStart) {
+  constructor(start: HostStart, readonly tracing: Tracing | null = null) {
     this.thread = start.thread;
     this.stats = new Float64Array(start.stats);
     this.ledger = new Ledger(this.stats);

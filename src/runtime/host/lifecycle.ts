@@ -6,6 +6,8 @@
  * (S_CUR_ACTOR, S_CUR_ROOT) so that a worker that dies in it is blamed on that actor.
  */
 import type { ActorRef, RefTransport } from '../../actors/ref.js';
+import type { Tracing } from '../../observability/tracing.js';
+import { typeOf } from './observe.js';
 import type { ChildSpawnOptions } from '../../actors/define.js';
 import { TroupeError, invalidArgument } from '../../actors/errors.js';
 import { Mailbox, mailboxOptions } from '../../actors/mailbox.js';
@@ -37,6 +39,7 @@ export interface LifecycleHost {
   readonly actors: ActorTable;
   readonly strict: boolean;
   readonly flow: HostFlow;
+  readonly tracing: Tracing | null;
   /** The actor whose code runs synchronously now (the implicit sender of `ref.tell`). */
   current: Cell | null;
   breakerMoved(cell: Cell, t: BreakerTransition): void;
@@ -76,7 +79,9 @@ export class Lifecycle {
     const box = new Mailbox(mailboxOptions(mailbox));
     const restart = restartType(o.restart);
     const breaker = breakerOptions(o.circuitBreaker);
-    const def = await loadActor(url);
+    const loaded = await loadActor(url);
+    // Tracing: its receive runs each traced message inside a span (observability/tracing.ts).
+    const def = h.tracing === null ? loaded : h.tracing.actor(loaded, typeOf(url));
     const policy = supervisorOptions(parent?.def.supervisor, o.supervision);
     const siblings = h.actors.siblingsOf(parent);
     if (name !== undefined && siblings.has(name)) {

@@ -4,6 +4,7 @@
  * tells that came from another node. Everything sent is counted here (the ledger).
  */
 import type { Transferable } from 'node:worker_threads';
+import type { Tracing } from '../../observability/tracing.js';
 import { ActorRef, type AskOptions } from '../../actors/ref.js';
 import { TroupeError, toWireError } from '../../actors/errors.js';
 import { ASK_TABLE, F_CREDIT_DUE, F_LAST, K_ASK, K_RECEIPT, K_REMOTE, K_REPLY, K_REPLY_ERROR, K_TELL, MAIN_THREAD, R_DEAD_LETTERED, R_RETRY, THREAD_MASK } from '../constants.js';
@@ -21,6 +22,8 @@ import type { DeadLetterReason } from '../../actors/dead-letter-reasons.js';
 /** What sending asks of its host. */
 export interface SendingHost {
   readonly thread: number;
+  /** Tracing on (observability/tracing.ts), or null. */
+  readonly tracing: Tracing | null;
   readonly mesh: MeshNode;
   readonly asks: AskTable;
   readonly ledger: Ledger;
@@ -42,6 +45,8 @@ export class Sending {
   /** A tell; false once the sender's path to `to` is at the high-water mark (flow-control.ts). */
   send(to: ActorRef, msg: unknown, from: Cell | null, transfer: readonly Transferable[] | undefined, delivery?: string): boolean {
     const h = this.host;
+    // `ref.tell` in a handler: the handler's trace context (ctx.tell wrapped it already).
+    if (h.tracing !== null) msg = h.tracing.wrap(msg, from?.cur ?? null);
     const sender = from ? from.id : 0;
     const flow = h.flow;
     if (to.node !== undefined) return (this.sendRemote(to, msg, from, 0, undefined, delivery) & AT_MARK) === 0;
@@ -76,6 +81,7 @@ export class Sending {
 
   ask(ref: ActorRef, msg: unknown, options: AskOptions | undefined, from: Cell | null): Promise<unknown> {
     const h = this.host;
+    if (h.tracing !== null) msg = h.tracing.wrap(msg, from?.cur ?? null);
     const sender = from ? from.id : 0;
     const { corr, promise } = h.asks.open(ref.path, options);
     if (corr === 0) return promise; // already aborted, or bad options

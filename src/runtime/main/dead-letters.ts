@@ -16,6 +16,7 @@
  * Reasons: actors/dead-letter-reasons.ts (the union), docs/dead-letters.md (what each means).
  */
 import { TroupeError, fromWireError } from '../../actors/errors.js';
+import { untraced } from '../traced.js';
 import type { DeadLetterReason } from '../../actors/dead-letter-reasons.js';
 import type { DeadLetterWire } from '../protocol.js';
 import { estimateBytes, previewOf } from './message-size.js';
@@ -172,7 +173,7 @@ export class DeadLetters {
 
   /** @internal */
   add(w: DeadLetterWire): void {
-    const d: DeadLetter = { reason: w.reason, target: w.target, sender: w.sender, message: w.message, time: w.time };
+    const d: DeadLetter = { reason: w.reason, target: w.target, sender: w.sender, message: untraced(w.message), time: w.time };
     if (w.error) d.error = fromWireError(w.error);
     if (w.category !== undefined) d.category = w.category;
     if (w.severity !== undefined) d.severity = w.severity;

@@ -80,6 +80,7 @@ export interface HostConfig {
   heartbeatMs: number;
   highWaterMark: number;
   strictMessages: boolean;
+  tracing: { setup: string | null } | null;
   node: string;
   incarnation: number;
   controlTimeoutMs: number;
@@ -246,7 +247,7 @@ export class Hosts {
     const start: HostStart = {
       thread, systemName: c.systemName, logLevel: c.logLevel, doorbell, stats, busyAsks, depths,
       control: control.port2, events: events.port2, tuning: c.tuning, heartbeatMs: c.heartbeatMs, highWaterMark: c.highWaterMark, restoring, node: c.node,
-      strictMessages: c.strictMessages,
+      strictMessages: c.strictMessages, tracing: c.tracing,
       incarnation: c.incarnation,
     };
     const task = { start, [queueOptions]: { host: thread } };

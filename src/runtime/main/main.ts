@@ -7,6 +7,7 @@
  * (health-facts.ts), and the NATS bridge through its seam (node-host.ts, node-port.ts).
  */
 import { randomUUID } from 'node:crypto';
+import type { Tracing } from '../../observability/tracing.js';
 import type { Transferable } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { TroupeError, toWireError } from '../../actors/errors.js';
@@ -93,7 +94,7 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
   private shutdownPromise: Promise<void> | null = null;
 
   /** Checks every option (system-options.ts) before it starts anything. `transport`: what the refs it makes send through. */
-  constructor(options: SystemOptions, bridge: BridgeModule | null, readonly transport: RefTransport) {
+  constructor(options: SystemOptions, bridge: BridgeModule | null, readonly transport: RefTransport, private readonly tracing: Tracing | null = null) {
     const o = systemConfig(options);
     this.name = o.name;
     this.workers = o.workers;
@@ -140,7 +141,7 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
     });
     this.hosts = new Hosts({
       systemName: this.name, workers: this.workers, logLevel: this.logLevel, tuning: this.tuning, heartbeatMs, highWaterMark: o.highWaterMark,
-      strictMessages: o.strictMessages, node: this.node, incarnation: this.incarnation, controlTimeoutMs: this.controlTimeoutMs,
+      strictMessages: o.strictMessages, tracing: o.tracing, node: this.node, incarnation: this.incarnation, controlTimeoutMs: this.controlTimeoutMs,
     }, this);
     this.links = new Links(this.hosts, this.mesh, mainDoorbell, this.tuning.ringBytes, this.log);
     this.recovery = new Recovery(this);
@@ -186,6 +187,7 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
   /** Returns false once main's unprocessed messages to `ref` reach the high-water mark (the message is queued all the same). */
   tell(ref: ActorRef, msg: unknown, options: TellOptions | undefined): boolean {
     this.assertRunning();
+    if (this.tracing !== null) msg = this.tracing.wrap(msg, null);
     const transfer = checkTellOptions(options);
     const sent = ref.node !== undefined ? this.sendRemote(ref, 0, msg, undefined, options?.delivery) : this.sendCounted(ref, 0, K_TELL, msg, transfer);
     this.mainStats[S_SENT]!++;
@@ -263,6 +265,7 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
     if (this.state !== 'running') return Promise.reject(stopped());
     const { corr, promise } = this.asks.open(ref.path, options);
     if (corr === 0) return promise;
+    if (this.tracing !== null) msg = this.tracing.wrap(msg, null);
     try {
       if (ref.node !== undefined) {
         this.sendRemote(ref, corr, msg, options?.timeoutMs, options?.delivery);

@@ -19,6 +19,7 @@
  *   that is merely idle or between two slices could be taken for a runaway;
  * - `terminateTimeoutMs` 5 000: how long terminating a runaway may take, from 100 ms to 2^31 - 1;
  * - `strictMessages` false: a boolean;
+ * - `tracing` false: true, or `{ setup }` (a module URL each worker imports first: it registers the worker's tracer provider);
  * - `nats` none (or TROUPE_NATS_URL): an object, whose fields the bridge checks (bridge/config.ts);
  * - `alerts` the default rules, checked every 1 000 ms: `{ rules, defaults, intervalMs }` (observability/alerts.ts);
  * - `node` TROUPE_NODE, else `<host>-<pid>`: letters, digits, '-' and '_', at most 128 characters;
@@ -65,7 +66,7 @@ export const DEFAULT_DEAD_LETTER_BYTES = 64 * 1024 * 1024;
 /** The keys createActorSystem takes. */
 export const SYSTEM_OPTION_KEYS = [
   'name', 'workers', 'logger', 'deadLetterCapacity', 'deadLetterBytes', 'tuning', 'controlTimeoutMs', 'healthWindowMs',
-  'maxHandlerMs', 'terminateTimeoutMs', 'strictMessages', 'nats', 'node', 'mailbox', 'alerts',
+  'maxHandlerMs', 'terminateTimeoutMs', 'strictMessages', 'nats', 'node', 'mailbox', 'alerts', 'tracing',
 ] as const satisfies readonly (keyof SystemOptions)[];
 
 const TUNING_KEYS = ['ringBytes', 'largeBytes', 'spinMs', 'readBudget', 'throughput', 'sliceMs', 'parkMs'] as const satisfies readonly (keyof Tuning)[];
@@ -90,6 +91,8 @@ export interface SystemConfig {
   maxHandlerMs: number;
   terminateTimeoutMs: number;
   strictMessages: boolean;
+  /** Tracing on (with the module each worker runs first, or null), or null: off. */
+  tracing: { setup: string | null } | null;
   nats: NatsOptions | undefined;
   node: string | undefined;
   alerts: { rules: AlertRule[]; intervalMs: number };
@@ -119,6 +122,7 @@ export function systemConfig(options: SystemOptions): SystemConfig {
   const terminateTimeoutMs = o.terminateTimeoutMs ?? 5000;
   ms('terminateTimeoutMs', terminateTimeoutMs, 100);
   if (o.strictMessages !== undefined && typeof o.strictMessages !== 'boolean') throw invalidArgument('strictMessages', 'a boolean', o.strictMessages);
+  const tracing = tracingConfig(o.tracing);
   // The bridge checks what is inside (bridgeConfig).
   if (o.nats !== undefined && (o.nats === null || typeof o.nats !== 'object')) throw invalidArgument('nats', 'an object { servers, ... }', o.nats);
   if (o.node !== undefined && (typeof o.node !== 'string' || !isNodeId(o.node))) {
@@ -134,7 +138,7 @@ export function systemConfig(options: SystemOptions): SystemConfig {
   return {
     name: o.name ?? 'troupe', highWaterMark, workers, logger: o.logger, deadLetterCapacity, deadLetterBytes,
     tuning: tuning(o.tuning, maxHandlerMs === false ? 0 : maxHandlerMs), controlTimeoutMs, healthWindowMs,
-    maxHandlerMs: maxHandlerMs === false ? 0 : maxHandlerMs, terminateTimeoutMs, strictMessages: o.strictMessages ?? false,
+    maxHandlerMs: maxHandlerMs === false ? 0 : maxHandlerMs, terminateTimeoutMs, strictMessages: o.strictMessages ?? false, tracing,
     nats: o.nats, node: o.node, alerts: alertConfig(o.alerts),
   };
 }
@@ -172,4 +176,17 @@ function number(name: string, v: unknown, min: number, max: number, expected: st
 /** A number of milliseconds a timer can wait: from `min` to 2^31 - 1. */
 function ms(name: string, v: unknown, min: number, expected = `a number of milliseconds from ${min} to 2^31 - 1`): void {
   number(name, v, min, MAX_TIMER_MS, expected);
+}
+
+/** Checks the `tracing` option. */
+function tracingConfig(t: SystemOptions['tracing']): { setup: string | null } | null {
+  if (t === undefined || t === false) return null;
+  if (t === true) return { setup: null };
+  if (t === null || typeof t !== 'object') throw invalidArgument('tracing', 'true, false, or { setup }', t);
+  refuseUnknownKeys('tracing', t, ['setup']);
+  const setup = t.setup;
+  if (setup === undefined) return { setup: null };
+  if (setup instanceof URL) return { setup: setup.href };
+  if (typeof setup !== 'string' || !/^(file|data):/.test(setup)) throw invalidArgument('tracing.setup', 'a file: URL (a URL, or its string) of the module each worker imports first', setup);
+  return { setup };
 }

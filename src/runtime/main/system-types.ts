@@ -50,6 +50,13 @@ export interface SystemOptions {
    */
   alerts?: AlertOptions;
   /**
+   * W3C trace context on messages, through `@opentelemetry/api` (an optional peer dependency; see
+   * docs/observability.md). Default false: nothing is loaded and messages carry no extra byte.
+   * `{ setup }`: a module (file URL) every worker imports before its first actor, to register its
+   * own tracer provider (workers record their spans themselves; main uses yours).
+   */
+  tracing?: boolean | { setup?: string | URL };
+  /**
    * The watchdog: a handler (or anything else on a host worker) that blocks its thread longer
    * than this is a runaway; its worker is terminated and replaced, and the message is
    * dead-lettered `timeout`. A pool actor's message whose handler runs longer than this (blocked

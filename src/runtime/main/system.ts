@@ -5,6 +5,7 @@
  * transport of the refs it hands out.
  */
 import type { Logger } from 'pino';
+import type { Tracing } from '../../observability/tracing.js';
 import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../../actors/ref.js';
 import { invalidArgument } from '../../actors/errors.js';
 import type { Alerts } from '../../observability/alerts.js';
@@ -36,8 +37,8 @@ export class ActorSystem implements RefTransport {
   private readonly main: Main;
 
   /** @internal use createActorSystem(). Checks every option (system-options.ts) before it starts anything. */
-  constructor(options: SystemOptions, bridge: BridgeModule | null = null) {
-    const main = new Main(options, bridge, this);
+  constructor(options: SystemOptions, bridge: BridgeModule | null = null, tracing: Tracing | null = null) {
+    const main = new Main(options, bridge, this, tracing);
     this.main = main;
     this.name = main.name;
     this.log = main.log;
@@ -144,7 +145,10 @@ export class ActorSystem implements RefTransport {
 export async function createActorSystem(options: SystemOptions = {}): Promise<ActorSystem> {
   // The bridge is loaded only for a system given NATS: a local one loads no NATS client.
   const nats = options !== null && typeof options === 'object' && (options.nats !== undefined || (process.env.TROUPE_NATS_URL ?? '') !== '');
-  const system = new ActorSystem(options, nats ? await import('../../bridge/index.js') : null);
+  // Tracing's module (and @opentelemetry/api) likewise, only when it is on.
+  const tracing = options !== null && typeof options === 'object' && options.tracing !== undefined && options.tracing !== false
+    ? await (await import('../../observability/tracing.js')).loadTracing() : null;
+  const system = new ActorSystem(options, nats ? await import('../../bridge/index.js') : null, tracing);
   await system.start();
   return system;
 }

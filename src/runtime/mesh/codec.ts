@@ -11,6 +11,7 @@
  * ActorRefs travel as an extension and come back bound to the decoding thread's transport.
  */
 import { Packr, Unpackr, addExtension } from 'msgpackr';
+import { Traced, tracingOn } from '../traced.js';
 import { MessagePort } from 'node:worker_threads';
 import { ActorRef, type RefTransport } from '../../actors/ref.js';
 import { ERROR_CODES, TroupeError, type ErrorCode } from '../../actors/errors.js';
@@ -87,6 +88,18 @@ addExtension({
   type: 0x55,
   write: () => { throw new NeedsPost('SharedArrayBuffer'); },
   read: () => { throw new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', 'a SharedArrayBuffer cannot be decoded from bytes'); },
+});
+
+// A message with trace context: [traceparent, tracestate or null, message]; a thread without
+// tracing keeps the message only (traced.ts).
+addExtension({
+  Class: Traced,
+  type: 0x52,
+  write: (t: Traced) => [t.traceparent, t.tracestate ?? null, t.msg],
+  read: (a: [string, string | null, unknown]) => {
+    if (!Array.isArray(a) || a.length !== 3 || typeof a[0] !== 'string') throw new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', 'a traced message without its trace context');
+    return tracingOn() ? new Traced(a[0], a[1] ?? undefined, a[2]) : a[2];
+  },
 });
 
 addExtension({ Class: MapEntries, type: 0x4d, write: (m: MapEntries) => m.flat, read: (flat: unknown[]) => mapOf(flat) });

@@ -22,6 +22,7 @@
  */
 import { MessagePort } from 'node:worker_threads';
 import { ActorRef } from '../../actors/ref.js';
+import { Traced } from '../traced.js';
 
 /** A Map on the wire: its entries, flattened (key, value, key, value, ...), already tagged. */
 export class MapEntries {
@@ -97,6 +98,7 @@ export function tag(v: unknown, slot: SlotFor | null = null): unknown {
     if (s !== null) return s;
   }
   if (Array.isArray(v)) return Array.from(v, (x) => tag(x, slot));
+  if (v instanceof Traced) return new Traced(v.traceparent, v.tracestate, tag(v.msg, slot));
   if (v instanceof Map) {
     const flat: unknown[] = [];
     for (const [k, x] of v as Map<unknown, unknown>) flat.push(tag(k, slot), tag(x, slot));
