@@ -7,9 +7,8 @@
  * never an actor's path or id. At most MAX_TYPES actor types are labelled; the rest are `other`.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import { HANDLER_BUCKETS } from '../runtime/host/observe.js';
+import { HANDLER_BUCKETS, type KindRow } from './types.js';
 import type { Observatory } from './observatory.js';
-import type { KindRow } from './types.js';
 
 const MAX_TYPES = 100;
 const STATUS = { healthy: 0, degraded: 1, critical: 2, stopped: 2 } as const;

@@ -34,6 +34,8 @@ export interface ObservedSystem {
   readonly remote: { readonly connected: boolean; readonly outboxSize: number } | null;
   /** Main's paths past their high-water mark now. */
   readonly paths: { readonly overMark: number };
+  /** Pool actors (spawnPool): shown as actors of type `pool:<name>` on worker -1. */
+  readonly pools: ReadonlySet<{ readonly name: string; observed(): { waiting: number; running: number; handled: number; failed: number } }>;
   stats(): SystemStats;
   healthReport(): SystemHealth;
   observedHosts(): readonly ObservedHost[];
@@ -96,6 +98,14 @@ export class Observatory {
         k.handler.buckets.forEach((n, b) => { m.handler.buckets[b] = (m.handler.buckets[b] ?? 0) + n; });
       }
     });
+    for (const p of s.pools) {
+      const o = p.observed();
+      total++;
+      rows.push({
+        path: `pool:${p.name}`, name: p.name, type: `pool:${p.name}`, worker: -1, mailbox: o.waiting, processed: o.handled, failed: o.failed,
+        restarts: 0, breaker: null, parent: null, children: 0, subtree: 0, backpressured: false,
+      });
+    }
     rows.sort((a, b) => (b.mailbox - a.mailbox) || (b.processed - a.processed));
     return { time: Date.now(), total, actors: rows.slice(0, limit), workers, kinds: [...kinds.values()], backpressured };
   }

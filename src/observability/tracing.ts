@@ -1,7 +1,7 @@
 /**
  * Tracing (`createActorSystem({ tracing: true })`), through `@opentelemetry/api`, an optional
  * peer dependency loaded only when tracing is on. A `tell` or `ask` made while a span is active
- * carries its W3C trace context (traceparent, tracestate) with the message (runtime/traced.ts),
+ * carries its W3C trace context (traceparent, tracestate) with the message (observability/traced.ts),
  * across threads and across NATS; the receiving actor handles it inside a span of its own under
  * that one (`<type> receive`, kind CONSUMER for a tell, SERVER for an ask), and what the handler
  * sends carries the handler's span on. Each thread uses its own global tracer provider: main
@@ -12,7 +12,7 @@
 import type * as Api from '@opentelemetry/api';
 import type { ActorContext, DefinedActor } from '../actors/define.js';
 import { TroupeError } from '../actors/errors.js';
-import { Traced, setTracing } from '../runtime/traced.js';
+import { Traced, setTracing } from './traced.js';
 
 type Otel = typeof Api;
 

@@ -5,6 +5,12 @@
 import type { SystemHealth, SystemStats } from '../runtime/main/system-types.js';
 import type { ErrorEvent } from './error-events.js';
 
+/** Upper bounds (seconds) of the handler-duration buckets; one more bucket holds what is above. */
+export const HANDLER_BUCKETS = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] as const;
+
+/** About one message in this many is timed, per actor type on each worker (runtime/host/turns.ts). */
+export const SAMPLE_EVERY = 64;
+
 /** One actor as `GET /actors` shows it. */
 export interface ActorRow {
   path: string;

@@ -134,6 +134,11 @@ describe('system.serve()', () => {
     expect(one.body.actors).toHaveLength(1);
     expect((await get(server.url, '/actors?limit=x')).status).toBe(400);
     await system.stop(parent);
+    // A pool actor is a row of its own, on no host worker.
+    const pool = await system.spawnPool(fixture('busy.pool'), { name: 'crunch', size: 1 });
+    await pool.ask({ ms: 1 });
+    const withPool = await json<{ actors: { path: string; type: string; worker: number; processed: number }[] }>(server.url, '/actors');
+    expect(withPool.body.actors.find((a) => a.type === 'pool:crunch')).toMatchObject({ path: 'pool:crunch', worker: -1, processed: 1 });
   });
 
   it('refuses a foreign Host, a GET to a state change, and a POST without a same-origin Origin', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Codec } from '../../src/runtime/mesh/codec.js';
-import { Traced, setTracing } from '../../src/runtime/traced.js';
+import { Traced, setTracing } from '../../src/observability/traced.js';
 
 describe('codec', () => {
   it('decodes from shared memory, and binary values do not alias the ring', () => {

@@ -4,7 +4,7 @@
  * Counting is the caller's (the ledger); this only carries them.
  */
 import type { WireError } from '../../actors/errors.js';
-import { untraced } from '../traced.js';
+import { untraced } from '../../observability/traced.js';
 import type { SupervisionEvent } from '../../supervision/events.js';
 import type { DeadLetterWire, HostToMain } from '../protocol.js';
 import type { DeadLetterReason } from '../../actors/dead-letter-reasons.js';

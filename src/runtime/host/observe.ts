@@ -7,13 +7,10 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { HANDLER_BUCKETS, SAMPLE_EVERY } from '../../observability/types.js';
 import type { Cell } from './cell.js';
 
-/** Upper bounds (seconds) of the handler-duration buckets; one more bucket holds what is above. */
-export const HANDLER_BUCKETS = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] as const;
-
-/** Messages per timed message, per actor type (a power of two). */
-export const SAMPLE_EVERY = 64;
+export { HANDLER_BUCKETS, SAMPLE_EVERY };
 
 /** One actor type's counts on this host (every cell of one module shares it). */
 export class ActorKind {

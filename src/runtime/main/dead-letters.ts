@@ -16,7 +16,7 @@
  * Reasons: actors/dead-letter-reasons.ts (the union), docs/dead-letters.md (what each means).
  */
 import { TroupeError, fromWireError } from '../../actors/errors.js';
-import { untraced } from '../traced.js';
+import { untraced } from '../../observability/traced.js';
 import type { DeadLetterReason } from '../../actors/dead-letter-reasons.js';
 import type { DeadLetterWire } from '../protocol.js';
 import { estimateBytes, previewOf } from './message-size.js';

@@ -11,7 +11,7 @@
  * ActorRefs travel as an extension and come back bound to the decoding thread's transport.
  */
 import { Packr, Unpackr, addExtension } from 'msgpackr';
-import { Traced, tracingOn } from '../traced.js';
+import { Traced, tracingOn } from '../../observability/traced.js';
 import { MessagePort } from 'node:worker_threads';
 import { ActorRef, type RefTransport } from '../../actors/ref.js';
 import { ERROR_CODES, TroupeError, type ErrorCode } from '../../actors/errors.js';

@@ -22,7 +22,7 @@
  */
 import { MessagePort } from 'node:worker_threads';
 import { ActorRef } from '../../actors/ref.js';
-import { Traced } from '../traced.js';
+import { Traced } from '../../observability/traced.js';
 
 /** A Map on the wire: its entries, flattened (key, value, key, value, ...), already tagged. */
 export class MapEntries {

@@ -76,6 +76,9 @@ export class PoolRef {
   /** Waiting messages past which `tell` returns false (the system's high-water mark). */
   private readonly mark: number;
   private readyWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** Messages run, and of them failed (observability). */
+  private handled = 0;
+  private failed = 0;
 
   /** @internal use system.spawnPool(). */
   constructor(
@@ -179,9 +182,11 @@ export class PoolRef {
       this.running++;
       // Counted before its asker hears: the counts balance when the ask settles.
       this.run(w.msg, false).then(
-        (v) => { const stats = this.system.stats; stats[S_QUEUED]!--; stats[S_PROCESSED]!++; w.resolve?.(v); },
+        (v) => { const stats = this.system.stats; stats[S_QUEUED]!--; stats[S_PROCESSED]!++; this.handled++; w.resolve?.(v); },
         (err) => {
           this.system.stats[S_QUEUED]!--;
+          this.handled++;
+          this.failed++;
           // Stopped by shutdown, or failed: either way counted, and never retried.
           const reason = (err as TroupeError).code === 'ERR_TROUPE_SYSTEM_STOPPED' ? 'actor-stopped' : 'actor-failed';
           this.deadLetter(w, reason, err);
@@ -192,6 +197,11 @@ export class PoolRef {
         if (this.running === 0 && this.queue.length === 0) for (const fn of this.drainWaiters.splice(0)) fn();
       });
     }
+  }
+
+  /** @internal what observability shows of it: messages waiting for a thread, running, run, failed. */
+  observed(): { waiting: number; running: number; handled: number; failed: number } {
+    return { waiting: this.queue.length, running: this.running, handled: this.handled, failed: this.failed };
   }
 
   private get target(): string {
