@@ -8,7 +8,7 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import { HANDLER_BUCKETS, type KindRow } from './types.js';
-import type { Observatory } from './observatory.js';
+import { addKind, emptyKind, type Observatory } from './observatory.js';
 
 const MAX_TYPES = 100;
 const STATUS = { healthy: 0, degraded: 1, critical: 2, stopped: 2 } as const;
@@ -125,15 +125,7 @@ function capTypes(kinds: KindRow[]): KindRow[] {
   if (kinds.length <= MAX_TYPES) return kinds;
   const sorted = [...kinds].sort((a, b) => b.processed - a.processed);
   const kept = sorted.slice(0, MAX_TYPES - 1);
-  const other: KindRow = { type: 'other', actors: 0, mailbox: 0, processed: 0, failed: 0, handler: { buckets: [], sum: 0, count: 0 } };
-  for (const k of sorted.slice(MAX_TYPES - 1)) {
-    other.actors += k.actors;
-    other.mailbox += k.mailbox;
-    other.processed += k.processed;
-    other.failed += k.failed;
-    other.handler.sum += k.handler.sum;
-    other.handler.count += k.handler.count;
-    k.handler.buckets.forEach((n, i) => { other.handler.buckets[i] = (other.handler.buckets[i] ?? 0) + n; });
-  }
+  const other = emptyKind('other');
+  for (const k of sorted.slice(MAX_TYPES - 1)) addKind(other, k);
   return [...kept, other];
 }

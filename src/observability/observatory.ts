@@ -88,14 +88,8 @@ export class Observatory {
       for (const a of look.top) rows.push({ ...a, worker });
       for (const k of look.kinds) {
         const m = kinds.get(k.type);
-        if (m === undefined) { kinds.set(k.type, { ...k, handler: { ...k.handler, buckets: [...k.handler.buckets] } }); continue; }
-        m.actors += k.actors;
-        m.mailbox += k.mailbox;
-        m.processed += k.processed;
-        m.failed += k.failed;
-        m.handler.sum += k.handler.sum;
-        m.handler.count += k.handler.count;
-        k.handler.buckets.forEach((n, b) => { m.handler.buckets[b] = (m.handler.buckets[b] ?? 0) + n; });
+        if (m === undefined) kinds.set(k.type, addKind(emptyKind(k.type), k));
+        else addKind(m, k);
       }
     });
     for (const p of s.pools) {
@@ -134,6 +128,23 @@ export class Observatory {
       nats: s.remote === null ? null : { connected: s.remote.connected, outbox: s.remote.outboxSize },
     };
   }
+}
+
+/** A type's counts, all zero. */
+export function emptyKind(type: string): KindRow {
+  return { type, actors: 0, mailbox: 0, processed: 0, failed: 0, handler: { buckets: [], sum: 0, count: 0 } };
+}
+
+/** Adds `k`'s counts to `into` (returned). */
+export function addKind(into: KindRow, k: KindRow): KindRow {
+  into.actors += k.actors;
+  into.mailbox += k.mailbox;
+  into.processed += k.processed;
+  into.failed += k.failed;
+  into.handler.sum += k.handler.sum;
+  into.handler.count += k.handler.count;
+  k.handler.buckets.forEach((n, b) => { into.handler.buckets[b] = (into.handler.buckets[b] ?? 0) + n; });
+  return into;
 }
 
 /** A message as one line of text, at most 200 characters. */

@@ -7,7 +7,7 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { HANDLER_BUCKETS, SAMPLE_EVERY } from '../../observability/types.js';
+import { HANDLER_BUCKETS, SAMPLE_EVERY, type ActorRow, type KindRow } from '../../observability/types.js';
 import type { Cell } from './cell.js';
 
 export { HANDLER_BUCKETS, SAMPLE_EVERY };
@@ -65,30 +65,9 @@ export class ActorKinds {
   }
 }
 
-/** One actor in an observation (observability/types.ts's ActorRow, less what main adds). */
-export interface ObservedActor {
-  path: string;
-  name: string | null;
-  type: string;
-  mailbox: number;
-  processed: number;
-  failed: number;
-  restarts: number;
-  breaker: 'closed' | 'open' | 'half-open' | null;
-  parent: string | null;
-  children: number;
-  subtree: number;
-  backpressured: boolean;
-}
-
-export interface ObservedKind {
-  type: string;
-  actors: number;
-  mailbox: number;
-  processed: number;
-  failed: number;
-  handler: { buckets: number[]; sum: number; count: number };
-}
+/** One actor in an observation: an ActorRow, less the worker (main knows it). */
+export type ObservedActor = Omit<ActorRow, 'worker'>;
+export type ObservedKind = KindRow;
 
 /** What `observe` answers. */
 export interface Observation {
