@@ -280,6 +280,8 @@ const METHOD = [
   '  taken inside the worker running its driver actor, from before the benchmark\'s actors are created until the last one',
   '  reports; the peers\' on the main thread around the same work (a fresh actor system per round, created untimed).',
   '  In-process libraries (nact, xstate, comedy) run the same handlers (`bench/peers/portable.ts`) through their own API.',
+  '  Erlang/OTP runs the same actors as processes (`bench/peers/savina.erl`, one `erl +S <cores>` per benchmark, started',
+  '  untimed), timed inside the VM the same way; when `erl` is not installed its rows say so.',
   '  Besides the plain median, each row shows Savina\'s sanitised median (rounds outside ±20 % of the median dropped).',
   '',
 ];

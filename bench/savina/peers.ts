@@ -5,6 +5,7 @@
 
 import type { Variant } from '../lib/rounds.js';
 import { comedyLib } from '../peers/comedy.js';
+import { ERLANG_PEER } from '../peers/erlang.js';
 import { nactLib } from '../peers/nact.js';
 import { runPortable, type ActorLib } from '../peers/portable.js';
 import { THREAD_PEERS } from '../peers/threads.js';
@@ -63,6 +64,7 @@ export const PEERS: Peer[] = [
       'well over the 120 s round limit, and each actor adds a listener to one shared logger config.',
   }),
   ...THREAD_PEERS,
+  ERLANG_PEER,
 ];
 
 export const PEER_IDS = PEERS.map((p) => p.id);
