@@ -21,10 +21,19 @@ export function fixture(name: string): URL {
 
 /**
  * Every message sent is processed, dead-lettered or still queued, and none is in flight.
- * Call it where the test knows the system is quiet (after an ask barrier, or after shutdown).
+ * Call it where the test knows the system is about quiet (after an ask barrier, or after
+ * shutdown). An ask is not quite a barrier: an async handler's message counts as processed when
+ * its promise settles, which can come after its reply has reached main (the worker published the
+ * reply, then was descheduled before its microtasks ran). So the counts are read until nothing is
+ * in flight, for up to 5 s, letting the event loop run between reads; then checked.
  */
 export async function expectConserved(system: ActorSystem): Promise<void> {
-  const s = await system.stats();
+  const deadline = Date.now() + 5000;
+  let s = await system.stats();
+  while (s.inFlight !== 0 && Date.now() < deadline) {
+    await new Promise((r) => setImmediate(r));
+    s = await system.stats();
+  }
   expect(s.inFlight, `in flight: ${JSON.stringify(s)}`).toBe(0);
   expect(s.sent).toBe(s.processed + s.deadLettered + s.queued + s.returned);
 }
