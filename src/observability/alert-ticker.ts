@@ -1,6 +1,6 @@
 /**
  * Checks the alert rules (alerts.ts) every `intervalMs`, and soon after each supervision event:
- * gathers the facts (health and stats from shared memory, window counts from its own samples, the
+ * gathers the facts (health, stats and the health window's counts from shared memory, the
  * backpressured count from the hosts, asked at most every 5 s) and hands them to Alerts. One check
  * at a time.
  */
@@ -12,6 +12,8 @@ export interface AlertSource {
   readonly remote: { readonly connected: boolean; readonly outboxSize: number } | null;
   stats(): SystemStats;
   healthReport(): SystemHealth;
+  /** Messages handled, dead letters and handler failures within the health window. */
+  healthWindow(): { handled: number; dead: number; failed: number };
   /** Senders held at a high-water mark now (asks the hosts). */
   backpressured(): Promise<number>;
 }
@@ -19,11 +21,8 @@ export interface AlertSource {
 /** How often the hosts are asked how many of their actors are held at a high-water mark. */
 const BACKPRESSURE_MS = 5000;
 
-interface Sample { t: number; handled: number; dead: number; failed: number }
-
 export class AlertTicker {
   private readonly timer: ReturnType<typeof setInterval>;
-  private readonly samples: Sample[] = [];
   private running = false;
   private again = false;
   private stopped = false;
@@ -63,16 +62,10 @@ export class AlertTicker {
     if (this.stopped) return;
     const health = s.healthReport();
     if (health.status === 'stopped') return;
-    const stats = s.stats();
-    const now = Date.now();
-    const sample = { t: now, handled: stats.processed + stats.deadLettered, dead: stats.deadLettered, failed: stats.failed };
-    this.samples.push(sample);
-    const windowMs = s.healthWindowMs;
-    while (this.samples.length > 1 && this.samples[1]!.t <= now - windowMs) this.samples.shift();
-    const first = this.samples[0]!;
+    const w = s.healthWindow();
     const facts: AlertFacts = {
-      time: now, health, stats,
-      window: { ms: windowMs, handled: sample.handled - first.handled, deadLetters: sample.dead - first.dead, failures: sample.failed - first.failed },
+      time: Date.now(), health, stats: s.stats(),
+      window: { ms: s.healthWindowMs, handled: w.handled, deadLetters: w.dead, failures: w.failed },
       backpressured: this.lastBackpressured,
       nats: s.remote === null ? null : { connected: s.remote.connected, outbox: s.remote.outboxSize },
     };

@@ -4,10 +4,10 @@
  * actors, counts per actor type, busy share, heap), dead letters, error events and alerts. Hosts
  * are asked only when someone looks (a scrape, a dashboard, an alert tick), never per message.
  */
-import { inspect } from 'node:util';
 import type { Observation } from '../runtime/host/observe.js';
 import type { ControlClient } from '../runtime/main/control.js';
 import type { DeadLetters } from '../runtime/main/dead-letters.js';
+import { previewOf } from '../runtime/main/message-size.js';
 import type { SystemHealth, SystemStats } from '../runtime/main/system-types.js';
 import type { SupervisionEvents } from '../supervision/events.js';
 import type { Alerts } from './alerts.js';
@@ -107,7 +107,7 @@ export class Observatory {
   deadLetters(limit = 50): DeadLettersReport {
     const d = this.system.deadLetters;
     const recent = d.list({}).slice(-limit).reverse().map((e) => ({
-      reason: e.reason, target: e.target, sender: e.sender, message: preview(e.message), error: e.error?.message ?? null, time: e.time,
+      reason: e.reason, target: e.target, sender: e.sender, message: previewOf(e.message, 200), error: e.error?.message ?? null, time: e.time,
     }));
     return { total: d.count, byReason: d.counts(), recent, replay: this.system.remote !== null };
   }
@@ -145,10 +145,4 @@ export function addKind(into: KindRow, k: KindRow): KindRow {
   into.handler.count += k.handler.count;
   k.handler.buckets.forEach((n, b) => { into.handler.buckets[b] = (into.handler.buckets[b] ?? 0) + n; });
   return into;
-}
-
-/** A message as one line of text, at most 200 characters. */
-function preview(message: unknown): string {
-  const text = typeof message === 'string' ? message : inspect(message, { depth: 2, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 200 });
-  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }

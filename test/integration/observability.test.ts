@@ -200,6 +200,22 @@ describe('system.serve() while critical', () => {
   });
 });
 
+describe('alert rules on the health window', () => {
+  it("fires 'failures' once at least 100 handler failures, over 1 % of the messages, fall within the window", async () => {
+    const system = await createActorSystem({ name: 'failing', workers: 1, logger: quiet, healthWindowMs: 60_000 });
+    try {
+      const flaky = await system.spawn(fixture('worker.actor'));
+      const fired = nextAlert(system, (a) => a.name === 'failures' && a.state === 'firing');
+      // Validation errors are resumed: the actor lives on.
+      for (let i = 0; i < 100; i++) await flaky.ask({ type: 'fail', category: 'validation' }).catch(() => {});
+      expect((await fired).message).toMatch(/^1\d\d handler failure\(s\) within 60000 ms$/);
+      expect(system.alerts.active().map((a) => a.name)).toContain('failures');
+    } finally {
+      await system.shutdown();
+    }
+  });
+});
+
 describe('system.serve() with a token', () => {
   it('refuses requests without it, takes them with it, and serves the page itself without it', async () => {
     const system = await createActorSystem({ name: 'guarded', workers: 1, logger: quiet });

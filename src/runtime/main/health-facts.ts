@@ -102,12 +102,18 @@ export class Health {
     };
   }
 
+  /** Messages handled, dead letters and handler failures within the health window, sampled now. */
+  window(): { handled: number; dead: number; failed: number } {
+    this.sample();
+    return this.signals.windowCounts();
+  }
+
   /** Samples the counts and the rings (health-signals.ts). */
   private sample(): void {
     const { hosts, mainStats } = this.main;
     const dead = hosts.sum(S_DEAD_LETTERED, mainStats[S_DEAD_LETTERED]!);
     const handled = hosts.sum(S_PROCESSED, mainStats[S_PROCESSED]!) + dead;
-    this.signals.sample(performance.now(), handled, dead, this.main.links.rings);
+    this.signals.sample(performance.now(), handled, dead, hosts.sum(S_FAILED, mainStats[S_FAILED]!), this.main.links.rings);
   }
 
   /**

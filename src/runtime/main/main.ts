@@ -293,6 +293,10 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
     return this.health.report();
   }
 
+  healthWindow(): { handled: number; dead: number; failed: number } {
+    return this.health.window();
+  }
+
   assertRunning(): void {
     if (this.state !== 'running') throw stopped();
   }

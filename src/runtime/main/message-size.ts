@@ -89,21 +89,21 @@ function objectBytes(v: object, stack: unknown[], room: number): number {
 
 /**
  * A one-line picture of `value` (util.inspect, without running the value's own inspect hooks or
- * getters, arrays and strings cut short), at most PREVIEW_CHARS characters; one cut short ends
- * with '…'.
+ * getters, arrays and strings cut short), at most `max` characters (PREVIEW_CHARS); one cut
+ * short ends with '…'.
  */
-export function previewOf(value: unknown): string {
+export function previewOf(value: unknown, max = PREVIEW_CHARS): string {
   let text: string;
   try {
     text = inspect(value, {
-      depth: 3, maxArrayLength: 32, maxStringLength: PREVIEW_CHARS, breakLength: Infinity, compact: true,
+      depth: 3, maxArrayLength: 32, maxStringLength: max, breakLength: Infinity, compact: true,
       customInspect: false, getters: false, showProxy: false,
     });
   } catch {
     text = `[${typeof value}]`;
   }
-  if (text.length <= PREVIEW_CHARS) return text;
-  let end = PREVIEW_CHARS - 1;
+  if (text.length <= max) return text;
+  let end = max - 1;
   // Do not cut a surrogate pair in two.
   const c = text.charCodeAt(end - 1);
   if (c >= 0xd800 && c <= 0xdbff) end--;
