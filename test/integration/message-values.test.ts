@@ -55,6 +55,28 @@ describe('values across threads', () => {
     await expectConserved(system);
   });
 
+  it('binary messages (no msgpack) cross main → worker → worker and back as the same class over their own bytes, small or large', async () => {
+    const a = await system.spawn(fixture('echo.actor'), { placement: { worker: 0 } });
+    const b = await system.spawn(fixture('echo.actor'), { placement: { worker: 1 } });
+    const recorder = await system.spawn(fixture('recorder.actor'), { placement: { worker: 1 } });
+    const big = new Float64Array(300_000).map((_, i) => i / 3); // 2.4 MB: over the link's port
+    const ab = new ArrayBuffer(12);
+    new Uint8Array(ab).set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    for (const v of [ab, new Uint16Array(ab, 2, 4), Buffer.from('hi'), new DataView(ab, 8), new BigInt64Array([-5n]), big, new Uint8Array(0)]) {
+      // The reply from b to a is the binary message itself (a worker → worker record).
+      const back = await a.ask({ type: 'ask-other', other: b, value: v }) as ArrayBuffer | ArrayBufferView;
+      const name = Buffer.isBuffer(v) ? 'Uint8Array' : Object.prototype.toString.call(v).slice(8, -1);
+      expect(Object.prototype.toString.call(back)).toBe(`[object ${name}]`);
+      const bytes = (x: ArrayBuffer | ArrayBufferView) => x instanceof ArrayBuffer ? new Uint8Array(x) : new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+      expect(Buffer.compare(bytes(back), bytes(v))).toBe(0);
+      recorder.tell(v); // main → worker, as a tell
+    }
+    const got = await recorder.ask({ type: 'got' }) as unknown[];
+    expect(got.map((x) => Object.prototype.toString.call(x))).toEqual(['ArrayBuffer', 'Uint16Array', 'Uint8Array', 'DataView', 'BigInt64Array', 'Float64Array', 'Uint8Array'].map((n) => `[object ${n}]`));
+    expect((got[5] as Float64Array)[299_999]).toBe(299_999 / 3);
+    await expectConserved(system);
+  });
+
   it('a record that does not decode, to an actor on a worker, is dead-lettered undecodable with its size; the worker reads on', async () => {
     const recorder = await system.spawn(fixture('recorder.actor'), { placement: { worker: 0 } });
     const before = system.deadLetters.counts().undecodable ?? 0;

@@ -12,10 +12,10 @@
  */
 import { Packr, Unpackr, addExtension } from 'msgpackr';
 import { Traced, tracingOn } from '../../observability/traced.js';
-import { MessagePort } from 'node:worker_threads';
 import { ActorRef, type RefTransport } from '../../actors/ref.js';
 import { ERROR_CODES, TroupeError, type ErrorCode } from '../../actors/errors.js';
-import { MapEntries, ProtoObject, Slot, SlotView, findCycle, mapOf, needsTags, protoObjectOf, tag, type SlotFor } from './message-values.js';
+import { BINARY, NOT_QUICK, VIEW_CLASSES, binaryKind, binarySize, readBinary, readQuick, writeBinary, writeQuick } from './quick-codec.js';
+import { MapEntries, ProtoObject, REFUSED, Slot, SlotView, findCycle, mapOf, needsTags, portable, protoObjectOf, tag, type SlotFor } from './message-values.js';
 
 /** The transport refs decoded right now are bound to, and the node doing it (decoding is synchronous). */
 let decodingFor: RefTransport | null = null;
@@ -112,32 +112,6 @@ addExtension({ Class: Set, type: 0x53, write: (s: Set<unknown>) => tag([...s], e
 /** Errors being written inside errors right now (causes): past a few, the chain is cut. */
 let errorDepth = 0;
 
-/**
- * Whether a value can cross threads as it is: plain data (Errors, refs, buffers, Maps and Sets of
- * it), no function, symbol, refused object or cycle, nested at most 32 deep. Only for an error's
- * own fields, which are not the sender's to control.
- */
-function portable(v: unknown, depth: number, seen: Set<object>): boolean {
-  if (v === null || v === undefined) return true;
-  const t = typeof v;
-  if (t === 'function' || t === 'symbol') return false;
-  if (t !== 'object') return true;
-  const o = v as object;
-  if (depth > 32 || seen.has(o)) return false;
-  if (o instanceof ActorRef || ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return true;
-  for (const [Class] of REFUSED) if (o instanceof Class) return false;
-  if (typeof (o as { then?: unknown }).then === 'function') return false;
-  seen.add(o);
-  try {
-    if (o instanceof Map) { for (const [k, x] of o) if (!portable(k, depth + 1, seen) || !portable(x, depth + 1, seen)) return false; return true; }
-    if (o instanceof Set || Array.isArray(o)) { for (const x of o) if (!portable(x, depth + 1, seen)) return false; return true; }
-    for (const k of Object.keys(o)) if (!portable((o as Record<string, unknown>)[k], depth + 1, seen)) return false;
-    return true;
-  } finally {
-    seen.delete(o);
-  }
-}
-
 /** The built-in error classes, rebuilt by name (anything else arrives as an Error with its name). */
 const ERRORS: Record<string, new (message: string) => Error> = {
   Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
@@ -196,8 +170,7 @@ addExtension({
 });
 
 /** The built-in views a SlotView may name. */
-const VIEWS = [Uint8Array, Int8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView] as const;
+const VIEWS = VIEW_CLASSES;
 
 function viewKind(v: ArrayBufferView): string {
   for (const View of VIEWS) if (v instanceof View) return View.name;
@@ -211,17 +184,6 @@ function slotValue(i: number): unknown {
   return decodingSlots[i];
 }
 
-/** Values that cannot cross threads, with what to do instead. */
-const REFUSED: [abstract new (...a: never[]) => object, string][] = [
-  [Promise, 'a Promise cannot cross threads; await it and send its result'],
-  [WeakMap, 'a WeakMap cannot cross threads (its keys cannot be copied); send a Map'],
-  [WeakSet, 'a WeakSet cannot cross threads; send a Set or an array'],
-  [WeakRef, 'a WeakRef cannot cross threads; send the value'],
-  [Boolean, 'a boxed Boolean cannot cross threads; send the primitive'],
-  [Number, 'a boxed Number cannot cross threads; send the primitive'],
-  [String, 'a boxed String cannot cross threads; send the primitive'],
-  [MessagePort, 'a MessagePort crosses threads only when it is listed in `transfer`'],
-];
 for (const [Class, why] of REFUSED) {
   addExtension({ Class: Class as never, type: 0x5a, write: () => { throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', why); } });
 }
@@ -268,6 +230,12 @@ export class Codec {
 
   /** As `encode`, but null when the value holds a SharedArrayBuffer: then use encodeForPost. */
   tryEncode(value: unknown): Uint8Array | null {
+    const kind = binaryKind(value);
+    if (kind >= 0) {
+      const out = new Uint8Array(binarySize(value as ArrayBuffer));
+      writeBinary(value as ArrayBuffer, kind, out, 0);
+      return out;
+    }
     encodingNode = this.node;
     try {
       return this.pack(needsTags(value) ? tag(value) : value);
@@ -314,6 +282,25 @@ export class Codec {
     return { bytes: new Uint8Array(bytes), slots };
   }
 
+  /** The bytes `value` takes when it is a binary message (quick-codec.ts), else -1. */
+  binarySize(value: unknown): number {
+    return binaryKind(value) >= 0 ? binarySize(value as ArrayBuffer) : -1;
+  }
+
+  /**
+   * Writes `value` into `out[pos, end)` (a ring record's payload, say) when it takes the quick path
+   * (quick-codec.ts): returns where it ends, or -1 (then encode it). Throws as `encode` does.
+   */
+  writeQuick(value: unknown, out: Uint8Array, pos: number, end: number): number {
+    const kind = binaryKind(value);
+    if (kind >= 0) return binarySize(value as ArrayBuffer) <= end - pos ? writeBinary(value as ArrayBuffer, kind, out, pos) : -1;
+    try {
+      return writeQuick(value, out, pos, end);
+    } catch (err) {
+      throw this.refusal(err, value); // a getter that threw
+    }
+  }
+
   /** The value as another thread would receive it (`strictMessages` on one worker): encoded, then decoded. */
   copy(value: unknown): unknown {
     const bytes = this.tryEncode(value);
@@ -353,6 +340,9 @@ export class Codec {
    * message (measured: 10x slower).
    */
   decodeShared(bytes: Uint8Array, start: number, length: number): unknown {
+    if (bytes[start] === BINARY) return this.binary(bytes, start, length);
+    const quick = readQuick(bytes, start, length);
+    if (quick !== NOT_QUICK) return quick;
     let scratch = this.scratch;
     if (length > scratch.length) scratch = this.scratch = new Uint8Array(Math.max(length, scratch.length * 2));
     if (length <= 64) {
@@ -371,6 +361,7 @@ export class Codec {
    */
   decode(bytes: Uint8Array, start: number, length: number, slots: readonly unknown[] | null = null): unknown {
     if (bytes.buffer instanceof SharedArrayBuffer) return this.decodeShared(bytes, start, length);
+    if (bytes[start] === BINARY && length > 0) return this.binary(bytes, start, length);
     const range = this.range;
     range.start = start;
     range.end = start + length;
@@ -390,5 +381,11 @@ export class Codec {
       decodingNode = prevNode;
       decodingSlots = prevSlots;
     }
+  }
+
+  private binary(bytes: Uint8Array, start: number, length: number): unknown {
+    const v = readBinary(bytes, start, length);
+    if (v === null) throw new TroupeError('ERR_TROUPE_UNDECODABLE_MESSAGE', `${length} bytes are not a binary message`);
+    return v;
   }
 }

@@ -168,3 +168,41 @@ export function findCycle(root: unknown): string | null {
   }
   return null;
 }
+
+/** Values that cannot cross threads, with what to do instead. */
+export const REFUSED: [abstract new (...a: never[]) => object, string][] = [
+  [Promise, 'a Promise cannot cross threads; await it and send its result'],
+  [WeakMap, 'a WeakMap cannot cross threads (its keys cannot be copied); send a Map'],
+  [WeakSet, 'a WeakSet cannot cross threads; send a Set or an array'],
+  [WeakRef, 'a WeakRef cannot cross threads; send the value'],
+  [Boolean, 'a boxed Boolean cannot cross threads; send the primitive'],
+  [Number, 'a boxed Number cannot cross threads; send the primitive'],
+  [String, 'a boxed String cannot cross threads; send the primitive'],
+  [MessagePort, 'a MessagePort crosses threads only when it is listed in `transfer`'],
+];
+
+/**
+ * Whether a value can cross threads as it is: plain data (Errors, refs, buffers, Maps and Sets of
+ * it), no function, symbol, refused object or cycle, nested at most 32 deep. Only for an error's
+ * own fields, which are not the sender's to control.
+ */
+export function portable(v: unknown, depth: number, seen: Set<object>): boolean {
+  if (v === null || v === undefined) return true;
+  const t = typeof v;
+  if (t === 'function' || t === 'symbol') return false;
+  if (t !== 'object') return true;
+  const o = v as object;
+  if (depth > 32 || seen.has(o)) return false;
+  if (o instanceof ActorRef || ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return true;
+  for (const [Class] of REFUSED) if (o instanceof Class) return false;
+  if (typeof (o as { then?: unknown }).then === 'function') return false;
+  seen.add(o);
+  try {
+    if (o instanceof Map) { for (const [k, x] of o) if (!portable(k, depth + 1, seen) || !portable(x, depth + 1, seen)) return false; return true; }
+    if (o instanceof Set || Array.isArray(o)) { for (const x of o) if (!portable(x, depth + 1, seen)) return false; return true; }
+    for (const k of Object.keys(o)) if (!portable((o as Record<string, unknown>)[k], depth + 1, seen)) return false;
+    return true;
+  } finally {
+    seen.delete(o);
+  }
+}

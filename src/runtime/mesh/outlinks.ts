@@ -16,6 +16,9 @@ import { DoorbellRinger } from './doorbell.js';
 import { Ring, RingWriter } from './ring.js';
 import { Spill } from './spill.js';
 
+/** Messages up to this size (encoded) take the quick path (binary ones: their whole size, as any message). */
+const QUICK_BYTES = 1024;
+
 /** In a burst past a full ring, how often (in spilled records) to move what fits into it. */
 const SPILL_CHECK = 64;
 
@@ -57,12 +60,17 @@ export class Outlinks {
   private readonly stats: Float64Array;
   /** Larger payloads go over the port: above `largeBytes`, or too large for a ring record. */
   private readonly ringPayloadMax: number;
+  /** The most payload bytes the quick path writes (quick-codec.ts), and its scratch when the ring is full. */
+  private readonly quickMax: number;
+  private readonly scratch: Uint8Array;
 
   constructor(private readonly o: OutlinksOptions) {
     this.codec = o.codec;
     this.tuning = o.tuning;
     this.stats = o.stats;
     this.ringPayloadMax = Math.min(o.tuning.largeBytes, Ring.maxPayloadOf(Ring.roundedCapacity(o.tuning.ringBytes)));
+    this.quickMax = Math.min(QUICK_BYTES, this.ringPayloadMax);
+    this.scratch = new Uint8Array(this.quickMax);
   }
 
   /** Attaches the producer side of a ring toward `to`, then moves anything waiting into it. */
@@ -126,6 +134,28 @@ export class Outlinks {
       this.postValue(to, target, sender, corr, kind, value, transfer);
       return;
     }
+    // The quick path (quick-codec.ts): straight into the ring, or into the spill through a scratch.
+    const link = this.link(to);
+    const w = link.writer;
+    const binary = this.codec.binarySize(value);
+    const max = binary >= 0 ? binary : this.quickMax;
+    if (w !== null && link.spill.length === 0 && max <= this.ringPayloadMax) {
+      const at = w.reserve(max);
+      if (at >= 0) {
+        const end = this.codec.writeQuick(value, w.data, at, at + max);
+        if (end >= 0) {
+          if ((kind & KIND_MASK) < K_UNCOUNTED) this.stats[S_OUTSTANDING]!++;
+          w.commit(target, sender, corr, kind, end - at);
+          this.written(link, w);
+          return;
+        }
+      }
+    }
+    const n = max <= this.quickMax ? this.codec.writeQuick(value, this.scratch, 0, max) : -1;
+    if (n >= 0) {
+      this.write(link, target, sender, corr, kind, this.scratch, n);
+      return;
+    }
     const bytes = this.codec.tryEncode(value);
     if (bytes === null) this.postValue(to, target, sender, corr, kind, value, []);
     else this.sendEncoded(to, target, sender, corr, kind, bytes);
@@ -178,9 +208,7 @@ export class Outlinks {
     if ((kind & KIND_MASK) < K_UNCOUNTED) this.stats[S_OUTSTANDING]!++;
     const w = link.writer;
     if (w !== null && link.spill.length === 0 && w.tryWrite(target, sender, corr, kind, bytes, 0, len)) {
-      this.markDirty(link);
-      // A long synchronous burst: publish now so the consumer can start while we keep writing.
-      if (w.unpublished > this.tuning.ringBytes >>> 2) this.publishLink(link);
+      this.written(link, w);
       return;
     }
     link.spill.push(target, sender, corr, kind, bytes, len);
@@ -194,6 +222,13 @@ export class Outlinks {
     if (link.spill.length % SPILL_CHECK === 0) link.spill.drainInto(w);
     this.publishLink(link);
     this.o.schedule();
+  }
+
+  /** A record went into the link's ring. */
+  private written(link: Outlink, w: RingWriter): void {
+    this.markDirty(link);
+    // A long synchronous burst: publish now so the consumer can start while we keep writing.
+    if (w.unpublished > this.tuning.ringBytes >>> 2) this.publishLink(link);
   }
 
   private markDirty(link: Outlink): void {

@@ -117,6 +117,10 @@ export class RingWriter {
   private readonly u8: Uint8Array;
   private readonly mask: number;
   private readonly capacity: number;
+  /** The data area, for a payload written in place (`reserve`, `commit`). */
+  get data(): Uint8Array {
+    return this.u8;
+  }
   /** Next write position (bytes, monotonic); ahead of the published tail while a batch is open. */
   private tail: number;
   /** Last head seen; may be stale (older), which only underestimates free space. */
@@ -169,11 +173,39 @@ export class RingWriter {
     u32[w + 4] = kind;
     if ((kind & 0xff) < this.uncountedFrom) this.counted++;
     if (len > 0) {
-      // A whole view is copied without making a subarray; a slice of a bigger buffer needs one.
-      this.u8.set(start === 0 && len === src!.length ? src! : src!.subarray(start, start + len), at + RECORD_HEADER_BYTES);
+      // A whole view is copied without making a subarray; a small slice is copied by hand.
+      const u8 = this.u8;
+      const to = at + RECORD_HEADER_BYTES;
+      if (start === 0 && len === src!.length) u8.set(src!, to);
+      else if (len <= 64) for (let i = 0; i < len; i++) u8[to + i] = src![start + i]!;
+      else u8.set(src!.subarray(start, start + len), to);
     }
     this.tail = (this.tail + size) >>> 0;
     return true;
+  }
+
+  /**
+   * Where a record of up to `maxLen` payload bytes fits now, before the end of the ring: the
+   * offset in `data` to write its payload at, or -1. Then `commit` it (nothing is written until
+   * then: a payload left unfinished there is simply overwritten later).
+   */
+  reserve(maxLen: number): number {
+    const size = RECORD_HEADER_BYTES + ((maxLen + 3) & ~3);
+    const pos = this.tail & this.mask;
+    return size <= this.capacity - pos && this.hasRoom(size) ? pos + RECORD_HEADER_BYTES : -1;
+  }
+
+  /** Appends the record whose payload (`len` bytes, at most the reserved length) was written at `reserve`'s offset. */
+  commit(target: number, sender: number, corr: number, kind: number, len: number): void {
+    const w = (HEADER_BYTES + (this.tail & this.mask)) >>> 2;
+    const u32 = this.u32;
+    u32[w] = len;
+    u32[w + 1] = target;
+    u32[w + 2] = sender;
+    u32[w + 3] = corr;
+    u32[w + 4] = kind;
+    if ((kind & 0xff) < this.uncountedFrom) this.counted++;
+    this.tail = (this.tail + RECORD_HEADER_BYTES + ((len + 3) & ~3)) >>> 0;
   }
 
   /**

@@ -33,7 +33,12 @@ export class Spill {
     c.u32[w + 2] = sender;
     c.u32[w + 3] = corr;
     c.u32[w + 4] = kind;
-    if (len > 0) c.u8.set(len === src!.length ? src! : src!.subarray(0, len), c.w + RECORD_HEADER_BYTES);
+    if (len > 0) {
+      const to = c.w + RECORD_HEADER_BYTES;
+      if (len === src!.length) c.u8.set(src!, to);
+      else if (len <= 64) for (let i = 0; i < len; i++) c.u8[to + i] = src![i]!;
+      else c.u8.set(src!.subarray(0, len), to);
+    }
     c.w += size;
     this.length++;
   }

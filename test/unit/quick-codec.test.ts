@@ -1,0 +1,171 @@
+// The codec's quick path (quick-codec.ts): what it writes, msgpackr reads the same; what msgpackr
+// writes, it reads the same; what it does not take goes to msgpackr untouched; binary messages
+// arrive as the table of values says.
+import { describe, expect, it } from 'vitest';
+import { Packr, Unpackr } from 'msgpackr';
+import { Codec } from '../../src/runtime/mesh/codec.js';
+import { NOT_QUICK, readQuick, writeQuick } from '../../src/runtime/mesh/quick-codec.js';
+
+const OPTIONS = { useRecords: false, moreTypes: true };
+const ring = new Uint8Array(new SharedArrayBuffer(1 << 16));
+
+/** Writes `v` quickly at an offset into shared memory; its bytes, or null when it is not quick. */
+function quick(v: unknown): Uint8Array | null {
+  ring.fill(0);
+  const end = writeQuick(v, ring, 8, 8 + 4096);
+  return end < 0 ? null : ring.slice(8, end);
+}
+
+/** A random value the quick path takes (plain data, short ASCII strings, numbers of every width). */
+function simple(rand: () => number, depth = 0): unknown {
+  const pick = Math.floor(rand() * (depth > 3 ? 5 : 7));
+  const numbers = [0, 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, -1, -32, -33, -128, -129, -32768, -32769,
+    -(2 ** 31), -(2 ** 31) - 1, 0.5, -1.25, 1e300, Number.MAX_SAFE_INTEGER, Number.MIN_VALUE, Infinity, -Infinity];
+  switch (pick) {
+    case 0: return numbers[Math.floor(rand() * numbers.length)]! * (rand() < 0.5 ? 1 : -1);
+    case 1: return Array.from({ length: Math.floor(rand() * 40) }, () => String.fromCharCode(32 + Math.floor(rand() * 95))).join('');
+    case 2: return rand() < 0.5;
+    case 3: return null;
+    case 4: return Math.floor(rand() * 2 ** 40) - 2 ** 39;
+    case 5: {
+      const o: Record<string, unknown> = {};
+      for (let i = Math.floor(rand() * 16); i > 0; i--) o[`k${Math.floor(rand() * 50)}`] = simple(rand, depth + 1);
+      return o;
+    }
+    default: return Array.from({ length: Math.floor(rand() * 20) }, () => simple(rand, depth + 1));
+  }
+}
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+describe('the codec quick path', () => {
+  it('writes what msgpackr reads as the same value, and reads it back itself from shared memory', () => {
+    const unpackr = new Unpackr(OPTIONS);
+    const rand = seeded(7);
+    let taken = 0;
+    for (let i = 0; i < 3000; i++) {
+      const v = simple(rand);
+      const bytes = quick(v);
+      if (bytes === null) continue; // 16 keys, say
+      taken++;
+      const expected = unpackr.unpack(new Packr(OPTIONS).pack(v));
+      expect(unpackr.unpack(bytes)).toEqual(expected);
+      const ours = readQuick(ring, 8, bytes.length);
+      expect(ours).toEqual(expected);
+    }
+    expect(taken).toBeGreaterThan(2500);
+  });
+
+  it('reads what msgpackr writes (its maps are map16) as msgpackr does', () => {
+    const packr = new Packr(OPTIONS);
+    const unpackr = new Unpackr(OPTIONS);
+    const rand = seeded(11);
+    for (let i = 0; i < 2000; i++) {
+      const v = simple(rand);
+      const bytes = packr.pack(v);
+      const got = readQuick(bytes, 0, bytes.length);
+      if (got === NOT_QUICK) continue;
+      expect(got).toEqual(unpackr.unpack(bytes));
+    }
+    const bytes = packr.pack({ type: 'inc', by: 1, id: 7, text: 'a'.repeat(40), list: [1.5, -3, null, true] });
+    expect(readQuick(bytes, 0, bytes.length)).toEqual({ type: 'inc', by: 1, id: 7, text: 'a'.repeat(40), list: [1.5, -3, null, true] });
+  });
+
+  it('leaves to msgpackr what it does not take, and the codec still carries it intact', () => {
+    const deep: Record<string, unknown> = {};
+    let at = deep;
+    for (let i = 0; i < 12; i++) { const next = {}; at.x = next; at = next; }
+    const many = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, i]));
+    const proto = JSON.parse('{"__proto__": 1, "a": 2}') as unknown;
+    const values: unknown[] = [
+      { s: 'ünïcode' }, { s: 'x'.repeat(256) }, many, proto, { u: undefined }, [1, , 3], deep,
+      new Map([[1, 2]]), new Date(5), { d: new Date(5) }, 10n, { big: 10n }, Object.create(null), new (class A { a = 1; })(),
+      { s: new Set([1]) }, { e: new Error('boom') }, 'plain string', 42,
+    ];
+    const codec = new Codec(null);
+    for (const v of values) {
+      if (typeof v === 'object' && v !== null && v.constructor !== Object && !Array.isArray(v)) expect(quick(v)).toBeNull();
+      const viaMsgpackr = codec.copy(v);
+      const bytes = codec.encode(v);
+      const shared = new Uint8Array(new SharedArrayBuffer(bytes.length + 8));
+      shared.set(bytes, 8);
+      expect(codec.decodeShared(shared, 8, bytes.length)).toEqual(viaMsgpackr);
+    }
+    for (const v of [{ s: 'ünïcode' }, { s: 'x'.repeat(256) }, many, proto, { u: undefined }, [1, , 3], deep]) expect(quick(v)).toBeNull();
+    // -0 arrives as 0, as msgpackr delivers it.
+    const z = quick({ z: -0 })!;
+    expect(Object.is((readQuick(z, 0, z.length) as { z: number }).z, 0)).toBe(true);
+  });
+
+  it('refuses through the codec what msgpackr refuses, with the same error', () => {
+    const codec = new Codec(null);
+    const out = new Uint8Array(256);
+    const getter = { get x(): number { throw new Error('no x'); } };
+    expect(() => codec.writeQuick(getter, out, 0, 256)).toThrow(expect.objectContaining({ code: 'ERR_TROUPE_UNENCODABLE_MESSAGE' }));
+    expect(codec.writeQuick({ f: () => 1 }, out, 0, 256)).toBe(-1);
+    expect(() => codec.encode({ f: () => 1 })).toThrow(expect.objectContaining({ code: 'ERR_TROUPE_UNENCODABLE_MESSAGE' }));
+  });
+
+  it('does not write past the end it is given, and says so', () => {
+    const out = new Uint8Array(64).fill(0xee);
+    const msg = { type: 'inc', by: 1, id: 7 };
+    const size = writeQuick(msg, out, 0, 64);
+    out.fill(0xee);
+    for (let end = 0; end < size; end++) {
+      expect(writeQuick(msg, out, 0, end)).toBe(-1);
+      expect(out.subarray(end).every((b) => b === 0xee)).toBe(true);
+    }
+    expect(writeQuick(msg, out, 0, size)).toBe(size);
+  });
+
+  it('reads nothing it cannot finish: a truncated record is not quick, and the codec says it does not decode', () => {
+    const bytes = quick({ type: 'inc', by: 300, list: [1, 2, 3] })!;
+    const codec = new Codec(null);
+    for (let n = 1; n < bytes.length; n++) {
+      expect(readQuick(bytes, 0, n)).toBe(NOT_QUICK);
+      const shared = new Uint8Array(new SharedArrayBuffer(64));
+      shared.set(bytes.subarray(0, n));
+      expect(() => codec.decodeShared(shared, 0, n)).toThrow(expect.objectContaining({ code: 'ERR_TROUPE_UNDECODABLE_MESSAGE' }));
+    }
+  });
+
+  it('carries binary messages without msgpack: the same class over a buffer of their own bytes', () => {
+    const codec = new Codec(null);
+    const ab = new ArrayBuffer(24);
+    new Uint8Array(ab).forEach((_, i, a) => { a[i] = i + 1; });
+    const cases: [unknown, string, number[]][] = [
+      [ab, 'ArrayBuffer', [...new Uint8Array(ab)]],
+      [new Uint8Array(ab, 4, 4), 'Uint8Array', [5, 6, 7, 8]],
+      [Buffer.from([9, 8, 7]), 'Uint8Array', [9, 8, 7]],
+      [new Int16Array(ab, 2, 3), 'Int16Array', [3, 4, 5, 6, 7, 8]],
+      [new Float64Array([1.5, -2]), 'Float64Array', [...new Uint8Array(new Float64Array([1.5, -2]).buffer)]],
+      [new BigUint64Array([2n ** 64n - 1n]), 'BigUint64Array', Array(8).fill(255)],
+      [new DataView(ab, 20, 4), 'DataView', [21, 22, 23, 24]],
+      [new Uint8ClampedArray(0), 'Uint8ClampedArray', []],
+    ];
+    for (const [v, name, bytes] of cases) {
+      const out = new Uint8Array(new SharedArrayBuffer(256));
+      const end = codec.writeQuick(v, out, 4, 256);
+      expect(end).toBe(4 + 4 + bytes.length);
+      const got = codec.decodeShared(out, 4, end - 4) as ArrayBuffer | ArrayBufferView;
+      out.fill(0); // the ring slot is reused: nothing may alias it
+      expect(Object.prototype.toString.call(got)).toBe(`[object ${name}]`);
+      const view = got instanceof ArrayBuffer ? new Uint8Array(got) : new Uint8Array(got.buffer, got.byteOffset, got.byteLength);
+      expect([...view]).toEqual(bytes);
+      expect(got instanceof ArrayBuffer ? 0 : got.byteOffset).toBe(0);
+      // Through encode (a large one, or one bound for another node) it is the same bytes.
+      const encoded = codec.encode(v);
+      expect(Object.prototype.toString.call(codec.decode(encoded, 0, encoded.length))).toBe(`[object ${name}]`);
+    }
+    // Too big for the room given: not quick.
+    expect(codec.writeQuick(new Uint8Array(300), new Uint8Array(256), 0, 256)).toBe(-1);
+    // A binary header naming no class, or a length that is not whole elements: does not decode.
+    for (const bad of [[0xc1, 99, 0, 0], [0xc1, 9, 0, 0, 1, 2, 3]]) {
+      const b = new Uint8Array(bad);
+      expect(() => codec.decode(b, 0, b.length)).toThrow(expect.objectContaining({ code: 'ERR_TROUPE_UNDECODABLE_MESSAGE' }));
+    }
+  });
+});
