@@ -1,15 +1,18 @@
 /**
- * The bench runner: `npm run bench [-- --quick] [--only <name>[,...]] [--peers <id>[,...]] [--json <file>] [--no-write]`
- * (also `troupe bench ...`).
+ * The bench runner: `npm run bench [-- --quick] [--only <name>[,...]] [--peers <id>[,...]] [--actor <file>] [--out <dir>] [--json <file>] [--no-write]`
+ * (also `troupe bench ...`; args.ts has the options).
  *
  * Runs the suites in order, prints each table as it completes (with a progress bar on a
- * terminal), then writes bench/results.json (every round's value), bench/RESULTS.md (rendered
- * from it) and bench/charts/*.svg. `--only savina` matches every suite named `savina-*`.
+ * terminal), then writes results.json (every round's value), RESULTS.md (rendered from it) and
+ * charts/*.svg: into bench/ in a source checkout, into --out's folder when given. `--only savina`
+ * matches every suite named `savina-*`. `--actor` runs the user's actor instead (user-actor/).
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs, usage, type ArgsContext } from './args.js';
 import { pingpongSuite } from './core/pingpong.js';
 import { sameWorkerSuite } from './core/same-worker.js';
 import type { Suite, SuiteContext } from './core/suite.js';
@@ -17,9 +20,8 @@ import { throughputSuite } from './core/throughput.js';
 import { bridgeSuite } from './bridge/suite.js';
 import { workerToWorkerSuite } from './core/worker-to-worker.js';
 import { cpuSnapshot, machineInfo, otherCpuCores } from './lib/machine.js';
+import { missingPackage, notInstalled } from './lib/optional.js';
 import { RESULTS_SCHEMA, type BenchResults, type SuiteResult } from './lib/types.js';
-import { codecMicroSuite } from './micro/codec.js';
-import { ringMicroSuite } from './micro/ring.js';
 import { BUSY_OTHER_CORES, renderCharts, renderReport } from './report.js';
 import { Progress } from './lib/progress.js';
 import { memorySuite } from './savina/memory.js';
@@ -27,72 +29,41 @@ import { PEER_IDS } from './savina/peers.js';
 import { burstSuite } from './core/burst.js';
 import { SAVINA_SUITES } from './savina/suite.js';
 import { exposeGc } from './lib/gc.js';
+import { BenchInputError, loadUserActor } from './user-actor/module.js';
+import { userActorSuite } from './user-actor/suite.js';
+
+/**
+ * A suite whose module imports a package troupe does not depend on (tinybench): loaded only when
+ * it runs, so that where the package is missing it is skipped with a line, not the whole runner.
+ */
+interface LazySuite {
+  name: string;
+  load(): Promise<Suite>;
+}
 
 /** Every suite, in run order. */
-const SUITES: Suite[] = [
-  throughputSuite, pingpongSuite, sameWorkerSuite, workerToWorkerSuite, burstSuite, codecMicroSuite, ringMicroSuite,
+const SUITES: (Suite | LazySuite)[] = [
+  throughputSuite, pingpongSuite, sameWorkerSuite, workerToWorkerSuite, burstSuite,
+  { name: 'micro-codec', load: async () => (await import('./micro/codec.js')).codecMicroSuite },
+  { name: 'micro-ring', load: async () => (await import('./micro/ring.js')).ringMicroSuite },
   ...SAVINA_SUITES, memorySuite, bridgeSuite,
 ];
 
 /** A 1-minute load average above this at the start means something else is running: say so. */
 const BUSY_LOAD = 0.5;
 
-export const USAGE = `usage: npm run bench -- [options]    (or: troupe bench [options])
-  --quick               smaller workloads and fewer rounds (a few minutes; checks the harness, not for quoting)
-  --only <name>[,...]   run only these suites (a prefix matches: --only savina runs every savina-* suite)
-  --peers <id>[,...]    run only these peers beside troupe (default: all)
-  --json <file>         also write the results JSON to <file>
-  --no-write            leave bench/RESULTS.md, bench/results.json and bench/charts/ alone
-suites: ${SUITES.map((s) => s.name).join(', ')}
-peers:  ${PEER_IDS.join(', ')}`;
+/** bench/ of a source checkout (bench/run.ts is there): its default report folder. From an installed package, null. */
+const CHECKOUT_OUT = existsSync(new URL('../../bench/run.ts', import.meta.url)) ? fileURLToPath(new URL('../../bench', import.meta.url)) : null;
 
-interface Args {
-  quick: boolean;
-  only: string[] | null;
-  peers: string[] | null;
-  json: string | null;
-  write: boolean;
-}
+const ARGS_CONTEXT: ArgsContext = { suites: SUITES.map((s) => s.name), peers: PEER_IDS, checkoutOut: CHECKOUT_OUT };
 
-function listValue(argv: string[], i: number, flag: string): [string[], number] {
-  const a = argv[i]!;
-  const value = a === flag ? argv[i + 1] : a.slice(flag.length + 1);
-  if (value === undefined || value === '' || value.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
-  return [value.split(',').filter((s) => s !== ''), a === flag ? i + 1 : i];
-}
-
-function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, only: null, peers: null, json: null, write: true };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--quick') args.quick = true;
-    else if (a === '--no-write') args.write = false;
-    else if (a === '--only' || a.startsWith('--only=')) {
-      const [v, j] = listValue(argv, i, '--only');
-      args.only = [...(args.only ?? []), ...v];
-      i = j;
-    } else if (a === '--peers' || a.startsWith('--peers=')) {
-      const [v, j] = listValue(argv, i, '--peers');
-      for (const p of v) if (!PEER_IDS.includes(p)) throw new Error(`no peer "${p}"\n${USAGE}`);
-      args.peers = [...(args.peers ?? []), ...v];
-      i = j;
-    } else if (a === '--json' || a.startsWith('--json=')) {
-      const [v, j] = listValue(argv, i, '--json');
-      args.json = v.join(',');
-      i = j;
-    } else if (a === '--help' || a === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}\n${USAGE}`);
-  }
-  return args;
-}
+const USAGE = usage(ARGS_CONTEXT);
 
 function selects(filter: string, name: string): boolean {
   return name === filter || name.startsWith(`${filter}-`);
 }
 
-function selectSuites(only: string[] | null): Suite[] {
+function selectSuites(only: string[] | null): (Suite | LazySuite)[] {
   if (only === null) return SUITES;
   for (const f of only) {
     if (!SUITES.some((s) => selects(f, s.name))) throw new Error(`no suite matches "${f}"\n${USAGE}`);
@@ -100,6 +71,10 @@ function selectSuites(only: string[] | null): Suite[] {
   return SUITES.filter((s) => only.some((f) => selects(f, s.name)));
 }
 
+/** A suite that could not run at all: its result says why. */
+function notRun(name: string, why: string): SuiteResult {
+  return { name, title: name, description: '', params: {}, tables: [], durationMs: 0, error: why };
+}
 
 function printTables(s: SuiteResult, log: (line: string) => void): void {
   if (s.error !== undefined) log(`  suite failed: ${s.error}`);
@@ -123,9 +98,21 @@ function fmt(v: number): string {
   return v >= 1e5 ? `${(v / 1e6).toFixed(3)} M` : v.toFixed(2);
 }
 
+/** The suite, or, when it cannot run here, why (a missing package or tool: the line that adds it). */
+async function load(entry: Suite | LazySuite): Promise<Suite | string> {
+  let suite: Suite;
+  try {
+    suite = 'load' in entry ? await entry.load() : entry;
+  } catch (err) {
+    const pkg = missingPackage(err);
+    return pkg !== null ? notInstalled(pkg) : `could not be loaded: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return suite.missing?.() ?? suite;
+}
+
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  const suites = selectSuites(args.only);
+  const args = parseArgs(process.argv.slice(2), ARGS_CONTEXT);
+  const suites = args.actor !== null ? [userActorSuite(await loadUserActor(args.actor), args.messages)] : selectSuites(args.only);
   const startedAt = new Date();
   const t0 = performance.now();
   const progress = new Progress();
@@ -148,7 +135,13 @@ async function main(): Promise<void> {
   }
 
   const results: SuiteResult[] = [];
-  for (const [index, suite] of suites.entries()) {
+  for (const [index, entry] of suites.entries()) {
+    const suite = await load(entry);
+    if (typeof suite === 'string') {
+      log(`\n[${entry.name}] skipped: ${suite}`);
+      results.push(notRun(entry.name, `not run: ${suite}`));
+      continue;
+    }
     log(`\n${suite.title} [${suite.name}]`);
     progress.update({ suite: suite.name, suiteIndex: index, suites: suites.length, done: 0, total: 0, variant: '' });
     const s0 = performance.now();
@@ -157,14 +150,15 @@ async function main(): Promise<void> {
       const r = await suite.run(ctx);
       result = { name: suite.name, title: suite.title, ...r, durationMs: performance.now() - s0 };
     } catch (err) {
+      // The user's module misbehaving (no answer, a failing init) is theirs to fix: one line, exit 1.
+      if (err instanceof BenchInputError) {
+        progress.stop();
+        throw err;
+      }
       result = {
-        name: suite.name,
+        ...notRun(suite.name, err instanceof Error ? (err.stack ?? err.message) : String(err)),
         title: suite.title,
-        description: '',
-        params: {},
-        tables: [],
         durationMs: performance.now() - s0,
-        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
       };
     }
     printTables(result, log);
@@ -189,20 +183,30 @@ async function main(): Promise<void> {
     },
     suites: results,
   };
-  if (args.write) {
-    const dir = new URL('../../bench/', import.meta.url);
-    writeFileSync(new URL('results.json', dir), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(new URL('RESULTS.md', dir), renderReport(report));
+  if (args.out !== null) {
+    const dir = args.out;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(join(dir, 'RESULTS.md'), renderReport(report));
     const charts = renderCharts(report);
-    mkdirSync(new URL('charts/', dir), { recursive: true });
-    for (const c of charts) writeFileSync(new URL(c.file, dir), c.svg);
-    console.log(`\nwrote ${fileURLToPath(new URL('RESULTS.md', dir))}, results.json and ${charts.length} charts`);
+    if (charts.length > 0) mkdirSync(join(dir, 'charts'), { recursive: true });
+    for (const c of charts) writeFileSync(join(dir, c.file), c.svg);
+    console.log(`\nwrote ${join(dir, 'RESULTS.md')}, results.json and ${charts.length} charts`);
   }
   if (args.json !== null) {
     writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`wrote ${args.json}`);
   }
+  if (args.out === null && args.json === null && !args.noWrite) {
+    console.log('\nno report written: --out <dir> writes RESULTS.md, results.json and charts/ there; --json <file> the JSON alone');
+  }
   console.log(`total ${(report.durationMs / 1000).toFixed(1)} s`);
+  // A script measuring its actor (in CI, say) should see a failing actor in the exit code.
+  const failedRows = results.flatMap((s) => s.tables).some((t) => t.kind === 'rounds' && t.rows.some((r) => r.role === 'troupe' && r.error !== undefined));
+  if (args.actor !== null && failedRows) {
+    console.error(`troupe bench: --actor ${args.actor}: some rows failed (above)`);
+    process.exitCode = 1;
+  }
   const other = report.run.otherCpuCores;
   if (other !== null && other > BUSY_OTHER_CORES) {
     console.log(`warning: other processes kept ${other.toFixed(2)} cores busy during the run; numbers are skewed`);
@@ -236,7 +240,7 @@ if (needsBiggerHeap()) {
     }, 5_000).unref();
   },
   (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
+    console.error(err instanceof BenchInputError ? `troupe bench: ${err.message}` : err instanceof Error ? err.message : err);
     process.exit(1);
   },
 );

@@ -24,6 +24,8 @@ export interface Suite {
   /** Short, stable, kebab-case; what --only matches against. */
   name: string;
   title: string;
+  /** What this machine lacks to run the suite (a tool not installed), as a line saying how to add it; null when nothing. */
+  missing?(): string | null;
   run(ctx: SuiteContext): Promise<Omit<SuiteResult, 'name' | 'title' | 'durationMs'>>;
 }
 

@@ -17,8 +17,8 @@ const BATCH = 256;
 /** The runtime's default ring size (DEFAULT_TUNING.ringBytes). */
 const RING_BYTES = 1 << 20;
 
-// Relative to the compiled file, build/bench/micro/ring.js.
-const dist = (file: string) => new URL(`../../../dist/runtime/mesh/${file}`, import.meta.url).href;
+// Beside the package's entry point (dist/index.js), from build/bench/micro/ and dist/bench/micro/ alike.
+const dist = (file: string) => new URL(`./runtime/mesh/${file}`, import.meta.resolve('troupe')).href;
 
 export const ringMicroSuite: Suite = {
   name: 'micro-ring',

@@ -7,7 +7,7 @@
  */
 
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,7 +16,10 @@ import type { Peer } from '../savina/peers.js';
 import { assertAnswer, EXPECTED, type CheckedName } from '../savina/answers.js';
 import type { SavinaParams } from '../savina/params.js';
 
-/** The module's source, bench/peers/savina.erl: beside this file, or (compiled, in build/bench/peers/) in the source tree. */
+/**
+ * The module's source, bench/peers/savina.erl: beside this file (in the package, dist/bench/peers/,
+ * where the build copies it), or, from build/bench/peers/, in the source tree.
+ */
 const SOURCE = [new URL('./savina.erl', import.meta.url), new URL('../../../bench/peers/savina.erl', import.meta.url)]
   .map((u) => fileURLToPath(u)).find((f) => existsSync(f)) ?? fileURLToPath(new URL('./savina.erl', import.meta.url));
 
@@ -31,7 +34,9 @@ let compiled: string | null = null;
 /** Compiles savina.erl once; the folder holding savina.beam. */
 function compile(): string {
   if (compiled !== null) return compiled;
+  // A folder of its own, never the bench's (an installed package's folder may not be writable).
   const dir = mkdtempSync(join(os.tmpdir(), 'troupe-erlang-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const r = spawnSync('erlc', ['-o', dir, SOURCE], { encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) throw new Error(`erlc ${SOURCE} failed: ${(r.stderr || r.stdout || String(r.error)).trim()}`);
   compiled = dir;

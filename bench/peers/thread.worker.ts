@@ -6,10 +6,12 @@
  */
 
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { RingBuffer } from 'ringbuf.js';
 import type { ThreadDone, ThreadRole, ThreadRun } from './thread-wire.js';
 
 const w = workerData as ThreadRole;
+// Only the rb-* roles load ringbuf.js, so that the pm-* roles run where it is not installed
+// (there it is null, and they never touch it).
+const RingBuffer = (w.role.startsWith('rb-') ? (await import('ringbuf.js')).RingBuffer : null) as typeof import('ringbuf.js').RingBuffer;
 const now = () => process.hrtime.bigint();
 
 function onRun(control: MessagePort, run: (n: number) => Promise<number> | number): void {

@@ -5,8 +5,6 @@
  * `{ actors, bytesPerActor }` (heap growth after a full GC ÷ actors; troupe: the worker's heap).
  */
 
-import { createActor, fromTransition } from 'xstate';
-import nact from 'nact';
 import { createRequire } from 'node:module';
 import type { MemoryReply } from '../actors/savina/messages.js';
 
@@ -36,12 +34,15 @@ async function measure(): Promise<MemoryReply> {
         await system.shutdown({ timeoutMs: 60_000 });
       }
     }
+    // Each library is imported only in its own case: the troupe process runs without them.
     case 'nact': {
+      const { default: nact } = await import('nact');
       const system = nact.start();
       let i = 0;
       return inProcess(() => Array.from({ length: count }, () => nact.spawn(system, (s: unknown) => s, `idle-${i++}`)));
     }
     case 'xstate': {
+      const { createActor, fromTransition } = await import('xstate');
       const logic = fromTransition((s: null) => s, null);
       const root = createActor(logic).start();
       return inProcess(() => Array.from({ length: count }, () => createActor(logic, { parent: root }).start()));

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { toRow } from '../core/outcome.js';
 import type { Suite } from '../core/suite.js';
+import { installed, notInstalled } from '../lib/optional.js';
 import { runInterleaved, type Variant } from '../lib/rounds.js';
 import type { RoundsRow } from '../lib/types.js';
 import type { MemoryReply } from '../actors/savina/messages.js';
@@ -32,6 +33,7 @@ function child(impl: string, actors: number): Promise<MemoryReply> {
   });
 }
 
+/** The peers' ids are their npm names: a peer that is not installed is skipped with a line saying how to add it. */
 const IMPLS = [
   { id: 'troupe', label: 'troupe (actors on one worker; that worker\'s heap)', role: 'troupe' as const },
   { id: 'nact', label: 'nact', role: 'baseline' as const },
@@ -46,10 +48,10 @@ export const memorySuite: Suite = {
     const n = savinaParams(ctx.quick).memory.actors;
     const impls = IMPLS.filter((i) => i.id === 'troupe' || ctx.peers === null || ctx.peers.includes(i.id));
     const counts = new Map(impls.map((i) => [i.id, i.id === 'comedy' ? Math.min(n, COMEDY_MAX) : n]));
-    const variants: Variant<{ bytes: number }>[] = impls.map((i) => ({
-      id: i.id,
-      round: async () => ({ bytes: (await child(i.id, counts.get(i.id)!)).bytesPerActor }),
-    }));
+    const variants: Variant<{ bytes: number }>[] = impls.map((i) => {
+      const round = async () => ({ bytes: (await child(i.id, counts.get(i.id)!)).bytesPerActor });
+      return i.id === 'troupe' || installed(i.id) ? { id: i.id, round } : { id: i.id, unavailable: `not run: ${notInstalled(i.id)}`, round };
+    });
     const outcomes = await runInterleaved(variants, {
       warmupRounds: 0,
       rounds: ctx.quick ? 1 : 3,

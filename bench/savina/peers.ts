@@ -3,21 +3,19 @@
  * cannot run a benchmark says why (the row shows it); `--peers` picks a subset by id.
  */
 
+import { installedVersion, notInstalled } from '../lib/optional.js';
 import type { Variant } from '../lib/rounds.js';
-import { comedyLib } from '../peers/comedy.js';
 import { ERLANG_PEER } from '../peers/erlang.js';
-import { nactLib } from '../peers/nact.js';
 import { runPortable, type ActorLib } from '../peers/portable.js';
 import { THREAD_PEERS } from '../peers/threads.js';
-import { xstateLib } from '../peers/xstate.js';
-import { assertAnswer, type CheckedName } from './answers.js';
+import { assertAnswer, EXPECTED, type CheckedName } from './answers.js';
 import type { SavinaParams } from './params.js';
 import type { Timed } from './troupe.js';
 
 export interface Peer {
   id: string;
   label: string;
-  /** Version as installed (package.json of the dependency), or the Node version for built-ins. */
+  /** Version as installed (package.json of the dependency), the Node version for built-ins, or 'not installed'. */
   version: string;
   /** Benchmarks this peer does not run, and why. */
   skip: Partial<Record<CheckedName, string>>;
@@ -25,14 +23,25 @@ export interface Peer {
   prepare<K extends CheckedName>(name: K, params: SavinaParams[K]): Promise<{ variant: Variant<Timed>; close(): Promise<void> }>;
 }
 
-/** An in-process actor library: a fresh system per round (not timed), the benchmark's actors created inside the timing. */
-function inProcess(id: string, label: string, pkg: string, make: () => ActorLib | Promise<ActorLib>, skip: Peer['skip'] = {}): Peer {
+/** Every benchmark, skipped for one reason. */
+function skipAll(why: string): Peer['skip'] {
+  return Object.fromEntries(Object.keys(EXPECTED).map((k) => [k, why]));
+}
+
+/**
+ * An in-process actor library (`id` is its npm name): a fresh system per round (not timed), the
+ * benchmark's actors created inside the timing. Its adapter (which imports the library) loads on
+ * first use, so a library that is not installed skips this peer, with a line saying how to add it.
+ */
+function inProcess(id: string, label: string, load: () => Promise<() => ActorLib | Promise<ActorLib>>, skip: Peer['skip'] = {}): Peer {
+  const version = installedVersion(id);
   return {
     id,
     label,
-    version: pkg,
-    skip,
+    version: version ?? 'not installed',
+    skip: version === null ? skipAll(notInstalled(id)) : skip,
     async prepare(name, params) {
+      const make = await load();
       return {
         variant: {
           id,
@@ -56,9 +65,9 @@ function inProcess(id: string, label: string, pkg: string, make: () => ActorLib 
 }
 
 export const PEERS: Peer[] = [
-  inProcess('nact', 'nact', 'nact@7.6.2', nactLib),
-  inProcess('xstate', 'xstate', 'xstate@5.33.3', xstateLib),
-  inProcess('comedy', 'comedy (in-memory)', 'comedy@2.1.7', comedyLib, {
+  inProcess('nact', 'nact', async () => (await import('../peers/nact.js')).nactLib),
+  inProcess('xstate', 'xstate', async () => (await import('../peers/xstate.js')).xstateLib),
+  inProcess('comedy', 'comedy (in-memory)', async () => (await import('../peers/comedy.js')).comedyLib, {
     skynet:
       'comedy\'s createChild took 356 ms for 10 000 in-memory actors in our probe (≈36 µs each): 1 111 111 actors would take ' +
       'well over the 120 s round limit, and each actor adds a listener to one shared logger config.',

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `troupe` command. Subcommands: `bench` (runs the benchmark harness, build/bench/run.js,
- * with the arguments that follow; from a source checkout after `npm run build`), `dlq`
+ * The `troupe` command. Subcommands: `bench` (runs the benchmark harness the package ships,
+ * dist/bench/run.js, with the arguments that follow), `dlq`
  * (the NATS dead-letter stream: list, replay, purge), `health`, `alerts` and `top` (a running
  * system's observability server: observe.ts, top.ts), and `errors` (the NATS error-event stream).
  * docs/cli.md is their manual.
@@ -18,7 +18,8 @@ import { ERRORS_HELP, runErrors } from './errors.js';
 const HELP = `usage: troupe <command> [options]
 
 commands:
-  bench [options]   run the benchmark suite (troupe against its peers); \`troupe bench --help\` lists its options
+  bench [options]   run the benchmark suite (troupe against its peers), or measure your own actor
+                    (--actor <file>); \`troupe bench --help\` lists its options
   dlq <list|replay|purge> --nats <url> [options]
                     the dead-letter stream; \`troupe dlq help\` lists its options
   health [--url <url>] [--json]
@@ -35,8 +36,8 @@ health, alerts and top read a system's observability server (system.serve()): --
 TROUPE_URL, else http://127.0.0.1:9464, and --token to TROUPE_TOKEN. \`troupe <command> --help\`
 lists a command's options; docs/cli.md is the manual.`;
 
-/** The compiled bench runner, from dist/cli/troupe.js: <package root>/build/bench/run.js. */
-const BENCH_RUNNER = fileURLToPath(new URL('../../build/bench/run.js', import.meta.url));
+/** The bench runner, from dist/cli/troupe.js: dist/bench/run.js (the build copies the compiled bench/ there). */
+const BENCH_RUNNER = fileURLToPath(new URL('../bench/run.js', import.meta.url));
 
 /** Runs an observability command: its exit code, or a one-line error and the code the error stands for. */
 function runCommand(name: string, run: () => Promise<number>): void {
@@ -55,7 +56,7 @@ const OBSERVE: Record<string, { help: string; run: (argv: string[]) => Promise<n
 
 function runBench(args: string[]): void {
   if (!existsSync(BENCH_RUNNER)) {
-    console.error(`troupe bench: ${BENCH_RUNNER} not found; run \`npm run build\` in a troupe source checkout first`);
+    console.error(`troupe bench: ${BENCH_RUNNER} not found; in a troupe source checkout, run \`npm run build\` first`);
     process.exit(1);
   }
   const child = spawn(process.execPath, [BENCH_RUNNER, ...args], { stdio: 'inherit' });
