@@ -39,9 +39,10 @@ const VIEWS = [ArrayBuffer, ...VIEW_CLASSES] as const;
 /** The class index of a binary message (VIEWS), or -1 when `v` is not one. */
 export function binaryKind(v: unknown): number {
   if (typeof v !== 'object' || v === null) return -1;
+  // The common ones first; by the built-in class it is: a Buffer (a Uint8Array) arrives as a Uint8Array.
+  if (v instanceof Uint8Array) return v instanceof Uint8ClampedArray ? 3 : 2;
   if (v instanceof ArrayBuffer) return 0;
   if (!ArrayBuffer.isView(v)) return -1;
-  // By the built-in class it is: a Buffer (a Uint8Array) arrives as a Uint8Array.
   for (let i = 1; i < VIEWS.length; i++) if (v instanceof VIEWS[i]!) return i;
   return -1;
 }
@@ -52,9 +53,13 @@ export function writeBinary(v: ArrayBuffer | ArrayBufferView, kind: number, out:
   out[pos + 1] = kind;
   out[pos + 2] = 0;
   out[pos + 3] = 0;
-  const src = kind === 0 ? new Uint8Array(v as ArrayBuffer) : new Uint8Array((v as ArrayBufferView).buffer, (v as ArrayBufferView).byteOffset, (v as ArrayBufferView).byteLength);
-  out.set(src, pos + BINARY_HEADER);
-  return pos + BINARY_HEADER + src.length;
+  const src = kind === 2 ? v as Uint8Array : kind === 0 ? new Uint8Array(v as ArrayBuffer)
+    : new Uint8Array((v as ArrayBufferView).buffer, (v as ArrayBufferView).byteOffset, (v as ArrayBufferView).byteLength);
+  const n = src.length;
+  const at = pos + BINARY_HEADER;
+  if (n <= 64) for (let i = 0; i < n; i++) out[at + i] = src[i]!;
+  else out.set(src, at);
+  return at + n;
 }
 
 /** The bytes a binary message takes (binaryKind(v) >= 0). */
@@ -67,12 +72,13 @@ export function readBinary(bytes: Uint8Array, start: number, length: number): Ar
   const kind = bytes[start + 1]!;
   if (length < BINARY_HEADER || kind >= VIEWS.length) return null;
   const n = length - BINARY_HEADER;
-  const buffer = new ArrayBuffer(n);
-  new Uint8Array(buffer).set(bytes.subarray(start + BINARY_HEADER, start + length));
-  if (kind === 0) return buffer;
+  // slice: a copy in a (non-shared) buffer of its own, in one native call.
+  const copy = bytes.slice(start + BINARY_HEADER, start + length);
+  if (kind === 2) return copy;
+  if (kind === 0) return copy.buffer;
   const View = VIEWS[kind] as unknown as new (b: ArrayBuffer) => ArrayBufferView;
   const size = (View as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
-  return n % size === 0 ? new View(buffer) : null;
+  return n % size === 0 ? new View(copy.buffer) : null;
 }
 
 // Float64 bytes, big-endian on the wire as msgpack wants.
