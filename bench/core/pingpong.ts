@@ -37,7 +37,7 @@ export const pingpongSuite: Suite = {
           toRow(outcomes, 'troupe', 'troupe `ask`', 'troupe', pick, troupe.note),
           toRow(outcomes, 'pm', 'postMessage (MessageChannel)', 'baseline', pick),
         ],
-        targets: withTarget ? [{ row: 'troupe', op: '<=', value: 0.2, against: 'pm' }] : [],
+        targets: withTarget ? [{ row: 'troupe', op: '<=', value: 0.1, against: 'pm' }] : [],
       });
       return {
         description:
