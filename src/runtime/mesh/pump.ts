@@ -1,7 +1,8 @@
 /**
  * The pump of a thread's mesh: it runs on the thread's event loop, never blocking it. Each turn
  * reads every incoming ring (up to a budget), lets the owner run its work (a host runs actors),
- * moves spilled records into rings that have room, and publishes. With nothing to do it keeps
+ * moves spilled records into rings that have room, and publishes. On a worker, a turn that did
+ * work is followed by the next as a microtask, for up to `sliceMs` (see `next`). With nothing to do it keeps
  * polling for a while after its last work (a reply usually comes within microseconds; see
  * `spinLimit`), then parks on its doorbell with `Atomics.waitAsync`. One interval timer rings
  * its own doorbell while it is parked: a lost notify costs at most `parkMs`.
@@ -46,11 +47,17 @@ export class Pump {
   private longGaps = 0;
   private running = true;
   private readonly backstop: ReturnType<typeof setInterval>;
-  private readonly turnNow = () => this.turn();
+  /** When the event loop last ran a turn (see `next`). */
+  private sliceStart = 0;
+  private readonly turnNow = () => { this.sliceStart = performance.now(); this.turn(); };
+  private readonly turnHot = () => this.turn();
+  /** A worker runs its next turn as a microtask while busy (`next`); main always yields. */
+  private readonly hot: boolean;
 
   constructor(private readonly thread: number, private readonly tuning: Tuning, private readonly doorbell: Doorbell, private readonly w: PumpWork) {
     this.backstop = setInterval(() => { if (this.parked) this.doorbell.ringSelf(); }, tuning.parkMs);
     this.backstop.unref();
+    this.hot = thread !== MAIN_THREAD;
   }
 
   /** Makes sure a pump turn is coming. Cheap to call often. */
@@ -59,6 +66,23 @@ export class Pump {
       this.queued = true;
       setImmediate(this.turnNow);
     }
+  }
+
+  /**
+   * The next turn, after one that did work or found input: on a worker, as a microtask, so that
+   * a message read is run, and a record written is read, without a trip round the event loop
+   * (a setImmediate per turn was most of a hop between workers); after `sliceMs` of that, or
+   * when the scheduler's slice ran out (work is still queued), it yields to the event loop like
+   * any other turn. Promise callbacks queued first (an async handler's) still run first.
+   */
+  private next(busy: boolean): void {
+    if (this.queued || !this.running) return;
+    if (this.hot && !busy && performance.now() - this.sliceStart < this.tuning.sliceMs) {
+      this.queued = true;
+      queueMicrotask(this.turnHot);
+      return;
+    }
+    this.schedule();
   }
 
   private turn(): void {
@@ -80,7 +104,7 @@ export class Pump {
         this.idleSince = -1;
       }
       this.lastWork = now;
-      this.schedule();
+      this.next(w.hasWork());
       return;
     }
     // Idle while holding ring space a producer waits for: let it go (ring-reader.ts).
@@ -97,10 +121,12 @@ export class Pump {
       // GC every 50 ms or so on a node answering remote asks. (The clock allocates too: it is
       // read once per 64 looks.)
       const until = Math.min(now + SPIN_SLICE_MS, spinUntil);
+      let found = false;
       poll: do {
-        for (let i = 0; i < 64; i++) if (w.anyInput()) break poll;
+        for (let i = 0; i < 64; i++) if (w.anyInput()) { found = true; break poll; }
       } while (performance.now() < until);
-      this.schedule();
+      if (found) this.next(false);
+      else this.schedule();
       return;
     }
     this.park();
