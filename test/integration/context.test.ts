@@ -81,4 +81,22 @@ describe('stopping the right actor', () => {
       await system.shutdown();
     }
   });
+
+  // Regression: ctx.stop looked for the child by walking all the parent's children, so stopping
+  // each of n children in one handler took n²/2 steps: 100,000 blocked the worker past the
+  // watchdog (the memory benchmark's worker was killed). 40,000 here: about a billion steps
+  // then, several seconds past this watchdog; a few milliseconds now.
+  it('an actor stops 40,000 children in one handler without blocking its worker', async () => {
+    const system = await createActorSystem({ name: 'stop-many', workers: 1, logger: quiet, maxHandlerMs: 2000 });
+    try {
+      const parent = await system.spawn(fixture('parent.actor'));
+      for (let i = 0; i < 8; i++) await parent.ask({ type: 'spawn-many', count: 5000 }, { timeoutMs: 20_000 });
+      await expect(parent.ask({ type: 'stop-all' }, { timeoutMs: 20_000 })).resolves.toBe(40_000);
+      await expect(parent.ask({ type: 'count' })).resolves.toBe(0);
+      expect(system.events.list('worker-died')).toHaveLength(0);
+      await expectConserved(system);
+    } finally {
+      await system.shutdown();
+    }
+  });
 });
