@@ -72,11 +72,24 @@ export class Mailbox {
   /** Where its depth is mirrored in shared memory (runtime/mailbox-depths.ts), if anywhere. */
   private depth: Int32Array | null = null;
   private depthAt = 0;
-  /** The system lane: rare, so a plain array. */
-  readonly system: unknown[] = [];
+  /** The system lane: rare, so a plain array, made with its first message. */
+  private sys: unknown[] | null = null;
 
   /** Its own high-water mark, or 0 for the system's (see MailboxOptions). */
   readonly highWaterMark: number;
+
+  /** The system lane's messages, oldest first (do not add to it: pushSystem). */
+  get system(): unknown[] {
+    return this.sys ?? NO_SYSTEM;
+  }
+
+  pushSystem(m: unknown): void {
+    (this.sys ??= []).push(m);
+  }
+
+  clearSystem(): void {
+    this.sys = null;
+  }
 
   constructor(options: MailboxOptions) {
     this.capacity = options.capacity;
@@ -165,6 +178,8 @@ export class Mailbox {
 }
 
 const EMPTY: unknown[] = [];
+/** The system lane of a mailbox that has had no system message (never written to). */
+const NO_SYSTEM: unknown[] = [];
 const EMPTY_I32 = new Int32Array(0);
 const EMPTY_U32 = new Uint32Array(0);
 const EMPTY_F64 = new Float64Array(0);

@@ -53,7 +53,7 @@ export class ActorTable {
 
   /** Where a child of `parent` (null: a top-level actor) is kept by its child key. */
   siblingsOf(parent: Cell | null): Map<string, Cell> {
-    return parent ? parent.children : this.roots;
+    return parent ? parent.childMap() : this.roots;
   }
 
   /** The actor is started: it takes mail. */

@@ -25,11 +25,14 @@ export interface CellSupervision {
   initTimeoutMs: number;
   /** How its parent (or the root) supervises it. */
   policy: SupervisorOptions;
-  backoff: Backoff;
+  /** Made with its first restart. */
+  backoff: Backoff | null;
   breaker: CircuitBreaker | null;
   /** Restarts allowed for this cell's children (its parent's window), or its own at the top. */
   intensity: RestartIntensity;
 }
+
+const NO_CHILDREN: ReadonlyMap<string, Cell> = new Map<string, Cell>();
 
 export class Cell {
   readonly id: number;
@@ -42,9 +45,9 @@ export class Cell {
   /** The id of its top-level ancestor (its own, at the top): a worker's death is blamed on that subtree. */
   readonly rootId: number;
   /** Children in start order (Map keeps insertion order), by name or `$id`. */
-  readonly children = new Map<string, Cell>();
+  /** Its children by child key (made with the first: most actors have none). */
+  private kids: Map<string, Cell> | null = null;
   /** The context of init, the lifecycle hooks and `terminated`: no message, no sender. */
-  readonly ctx: Context;
   /** The context of the message being handled (or last handled), or null before the first. */
   cur: Context | null = null;
   /** Made on first use of ctx.log: a pino child per actor is too heavy for 100k idle actors. */
@@ -87,7 +90,10 @@ export class Cell {
   /** Asks waiting in its mailbox (a muted actor still runs while one waits: flow-control.ts). */
   asks = 0;
   /** Resolved when an async handler settles (for a stop that must wait for it). */
-  idleWaiters: (() => void)[] = [];
+  /** Called when its running handler settles (made when something waits). */
+  idleWaiters: (() => void)[] | null = null;
+  private context: Context | null = null;
+  private readonly host: ContextHost & RefTransport;
 
   constructor(host: ContextHost & RefTransport, id: number, path: string, name: string | undefined, def: DefinedActor, mailbox: Mailbox, parent: Cell | null) {
     this.id = id;
@@ -98,7 +104,27 @@ export class Cell {
     this.parent = parent;
     this.rootId = parent ? parent.rootId : id;
     this.ref = new ActorRef(path, host.thread, id, host, undefined, undefined, mailbox.highWaterMark);
-    this.ctx = new Context(host, this);
+    this.host = host;
+  }
+
+  /** Its children by child key. */
+  get children(): ReadonlyMap<string, Cell> {
+    return this.kids ?? NO_CHILDREN;
+  }
+
+  /** Its children, to add one to. */
+  childMap(): Map<string, Cell> {
+    return (this.kids ??= new Map());
+  }
+
+  /** A context of its own, not of a message (a hook's). */
+  get ctx(): Context {
+    return (this.context ??= new Context(this.host, this));
+  }
+
+  /** Runs `fn` when its running handler settles. */
+  whenIdle(fn: () => void): void {
+    (this.idleWaiters ??= []).push(fn);
   }
 
   get childKey(): string {

@@ -11,7 +11,6 @@ import { typeOf } from './observe.js';
 import type { ChildSpawnOptions } from '../../actors/define.js';
 import { TroupeError, invalidArgument } from '../../actors/errors.js';
 import { Mailbox, mailboxOptions } from '../../actors/mailbox.js';
-import { Backoff } from '../../supervision/backoff.js';
 import { CircuitBreaker, type BreakerTransition } from '../../supervision/breaker.js';
 import type { Clock, Random } from '../../supervision/clock.js';
 import { RestartIntensity } from '../../supervision/intensity.js';
@@ -93,7 +92,7 @@ export class Lifecycle {
     cell.kind = h.actors.kinds.of(url);
     cell.sup = {
       args, restartType: restart, policy, shutdownMs: shutdownMs(o.shutdownMs), initTimeoutMs: o.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS,
-      backoff: new Backoff(policy.backoff, h.random),
+      backoff: null,
       breaker: breaker ? new CircuitBreaker(breaker, h.clock, (t) => h.breakerMoved(cell, t)) : null,
       // Restart intensity is the supervisor's: shared by all children of one parent (OTP).
       intensity: parent ? (parent.childIntensity ??= new RestartIntensity(policy.maxRestarts, policy.withinMs))

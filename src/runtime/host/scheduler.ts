@@ -58,7 +58,7 @@ export class Scheduler {
 
   /** A system message for the cell's system lane (taken before its user mail). */
   system(cell: Cell, m: SystemMessage): void {
-    cell.mailbox.system.push(m);
+    cell.mailbox.pushSystem(m);
     if (!cell.scheduled && !cell.busy) this.enqueue(cell);
   }
 

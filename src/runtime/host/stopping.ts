@@ -109,7 +109,7 @@ export class Stopping {
       }
       box.shift();
     }
-    box.system.length = 0;
+    box.clearSystem();
     cell.asks = 0;
     const breaker = cell.sup.breaker;
     if (breaker) {
@@ -132,7 +132,7 @@ export class Stopping {
     const clock = this.host.clock;
     return new Promise((resolve) => {
       const timer = clock.setTimeout(() => resolve(false), ms);
-      cell.idleWaiters.push(() => { clock.clearTimeout(timer); resolve(true); });
+      cell.whenIdle(() => { clock.clearTimeout(timer); resolve(true); });
     });
   }
 

@@ -11,7 +11,8 @@ import { TroupeError, toWireError } from '../../actors/errors.js';
 import { classify, type Classification } from '../../supervision/classify.js';
 import type { Directive } from '../../supervision/directive.js';
 import { toRestart } from '../../supervision/strategy.js';
-import type { Clock } from '../../supervision/clock.js';
+import type { Clock, Random } from '../../supervision/clock.js';
+import { Backoff } from '../../supervision/backoff.js';
 import type { SupervisionEvent } from '../../supervision/events.js';
 import type { Cell } from './cell.js';
 import { S_FAILED, S_LAST_ESCALATION_AT, S_LAST_FAILURE_AT, S_LAST_RESTART_AT, S_RESTARTS, S_ROOT_ESCALATIONS } from '../constants.js';
@@ -30,6 +31,7 @@ export interface FailedMessage {
 /** What supervision needs from its host. */
 export interface SupervisedHost {
   readonly clock: Clock;
+  readonly random: Random;
   readonly log: Logger;
   readonly stats: Float64Array;
   stopCell(cell: Cell): Promise<void>;
@@ -158,11 +160,12 @@ export class Supervision {
     const siblings = parent ? [...parent.children.values()] : [cell];
     const targets = toRestart(parent ? cell.sup.policy.strategy : 'one-for-one', siblings, cell)
       .filter((t) => t.stopping === null);
-    const delayMs = cell.sup.backoff.next(host.clock.now());
+    const backoff = cell.sup.backoff ??= new Backoff(cell.sup.policy.backoff, host.random);
+    const delayMs = backoff.next(host.clock.now());
     for (const t of targets) { t.suspended = true; t.restarts++; }
     host.stats[S_RESTARTS]! += targets.length;
     host.stats[S_LAST_RESTART_AT] = Date.now();
-    host.event({ type: 'restart', actor: cell.path, attempt: cell.sup.backoff.attempt, delayMs,
+    host.event({ type: 'restart', actor: cell.path, attempt: backoff.attempt, delayMs,
       siblings: targets.filter((t) => t !== cell).map((t) => t.path), time: Date.now() });
     host.clock.setTimeout(() => void this.restartNow(targets, error), delayMs);
   }
@@ -171,7 +174,7 @@ export class Supervision {
   private async restartNow(targets: Cell[], error: Error): Promise<void> {
     for (const t of targets) {
       // A sibling in the middle of an async handler finishes it first.
-      if (t.busy) await new Promise<void>((resolve) => t.idleWaiters.push(resolve));
+      if (t.busy) await new Promise<void>((resolve) => t.whenIdle(resolve));
       if (t.stopping !== null) continue;
       try {
         await this.host.reinit(t, error, (err) => this.report(t, err, 'preRestart failed; the restart goes on'));

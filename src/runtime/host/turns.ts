@@ -186,8 +186,8 @@ export class Turns {
     cell.busyWith = undefined;
     cell.busyCtx = null;
     const waiters = cell.idleWaiters;
-    if (waiters.length > 0) {
-      cell.idleWaiters = [];
+    if (waiters !== null) {
+      cell.idleWaiters = null;
       for (const w of waiters) w();
     }
   }
