@@ -164,14 +164,7 @@ export class RingWriter {
       this.tail = (this.tail + untilEnd) >>> 0;
       at = 0;
     }
-    const w = (HEADER_BYTES + at) >>> 2;
-    const u32 = this.u32;
-    u32[w] = len;
-    u32[w + 1] = target;
-    u32[w + 2] = sender;
-    u32[w + 3] = corr;
-    u32[w + 4] = kind;
-    if ((kind & 0xff) < this.uncountedFrom) this.counted++;
+    this.header(at, target, sender, corr, kind, len);
     if (len > 0) {
       // A whole view is copied without making a subarray; a small slice is copied by hand.
       const u8 = this.u8;
@@ -197,7 +190,13 @@ export class RingWriter {
 
   /** Appends the record whose payload (`len` bytes, at most the reserved length) was written at `reserve`'s offset. */
   commit(target: number, sender: number, corr: number, kind: number, len: number): void {
-    const w = (HEADER_BYTES + (this.tail & this.mask)) >>> 2;
+    this.header(this.tail & this.mask, target, sender, corr, kind, len);
+    this.tail = (this.tail + RECORD_HEADER_BYTES + ((len + 3) & ~3)) >>> 0;
+  }
+
+  /** Writes a record's header at data offset `at`, and counts it. */
+  private header(at: number, target: number, sender: number, corr: number, kind: number, len: number): void {
+    const w = (HEADER_BYTES + at) >>> 2;
     const u32 = this.u32;
     u32[w] = len;
     u32[w + 1] = target;
@@ -205,7 +204,6 @@ export class RingWriter {
     u32[w + 3] = corr;
     u32[w + 4] = kind;
     if ((kind & 0xff) < this.uncountedFrom) this.counted++;
-    this.tail = (this.tail + RECORD_HEADER_BYTES + ((len + 3) & ~3)) >>> 0;
   }
 
   /**
