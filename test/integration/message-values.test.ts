@@ -77,6 +77,23 @@ describe('values across threads', () => {
     await expectConserved(system);
   });
 
+  // Regression: a small message is written straight into the ring; a getter of it that sends to
+  // the same actor wrote its own record into the space being filled, and a record arrived
+  // corrupt (dead-lettered undecodable) or wrong. Now each arrives intact.
+  it('a getter of a message that sends to the same actor while the message is written: every message arrives intact', async () => {
+    const counter = await system.spawn(fixture('counter.actor'), { placement: { worker: 1 }, args: { start: 0 } });
+    const before = system.deadLetters.count;
+    let inner = 0;
+    for (let i = 0; i < 200; i++) {
+      counter.tell({ type: 'inc', get by() { counter.tell({ type: 'inc', by: 10 }); inner++; return 1; } });
+    }
+    const report = await counter.ask({ type: 'report' }) as { n: number; sum: number };
+    expect(inner).toBeGreaterThanOrEqual(200);
+    expect(report).toMatchObject({ n: 200 + inner, sum: 200 + inner * 10 });
+    expect(system.deadLetters.count).toBe(before);
+    await expectConserved(system);
+  });
+
   it('a record that does not decode, to an actor on a worker, is dead-lettered undecodable with its size; the worker reads on', async () => {
     const recorder = await system.spawn(fixture('recorder.actor'), { placement: { worker: 0 } });
     const before = system.deadLetters.counts().undecodable ?? 0;

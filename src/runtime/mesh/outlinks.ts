@@ -63,6 +63,8 @@ export class Outlinks {
   /** The most payload bytes the quick path writes (quick-codec.ts), and its scratch when the ring is full. */
   private readonly quickMax: number;
   private readonly scratch: Uint8Array;
+  /** The link whose ring (or the scratch) the quick path is writing a message into now. */
+  private filling: Outlink | null = null;
 
   constructor(private readonly o: OutlinksOptions) {
     this.codec = o.codec;
@@ -134,31 +136,50 @@ export class Outlinks {
       this.postValue(to, target, sender, corr, kind, value, transfer);
       return;
     }
-    // The quick path (quick-codec.ts): straight into the ring, or into the spill through a scratch.
     const link = this.link(to);
-    const w = link.writer;
-    const binary = this.codec.binarySize(value);
-    const max = binary >= 0 ? binary : this.quickMax;
-    if (w !== null && link.spill.length === 0 && max <= this.ringPayloadMax) {
-      const at = w.reserve(max);
-      if (at >= 0) {
-        const end = this.codec.writeQuick(value, w.data, at, at + max);
-        if (end >= 0) {
-          if ((kind & KIND_MASK) < K_UNCOUNTED) this.stats[S_OUTSTANDING]!++;
-          w.commit(target, sender, corr, kind, end - at);
-          this.written(link, w);
-          return;
-        }
-      }
-    }
-    const n = max <= this.quickMax ? this.codec.writeQuick(value, this.scratch, 0, max) : -1;
-    if (n >= 0) {
-      this.write(link, target, sender, corr, kind, this.scratch, n);
-      return;
-    }
+    if (this.filling === null && this.sendQuick(link, target, sender, corr, kind, value)) return;
     const bytes = this.codec.tryEncode(value);
     if (bytes === null) this.postValue(to, target, sender, corr, kind, value, []);
     else this.sendEncoded(to, target, sender, corr, kind, bytes);
+  }
+
+  /**
+   * The quick path (quick-codec.ts): the message written straight into the ring, or through the
+   * scratch into the spill; false when it does not take it. While it writes, a getter of the
+   * message may send too: such a message takes the slow path, and one to this link goes to its
+   * spill (`filling`), never into the space being filled; this one then follows it there.
+   */
+  private sendQuick(link: Outlink, target: number, sender: number, corr: number, kind: number, value: unknown): boolean {
+    const w = link.writer;
+    const binary = this.codec.binarySize(value);
+    const max = binary >= 0 ? binary : this.quickMax;
+    this.filling = link;
+    try {
+      if (w !== null && link.spill.length === 0 && max <= this.ringPayloadMax) {
+        const at = w.reserve(max);
+        const end = at >= 0 ? this.codec.writeQuick(value, w.data, at, at + max) : -1;
+        if (at >= 0 && end < 0) return false; // not quick
+        if (end >= 0 && link.spill.length === 0) {
+          if ((kind & KIND_MASK) < K_UNCOUNTED) this.stats[S_OUTSTANDING]!++;
+          w.commit(target, sender, corr, kind, end - at);
+          this.written(link, w);
+          return true;
+        }
+        if (end >= 0) {
+          // A getter spilled to this link: this message follows it there, as written.
+          this.filling = null;
+          this.write(link, target, sender, corr, kind, w.data.subarray(at, end), end - at);
+          return true;
+        }
+      }
+      const n = max <= this.quickMax ? this.codec.writeQuick(value, this.scratch, 0, max) : -1;
+      if (n < 0) return false;
+      this.filling = null;
+      this.write(link, target, sender, corr, kind, this.scratch, n);
+      return true;
+    } finally {
+      this.filling = null;
+    }
   }
 
   /**
@@ -207,7 +228,8 @@ export class Outlinks {
   private write(link: Outlink, target: number, sender: number, corr: number, kind: number, bytes: Uint8Array, len: number): void {
     if ((kind & KIND_MASK) < K_UNCOUNTED) this.stats[S_OUTSTANDING]!++;
     const w = link.writer;
-    if (w !== null && link.spill.length === 0 && w.tryWrite(target, sender, corr, kind, bytes, 0, len)) {
+    // (Not into a ring the quick path is filling: see sendQuick.)
+    if (w !== null && link.spill.length === 0 && link !== this.filling && w.tryWrite(target, sender, corr, kind, bytes, 0, len)) {
       this.written(link, w);
       return;
     }
@@ -219,7 +241,7 @@ export class Outlinks {
     // The ring is full. In a long synchronous burst, move what fits every SPILL_CHECK records (the
     // consumer frees space as it finishes messages; left to the next pump turn, it would sit idle
     // until the burst ends). Publish what the ring holds, and come back for the rest.
-    if (link.spill.length % SPILL_CHECK === 0) link.spill.drainInto(w);
+    if (link.spill.length % SPILL_CHECK === 0 && link !== this.filling) link.spill.drainInto(w);
     this.publishLink(link);
     this.o.schedule();
   }
