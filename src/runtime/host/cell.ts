@@ -44,10 +44,8 @@ export class Cell {
   readonly parent: Cell | null;
   /** The id of its top-level ancestor (its own, at the top): a worker's death is blamed on that subtree. */
   readonly rootId: number;
-  /** Children in start order (Map keeps insertion order), by name or `$id`. */
-  /** Its children by child key (made with the first: most actors have none). */
+  /** Children in start order (Map keeps insertion order), by name or `$id`; made with the first (most actors have none). */
   private kids: Map<string, Cell> | null = null;
-  /** The context of init, the lifecycle hooks and `terminated`: no message, no sender. */
   /** The context of the message being handled (or last handled), or null before the first. */
   cur: Context | null = null;
   /** Made on first use of ctx.log: a pino child per actor is too heavy for 100k idle actors. */
@@ -89,9 +87,9 @@ export class Cell {
   timedAt = -1;
   /** Asks waiting in its mailbox (a muted actor still runs while one waits: flow-control.ts). */
   asks = 0;
-  /** Resolved when an async handler settles (for a stop that must wait for it). */
-  /** Called when its running handler settles (made when something waits). */
+  /** Called when its async handler settles (for a stop or restart that must wait for it); made when something waits. */
   idleWaiters: (() => void)[] | null = null;
+  /** The context of init, the lifecycle hooks and `terminated`: no message, no sender (made on first use). */
   private context: Context | null = null;
   private readonly host: ContextHost & RefTransport;
 
@@ -117,7 +115,7 @@ export class Cell {
     return (this.kids ??= new Map());
   }
 
-  /** A context of its own, not of a message (a hook's). */
+  /** Its context of init, the lifecycle hooks and `terminated`. */
   get ctx(): Context {
     return (this.context ??= new Context(this.host, this));
   }
