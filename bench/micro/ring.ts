@@ -12,6 +12,7 @@ import { runMicro, type MicroTask } from './tinybench-table.js';
 type RingModule = typeof import('../../src/runtime/mesh/ring.js');
 type ReaderModule = typeof import('../../src/runtime/mesh/ring-reader.js');
 type CodecModule = typeof import('../../src/runtime/mesh/codec.js');
+type QuickModule = typeof import('../../src/runtime/mesh/quick-codec.js');
 
 const BATCH = 256;
 /** The runtime's default ring size (DEFAULT_TUNING.ringBytes). */
@@ -27,6 +28,7 @@ export const ringMicroSuite: Suite = {
     const { Ring, RingWriter } = (await import(dist('ring.js'))) as RingModule;
     const { RingReader } = (await import(dist('ring-reader.js'))) as ReaderModule;
     const { Codec } = (await import(dist('codec.js'))) as CodecModule;
+    const { binaryKind, binarySize } = (await import(dist('quick-codec.js'))) as QuickModule;
     const sab = Ring.allocate(RING_BYTES);
     const writer = new RingWriter(sab);
     const reader = new RingReader(sab);
@@ -39,10 +41,10 @@ export const ringMicroSuite: Suite = {
     // What the runtime does to send a message (Outlinks.send): the quick path straight into the
     // ring when it takes the value and the room is there, else encode and copy.
     const send = (value: unknown) => {
-      const binary = codec.binarySize(value);
-      const max = binary >= 0 ? binary : 1024;
+      const binary = binaryKind(value);
+      const max = binary >= 0 ? binarySize(value as ArrayBuffer) : 1024;
       const at = writer.reserve(max);
-      const end = at >= 0 ? codec.writeQuick(value, writer.data, at, at + max) : -1;
+      const end = at >= 0 ? codec.writeQuick(value, writer.data, at, at + max, binary) : -1;
       if (end >= 0) writer.commit(1, 2, 0, 1, end - at);
       else {
         const bytes = codec.encode(value);

@@ -7,10 +7,8 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { HANDLER_BUCKETS, SAMPLE_EVERY, type ActorRow, type KindRow } from '../../observability/types.js';
+import { HANDLER_BUCKETS, type ActorRow, type KindRow } from '../../observability/types.js';
 import type { Cell } from './cell.js';
-
-export { HANDLER_BUCKETS, SAMPLE_EVERY };
 
 /** One actor type's counts on this host (every cell of one module shares it). */
 export class ActorKind {

@@ -10,7 +10,7 @@ import type { SystemMessage } from '../protocol.js';
 import type { BusyAsks } from '../busy-asks.js';
 import type { Ledger } from '../ledger.js';
 import type { Cell } from './cell.js';
-import { SAMPLE_EVERY } from './observe.js';
+import { SAMPLE_EVERY } from '../../observability/types.js';
 import { Context, type ContextHost } from './context.js';
 import type { HostFlow } from './flow-control.js';
 import type { MeshNode } from '../mesh/mesh-node.js';

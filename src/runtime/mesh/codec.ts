@@ -282,17 +282,12 @@ export class Codec {
     return { bytes: new Uint8Array(bytes), slots };
   }
 
-  /** The bytes `value` takes when it is a binary message (quick-codec.ts), else -1. */
-  binarySize(value: unknown): number {
-    return binaryKind(value) >= 0 ? binarySize(value as ArrayBuffer) : -1;
-  }
-
   /**
    * Writes `value` into `out[pos, end)` (a ring record's payload, say) when it takes the quick path
    * (quick-codec.ts): returns where it ends, or -1 (then encode it). Throws as `encode` does.
+   * `kind`: its binaryKind, when the caller has it already.
    */
-  writeQuick(value: unknown, out: Uint8Array, pos: number, end: number): number {
-    const kind = binaryKind(value);
+  writeQuick(value: unknown, out: Uint8Array, pos: number, end: number, kind = binaryKind(value)): number {
     if (kind >= 0) return binarySize(value as ArrayBuffer) <= end - pos ? writeBinary(value as ArrayBuffer, kind, out, pos) : -1;
     try {
       return writeQuick(value, out, pos, end);

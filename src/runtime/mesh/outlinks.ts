@@ -13,10 +13,11 @@ import { F_POSTED, KIND_MASK, K_UNCOUNTED, S_OUTSTANDING } from '../constants.js
 import type { PortFrom, PostedMessage, Tuning } from '../protocol.js';
 import type { Codec } from './codec.js';
 import { DoorbellRinger } from './doorbell.js';
+import { binaryKind, binarySize } from './quick-codec.js';
 import { Ring, RingWriter } from './ring.js';
 import { Spill } from './spill.js';
 
-/** Messages up to this size (encoded) take the quick path (binary ones: their whole size, as any message). */
+/** Messages of up to this many bytes encoded take the quick path (a binary message reserves its own size instead). */
 const QUICK_BYTES = 1024;
 
 /** In a burst past a full ring, how often (in spilled records) to move what fits into it. */
@@ -151,13 +152,13 @@ export class Outlinks {
    */
   private sendQuick(link: Outlink, target: number, sender: number, corr: number, kind: number, value: unknown): boolean {
     const w = link.writer;
-    const binary = this.codec.binarySize(value);
-    const max = binary >= 0 ? binary : this.quickMax;
+    const binary = binaryKind(value);
+    const max = binary >= 0 ? binarySize(value as ArrayBuffer) : this.quickMax;
     this.filling = link;
     try {
       if (w !== null && link.spill.length === 0 && max <= this.ringPayloadMax) {
         const at = w.reserve(max);
-        const end = at >= 0 ? this.codec.writeQuick(value, w.data, at, at + max) : -1;
+        const end = at >= 0 ? this.codec.writeQuick(value, w.data, at, at + max, binary) : -1;
         if (at >= 0 && end < 0) return false; // not quick
         if (end >= 0 && link.spill.length === 0) {
           if ((kind & KIND_MASK) < K_UNCOUNTED) this.stats[S_OUTSTANDING]!++;
@@ -172,7 +173,7 @@ export class Outlinks {
           return true;
         }
       }
-      const n = max <= this.quickMax ? this.codec.writeQuick(value, this.scratch, 0, max) : -1;
+      const n = max <= this.quickMax ? this.codec.writeQuick(value, this.scratch, 0, max, binary) : -1;
       if (n < 0) return false;
       this.filling = null;
       this.write(link, target, sender, corr, kind, this.scratch, n);

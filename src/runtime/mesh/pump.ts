@@ -71,13 +71,13 @@ export class Pump {
   /**
    * The next turn, after one that did work or found input: on a worker, as a microtask, so that
    * a message read is run, and a record written is read, without a trip round the event loop
-   * (a setImmediate per turn was most of a hop between workers); after `sliceMs` of that, or
+   * (a setImmediate per turn: two per hop between workers); after `sliceMs` of that, or
    * when the scheduler's slice ran out (work is still queued), it yields to the event loop like
    * any other turn. Promise callbacks queued first (an async handler's) still run first.
    */
-  private next(busy: boolean): void {
+  private next(busy: boolean, now: number): void {
     if (this.queued || !this.running) return;
-    if (this.hot && !busy && performance.now() - this.sliceStart < this.tuning.sliceMs) {
+    if (this.hot && !busy && now - this.sliceStart < this.tuning.sliceMs) {
       this.queued = true;
       queueMicrotask(this.turnHot);
       return;
@@ -104,7 +104,7 @@ export class Pump {
         this.idleSince = -1;
       }
       this.lastWork = now;
-      this.next(w.hasWork());
+      this.next(w.hasWork(), now);
       return;
     }
     // Idle while holding ring space a producer waits for: let it go (ring-reader.ts).
@@ -125,7 +125,7 @@ export class Pump {
       poll: do {
         for (let i = 0; i < 64; i++) if (w.anyInput()) { found = true; break poll; }
       } while (performance.now() < until);
-      if (found) this.next(false);
+      if (found) this.next(false, now);
       else this.schedule();
       return;
     }

@@ -1,8 +1,8 @@
 /**
- * The codec's quick path (codec.ts): the messages most actors send — small plain objects and
- * arrays of short ASCII strings, numbers, booleans and null — and binary messages (an
- * `ArrayBuffer`, a typed array or a `DataView` as the whole message), written straight into a
- * ring record and read straight out of it, without msgpackr and without an intermediate buffer.
+ * The codec's quick path (codec.ts): small plain objects and arrays of short ASCII strings,
+ * numbers, booleans and null, and binary messages (an `ArrayBuffer`, a typed array or a
+ * `DataView` as the whole message), written straight into a ring record (into one reused scratch
+ * when the ring is full: outlinks.ts) and read straight out of it, without msgpackr.
  *
  * Anything else is left to msgpackr: each function here returns -1 (writing) or NOT_QUICK
  * (reading) at the first thing it does not take, and the caller starts again the slow way.
@@ -25,7 +25,7 @@ export const BINARY_HEADER = 4;
 
 /** Containers nested deeper than this go to msgpackr (it finds cycles and refuses what is too deep). */
 const MAX_DEPTH = 8;
-/** Strings of up to this many chars are written here (msgpackr's native UTF-8 writer is faster for longer ones). */
+/** Strings of up to this many chars are written here; longer ones go to msgpackr (its UTF-8 writer is native). */
 const MAX_STRING = 255;
 /** Strings of up to this many bytes are read through the string cache. */
 const CACHED_STRING = 16;
