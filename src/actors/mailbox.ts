@@ -3,9 +3,9 @@
  * messages, and never count against the capacity. Unbounded by default: a fast sender is slowed
  * down by flow control (runtime/flow.ts), never its mail dropped. A `capacity` bounds it, by choice.
  *
- * The user lane is a growable circular buffer kept as parallel arrays (message, sender thread,
- * sender id, correlation id, and where the message's record is in its ring, or -1), so enqueueing
- * allocates nothing per message once it has grown.
+ * The user lane is a growable circular buffer kept as parallel arrays (the messages; for each, its
+ * sender thread, sender id, correlation id, and where its record is in its ring, or -1), so
+ * enqueueing allocates nothing per message once it has grown.
  */
 import { invalidArgument, refuseUnknownKeys } from './errors.js';
 
@@ -57,14 +57,14 @@ export function mailboxOptions(given: Partial<MailboxOptions> | undefined): Mail
 }
 
 export class Mailbox {
-  readonly capacity: number;
-  readonly overflow: OverflowPolicy;
-  // Parallel circular buffers, power-of-two sized (index & mask); empty until the first message,
-  // so an idle actor costs no buffers.
+  /** Its options (DEFAULT_MAILBOX, shared, unless the spawn gave some): an idle mailbox keeps one field for them. */
+  private readonly opts: MailboxOptions;
+  // A circular buffer, power-of-two sized (index & mask), of messages; beside it, for each, its
+  // sender thread, sender id and correlation id (3 of every 4 slots of `meta`; the ids are 32-bit,
+  // read back with >>> 0), and where its record is in its ring (or -1; exact to 2^53, hence a
+  // Float64Array). Empty until the first message: an idle actor costs no buffers.
   private msgs: unknown[] = EMPTY;
-  private sThread: Int32Array = EMPTY_I32;
-  private sId: Uint32Array = EMPTY_U32;
-  private corr: Uint32Array = EMPTY_U32;
+  private meta: Int32Array = EMPTY_I32;
   private at: Float64Array = EMPTY_F64;
   private mask = -1;
   private head = 0;
@@ -75,8 +75,22 @@ export class Mailbox {
   /** The system lane: rare, so a plain array, made with its first message. */
   private sys: unknown[] | null = null;
 
+  constructor(options: MailboxOptions) {
+    this.opts = options;
+  }
+
+  get capacity(): number {
+    return this.opts.capacity;
+  }
+
+  get overflow(): OverflowPolicy {
+    return this.opts.overflow;
+  }
+
   /** Its own high-water mark, or 0 for the system's (see MailboxOptions). */
-  readonly highWaterMark: number;
+  get highWaterMark(): number {
+    return this.opts.highWaterMark;
+  }
 
   /** The system lane's messages, oldest first (do not add to it: pushSystem). */
   get system(): unknown[] {
@@ -89,12 +103,6 @@ export class Mailbox {
 
   clearSystem(): void {
     this.sys = null;
-  }
-
-  constructor(options: MailboxOptions) {
-    this.capacity = options.capacity;
-    this.overflow = options.overflow;
-    this.highWaterMark = options.highWaterMark;
   }
 
   get size(): number {
@@ -113,9 +121,11 @@ export class Mailbox {
     if (this.count === this.msgs.length) this.grow();
     const i = (this.head + this.count) & this.mask;
     this.msgs[i] = msg;
-    this.sThread[i] = senderThread;
-    this.sId[i] = senderId;
-    this.corr[i] = corr;
+    const meta = this.meta;
+    const k = i << 2;
+    meta[k] = senderThread;
+    meta[k + 1] = senderId;
+    meta[k + 2] = corr;
     this.at[i] = record;
     this.count++;
     if (this.depth !== null) this.depth[this.depthAt] = this.count;
@@ -124,12 +134,14 @@ export class Mailbox {
   /** Puts a message back at the head (a failed message to retry first). Ignores capacity: it was accepted before. */
   unshift(msg: unknown, senderThread: number, senderId: number, corr: number, record = -1): void {
     if (this.count === this.msgs.length) this.grow();
-    this.head = (this.head - 1) & this.mask;
-    this.msgs[this.head] = msg;
-    this.sThread[this.head] = senderThread;
-    this.sId[this.head] = senderId;
-    this.corr[this.head] = corr;
-    this.at[this.head] = record;
+    const i = this.head = (this.head - 1) & this.mask;
+    this.msgs[i] = msg;
+    const meta = this.meta;
+    const k = i << 2;
+    meta[k] = senderThread;
+    meta[k + 1] = senderId;
+    meta[k + 2] = corr;
+    this.at[i] = record;
     this.count++;
     if (this.depth !== null) this.depth[this.depthAt] = this.count;
   }
@@ -139,9 +151,9 @@ export class Mailbox {
     return this.head;
   }
   messageAt(i: number): unknown { return this.msgs[i]; }
-  senderThreadAt(i: number): number { return this.sThread[i]!; }
-  senderIdAt(i: number): number { return this.sId[i]!; }
-  corrAt(i: number): number { return this.corr[i]!; }
+  senderThreadAt(i: number): number { return this.meta[i << 2]!; }
+  senderIdAt(i: number): number { return this.meta[(i << 2) + 1]! >>> 0; }
+  corrAt(i: number): number { return this.meta[(i << 2) + 2]! >>> 0; }
   recordAt(i: number): number { return this.at[i]!; }
 
   /** Removes the oldest message (read it first through `first`). */
@@ -167,9 +179,7 @@ export class Mailbox {
     const n = this.count;
     const msgs = new Array<unknown>(size);
     for (let i = 0; i < n; i++) msgs[i] = this.msgs[(this.head + i) & this.mask];
-    this.sThread = regrow(new Int32Array(size), this.sThread, this.head, tail, n);
-    this.sId = regrow(new Uint32Array(size), this.sId, this.head, tail, n);
-    this.corr = regrow(new Uint32Array(size), this.corr, this.head, tail, n);
+    this.meta = regrow(new Int32Array(size << 2), this.meta, this.head << 2, tail << 2, n << 2);
     this.at = regrow(new Float64Array(size), this.at, this.head, tail, n);
     this.msgs = msgs;
     this.mask = size - 1;
@@ -181,11 +191,10 @@ const EMPTY: unknown[] = [];
 /** The system lane of a mailbox that has had no system message (never written to). */
 const NO_SYSTEM: unknown[] = [];
 const EMPTY_I32 = new Int32Array(0);
-const EMPTY_U32 = new Uint32Array(0);
 const EMPTY_F64 = new Float64Array(0);
 
 /** Copies a full circular buffer (`n` = its length, starting at `head`) to the front of `to`. */
-function regrow<T extends Int32Array | Uint32Array | Float64Array>(to: T, from: T, head: number, tail: number, n: number): T {
+function regrow<T extends Int32Array | Float64Array>(to: T, from: T, head: number, tail: number, n: number): T {
   if (n === 0) return to;
   to.set(from.subarray(head, head + Math.min(tail, n)), 0);
   if (n > tail) to.set(from.subarray(0, n - tail), tail);

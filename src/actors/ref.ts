@@ -40,8 +40,6 @@ export interface RefTransport {
   ready(ref: ActorRef): Promise<void>;
 }
 
-const transports = new WeakMap<ActorRef, RefTransport>();
-
 export class ActorRef {
   /** Where the actor sits in its tree, e.g. `/user/orders/audit`. Informative; identity is (thread, id). */
   readonly path: string;
@@ -61,6 +59,8 @@ export class ActorRef {
    * the system's: a sender's path to it takes this mark.
    */
   readonly mark: number;
+  /** The system or host it sends through (null: not made by troupe). Private, so not part of its data. */
+  readonly #transport: RefTransport | null;
 
   /** @internal refs are made by the runtime, never by users. */
   constructor(path: string, thread: number, id: number, transport: RefTransport | null, node?: string, incarnation?: number, mark = 0) {
@@ -70,7 +70,12 @@ export class ActorRef {
     this.node = node;
     this.incarnation = incarnation;
     this.mark = mark;
-    if (transport) transports.set(this, transport);
+    this.#transport = transport;
+  }
+
+  /** @internal The transport (system or host) it sends through, if troupe made it. */
+  static transportOf(ref: ActorRef): RefTransport | undefined {
+    return #transport in ref ? ref.#transport ?? undefined : undefined;
   }
 
   /**
@@ -114,11 +119,11 @@ export class ActorRef {
 
 /** The transport (system or host) a ref sends through, if troupe made it. @internal */
 export function refTransport(ref: ActorRef): RefTransport | undefined {
-  return transports.get(ref);
+  return ActorRef.transportOf(ref);
 }
 
 function transportOf(ref: ActorRef): RefTransport {
-  const t = transports.get(ref);
+  const t = ActorRef.transportOf(ref);
   if (!t) throw invalidArgument('ref', 'an ActorRef made by troupe (from spawn, lookup or a message)', ref);
   return t;
 }

@@ -31,6 +31,20 @@ describe('mailbox', () => {
     }
   });
 
+  it('keeps each field\'s whole range through growth: flagged sender threads, 32-bit ids, and ring places past 2^32', () => {
+    const box = new Mailbox(DEFAULT_MAILBOX);
+    const far = 2 ** 45 + 8; // a record's place is an absolute byte count, exact to 2^53
+    for (let i = 0; i < 40; i++) box.push(i, 0x70000 | i, 0xffff_ffff - i, 0xffff_fff0 + (i % 16), i % 2 === 0 ? far + i * 8 : -1);
+    for (let i = 0; i < 40; i++) {
+      const at = box.first;
+      expect([box.messageAt(at), box.senderThreadAt(at), box.senderIdAt(at), box.corrAt(at), box.recordAt(at)])
+        .toEqual([i, 0x70000 | i, 0xffff_ffff - i, 0xffff_fff0 + (i % 16), i % 2 === 0 ? far + i * 8 : -1]);
+      box.shift();
+    }
+    expect(box.capacity).toBe(Infinity);
+    expect(box.overflow).toBe('dead-letter');
+  });
+
   it('holds no buffers until its first message', () => {
     const box = new Mailbox({ capacity: 10, overflow: 'dead-letter', highWaterMark: 0 });
     expect((box as unknown as { msgs: unknown[] }).msgs.length).toBe(0);

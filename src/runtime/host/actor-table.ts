@@ -5,7 +5,7 @@
  * names a new actor.
  */
 import { S_ACTORS, S_NEXT_ID } from '../constants.js';
-import type { Cell } from './cell.js';
+import type { Cell, ChildKey } from './cell.js';
 import type { MailboxDepths } from '../mailbox-depths.js';
 import { ActorKinds } from './observe.js';
 
@@ -19,7 +19,7 @@ export class ActorTable {
   /** Counts per actor type (observe.ts). */
   readonly kinds = new ActorKinds();
   /** Top-level actors, in start order, by child key. */
-  readonly roots = new Map<string, Cell>();
+  readonly roots = new Map<ChildKey, Cell>();
   private nextId: number;
 
   constructor(private readonly stats: Float64Array, private readonly depths: MailboxDepths) {
@@ -52,7 +52,7 @@ export class ActorTable {
   }
 
   /** Where a child of `parent` (null: a top-level actor) is kept by its child key. */
-  siblingsOf(parent: Cell | null): Map<string, Cell> {
+  siblingsOf(parent: Cell | null): Map<ChildKey, Cell> {
     return parent ? parent.childMap() : this.roots;
   }
 

@@ -1,11 +1,16 @@
 /**
  * An actor as its host sees it: definition, state, mailbox, place in the tree, how it is
  * supervised, and what it watches. Its handlers' contexts are context.ts's.
+ *
+ * A host may hold a million idle actors, so a cell keeps in its own fields only what an actor
+ * that does nothing needs, and its booleans as bits of one number. The rest (its counts of
+ * failures, a running async handler, what it watches, its logger...) lives in a side object made
+ * the first time one of those is set (Rare); reading one before that gives its default.
  */
 import type { Paths } from '../flow.js';
 import type { Logger } from 'pino';
 import type { DefinedActor } from '../../actors/define.js';
-import { Mailbox } from '../../actors/mailbox.js';
+import type { Mailbox } from '../../actors/mailbox.js';
 import { ActorRef, type RefTransport } from '../../actors/ref.js';
 import { Context, type ContextHost } from './context.js';
 import type { SupervisorOptions, RestartType } from '../../supervision/options.js';
@@ -14,25 +19,49 @@ import type { CircuitBreaker } from '../../supervision/breaker.js';
 import type { RestartIntensity } from '../../supervision/intensity.js';
 import type { ActorKind } from './observe.js';
 
-/** How a cell is supervised: set by its host when it is created. */
-export interface CellSupervision {
-  /** The spawn args, kept to run init() again on restart. */
-  args: unknown;
-  restartType: RestartType;
+/** How a cell is supervised: the spawn's settings, shared by the cells spawned with the same ones. */
+export interface SupervisionSpec {
+  readonly restartType: RestartType;
   /** How long a stop waits for a running handler (and a lifecycle hook may take) before it gives up on it. */
-  shutdownMs: number;
+  readonly shutdownMs: number;
   /** How long init may take (on spawn and on restart). */
-  initTimeoutMs: number;
+  readonly initTimeoutMs: number;
   /** How its parent (or the root) supervises it. */
-  policy: SupervisorOptions;
-  /** Made with its first restart. */
-  backoff: Backoff | null;
-  breaker: CircuitBreaker | null;
-  /** Restarts allowed for this cell's children (its parent's window), or its own at the top. */
-  intensity: RestartIntensity;
+  readonly policy: SupervisorOptions;
 }
 
-const NO_CHILDREN: ReadonlyMap<string, Cell> = new Map<string, Cell>();
+/** A child's key among its siblings: its name, or its id when it has none. */
+export type ChildKey = string | number;
+
+const NO_CHILDREN: ReadonlyMap<ChildKey, Cell> = new Map<ChildKey, Cell>();
+
+// Its booleans, as bits of Cell.flags.
+const SCHEDULED = 1;
+const BUSY = 2;
+const STOPPED = 4;
+const SUSPENDED = 8;
+const ABANDONED = 16;
+
+/** What few actors need, or need only once they have done something (see the file's note). */
+class Rare {
+  logger: Logger | undefined = undefined;
+  busyWith: unknown = undefined;
+  busyCtx: Context | null = null;
+  retries = 0;
+  failed = 0;
+  restarts = 0;
+  timedAt = -1;
+  watching: Map<string, string> | null = null;
+  watchers: number[] | null = null;
+  childIntensity: RestartIntensity | null = null;
+  idleWaiters: (() => void)[] | null = null;
+  context: Context | null = null;
+  args: unknown = undefined;
+  backoff: Backoff | null = null;
+  breaker: CircuitBreaker | null = null;
+  /** A top-level actor's own restart window (a child's is its parent's childIntensity). */
+  ownIntensity: RestartIntensity | null = null;
+}
 
 export class Cell {
   readonly id: number;
@@ -44,56 +73,28 @@ export class Cell {
   readonly parent: Cell | null;
   /** The id of its top-level ancestor (its own, at the top): a worker's death is blamed on that subtree. */
   readonly rootId: number;
-  /** Children in start order (Map keeps insertion order), by name or `$id`; made with the first (most actors have none). */
-  private kids: Map<string, Cell> | null = null;
+  /** How it is supervised (shared with its siblings spawned alike). */
+  readonly sup: SupervisionSpec;
+  /** Children in start order (Map keeps insertion order), by child key; made with the first (most actors have none). */
+  private kids: Map<ChildKey, Cell> | null = null;
   /** The context of the message being handled (or last handled), or null before the first. */
   cur: Context | null = null;
-  /** Made on first use of ctx.log: a pino child per actor is too heavy for 100k idle actors. */
-  logger: Logger | undefined = undefined;
   state: unknown = undefined;
-  /** In the run queue. */
-  scheduled = false;
-  /** An async handler is running. */
-  busy = false;
   stopping: Promise<void> | null = null;
-  stopped = false;
-  /** Waiting out a restart backoff: takes no user mail until restarted. */
-  suspended = false;
-  /** The message an async handler is working on, and its context (for a stop that gives up on it); not a hook's. */
-  busyWith: unknown = undefined;
-  busyCtx: Context | null = null;
-  /** A stop gave up waiting for the running handler: ignore its outcome. */
-  abandoned = false;
-  /** Times the message at the head of the mailbox has already failed (a retry after restart). */
-  retries = 0;
-  /** Set right after construction by the host. */
-  sup!: CellSupervision;
-  /** What this actor watches (`thread.id` → path), until the notice comes. */
-  watching: Map<string, string> | null = null;
-  /** Who watches this actor: (thread, id) pairs, flattened. */
-  watchers: number[] | null = null;
-  /** As a supervisor: the restart window shared by its children (made on first child). */
-  childIntensity: RestartIntensity | null = null;
+  private flags = 0;
   /** Its paths toward the actors it sends to (flow control, flow.ts): made on its first send. */
   paths: Paths | null = null;
   /** Its slot in the host's mailbox-depth table (mailbox-depths.ts), or -1. */
   depthSlot = -1;
-  /** Its actor type's counts on this host (observe.ts), and its own: messages given to its handler (per turn), failures, restarts. */
+  /** Its actor type's counts on this host (observe.ts), and its own: messages given to its handler (per turn). */
   kind!: ActorKind;
   handled = 0;
-  failed = 0;
-  restarts = 0;
-  /** performance.now() when its timed handler started (about one message in 64 per type: observe.ts), or -1. */
-  timedAt = -1;
   /** Asks waiting in its mailbox (a muted actor still runs while one waits: flow-control.ts). */
   asks = 0;
-  /** Called when its async handler settles (for a stop or restart that must wait for it); made when something waits. */
-  idleWaiters: (() => void)[] | null = null;
-  /** The context of init, the lifecycle hooks and `terminated`: no message, no sender (made on first use). */
-  private context: Context | null = null;
-  private readonly host: ContextHost & RefTransport;
+  private x: Rare | null = null;
 
-  constructor(host: ContextHost & RefTransport, id: number, path: string, name: string | undefined, def: DefinedActor, mailbox: Mailbox, parent: Cell | null) {
+  constructor(host: ContextHost & RefTransport, id: number, path: string, name: string | undefined, def: DefinedActor, mailbox: Mailbox,
+    parent: Cell | null, sup: SupervisionSpec) {
     this.id = id;
     this.path = path;
     this.name = name;
@@ -101,32 +102,108 @@ export class Cell {
     this.mailbox = mailbox;
     this.parent = parent;
     this.rootId = parent ? parent.rootId : id;
+    this.sup = sup;
     this.ref = new ActorRef(path, host.thread, id, host, undefined, undefined, mailbox.highWaterMark);
-    this.host = host;
+  }
+
+  private rare(): Rare {
+    return (this.x ??= new Rare());
+  }
+
+  private flag(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
+  }
+
+  /** In the run queue. */
+  get scheduled(): boolean { return (this.flags & SCHEDULED) !== 0; }
+  set scheduled(v: boolean) { this.flag(SCHEDULED, v); }
+  /** An async handler is running. */
+  get busy(): boolean { return (this.flags & BUSY) !== 0; }
+  set busy(v: boolean) { this.flag(BUSY, v); }
+  get stopped(): boolean { return (this.flags & STOPPED) !== 0; }
+  set stopped(v: boolean) { this.flag(STOPPED, v); }
+  /** Waiting out a restart backoff: takes no user mail until restarted. */
+  get suspended(): boolean { return (this.flags & SUSPENDED) !== 0; }
+  set suspended(v: boolean) { this.flag(SUSPENDED, v); }
+  /** A stop gave up waiting for the running handler: ignore its outcome. */
+  get abandoned(): boolean { return (this.flags & ABANDONED) !== 0; }
+  set abandoned(v: boolean) { this.flag(ABANDONED, v); }
+
+  /** Made on first use of ctx.log: a pino child per actor is too heavy for 100k idle actors. */
+  get logger(): Logger | undefined { return this.x?.logger; }
+  set logger(v: Logger | undefined) { if (v !== undefined || this.x !== null) this.rare().logger = v; }
+  /** The message an async handler is working on, and its context (for a stop that gives up on it); not a hook's. */
+  get busyWith(): unknown { return this.x?.busyWith; }
+  set busyWith(v: unknown) { if (v !== undefined || this.x !== null) this.rare().busyWith = v; }
+  get busyCtx(): Context | null { return this.x?.busyCtx ?? null; }
+  set busyCtx(v: Context | null) { if (v !== null || this.x !== null) this.rare().busyCtx = v; }
+  /** Times the message at the head of the mailbox has already failed (a retry after restart). */
+  get retries(): number { return this.x?.retries ?? 0; }
+  set retries(v: number) { if (v !== 0 || this.x !== null) this.rare().retries = v; }
+  /** Its own counts: failures, restarts. */
+  get failed(): number { return this.x?.failed ?? 0; }
+  set failed(v: number) { this.rare().failed = v; }
+  get restarts(): number { return this.x?.restarts ?? 0; }
+  set restarts(v: number) { this.rare().restarts = v; }
+  /** performance.now() when its timed handler started (about one message in 64 per type: observe.ts), or -1. */
+  get timedAt(): number { return this.x?.timedAt ?? -1; }
+  set timedAt(v: number) { if (v !== -1 || this.x !== null) this.rare().timedAt = v; }
+  /** What this actor watches (`thread.id` → path), until the notice comes. */
+  get watching(): Map<string, string> | null { return this.x?.watching ?? null; }
+  set watching(v: Map<string, string> | null) { if (v !== null || this.x !== null) this.rare().watching = v; }
+  /** Who watches this actor: (thread, id) pairs, flattened. */
+  get watchers(): number[] | null { return this.x?.watchers ?? null; }
+  set watchers(v: number[] | null) { if (v !== null || this.x !== null) this.rare().watchers = v; }
+  /** Called when its async handler settles (for a stop or restart that must wait for it); made when something waits. */
+  get idleWaiters(): (() => void)[] | null { return this.x?.idleWaiters ?? null; }
+  set idleWaiters(v: (() => void)[] | null) { if (v !== null || this.x !== null) this.rare().idleWaiters = v; }
+  /** The spawn args, kept to run init() again on restart. */
+  get args(): unknown { return this.x?.args; }
+  set args(v: unknown) { if (v !== undefined || this.x !== null) this.rare().args = v; }
+  /** Its restart backoff: made with its first restart. */
+  get backoff(): Backoff | null { return this.x?.backoff ?? null; }
+  set backoff(v: Backoff | null) { if (v !== null || this.x !== null) this.rare().backoff = v; }
+  /** With the spawn option circuitBreaker. */
+  get breaker(): CircuitBreaker | null { return this.x?.breaker ?? null; }
+  set breaker(v: CircuitBreaker | null) { if (v !== null || this.x !== null) this.rare().breaker = v; }
+
+  /** Restarts allowed for its children (made with its first child, by the spawn's policy): its window as their supervisor. */
+  get childIntensity(): RestartIntensity | null { return this.x?.childIntensity ?? null; }
+  set childIntensity(v: RestartIntensity | null) { this.rare().childIntensity = v; }
+
+  /** The restart window it counts against: its parent's children's, or its own at the top. */
+  get intensity(): RestartIntensity {
+    return this.parent ? this.parent.childIntensity! : this.x!.ownIntensity!;
+  }
+
+  /** A top-level actor's own restart window (set by its host when it is created). */
+  set ownIntensity(v: RestartIntensity) {
+    this.rare().ownIntensity = v;
   }
 
   /** Its children by child key. */
-  get children(): ReadonlyMap<string, Cell> {
+  get children(): ReadonlyMap<ChildKey, Cell> {
     return this.kids ?? NO_CHILDREN;
   }
 
   /** Its children, to add one to. */
-  childMap(): Map<string, Cell> {
+  childMap(): Map<ChildKey, Cell> {
     return (this.kids ??= new Map());
   }
 
   /** Its context of init, the lifecycle hooks and `terminated`. */
   get ctx(): Context {
-    return (this.context ??= new Context(this.host, this));
+    const r = this.rare();
+    return (r.context ??= new Context(ActorRef.transportOf(this.ref) as ContextHost & RefTransport, this));
   }
 
   /** Runs `fn` when its running handler settles. */
   whenIdle(fn: () => void): void {
-    (this.idleWaiters ??= []).push(fn);
+    (this.rare().idleWaiters ??= []).push(fn);
   }
 
-  get childKey(): string {
-    return this.name ?? `$${this.id}`;
+  /** Its key among its siblings: its name, or its id. */
+  get childKey(): ChildKey {
+    return this.name ?? this.id;
   }
 }
-

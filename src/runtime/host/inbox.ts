@@ -165,7 +165,7 @@ export class Inbox {
       }
       return false;
     }
-    if (cell.sup.breaker !== null && !cell.sup.breaker.admit()) {
+    if (cell.breaker !== null && !cell.breaker.admit()) {
       if (thread >= F_RECEIPT) { h.sending.notTaken(cell, thread, sender, corr, msg, 'circuit-open'); return false; }
       h.ledger.deadLettered();
       h.deadLetters.add('circuit-open', cell.path, h.senderPath(thread, sender), msg);

@@ -14,14 +14,17 @@ import { Mailbox, mailboxOptions } from '../../actors/mailbox.js';
 import { CircuitBreaker, type BreakerTransition } from '../../supervision/breaker.js';
 import type { Clock, Random } from '../../supervision/clock.js';
 import { RestartIntensity } from '../../supervision/intensity.js';
-import { breakerOptions, restartType, shutdownMs, supervisorOptions } from '../../supervision/options.js';
+import {
+  DEFAULT_SUPERVISOR, breakerOptions, restartType, shutdownMs, supervisorOptions, type RestartType, type SupervisorOptions,
+} from '../../supervision/options.js';
+import type { DefinedActor } from '../../actors/define.js';
 import { S_CUR_ACTOR, S_CUR_FROM, S_CUR_ROOT } from '../constants.js';
 import type { MainNotice, SpawnReply, SpawnRequest } from '../protocol.js';
 import type { MeshNode } from '../mesh/mesh-node.js';
 import { checkChildSpawnOptions } from '../main/spawn-options.js';
 import { registryKey, type ActorTable } from './actor-table.js';
 import type { HostFlow } from './flow-control.js';
-import { Cell } from './cell.js';
+import { Cell, type SupervisionSpec } from './cell.js';
 import { Context, type ContextHost } from './context.js';
 import { loadActor } from './modules.js';
 
@@ -47,6 +50,11 @@ export interface LifecycleHost {
 }
 
 export class Lifecycle {
+  /** Children's supervision by default, for each parent's definition (supervisorOptions makes a new object each time). */
+  private readonly policies = new WeakMap<DefinedActor, SupervisorOptions>();
+  /** The last spawn's supervision settings: siblings spawned alike share them. */
+  private lastSpec: SupervisionSpec | null = null;
+
   constructor(private readonly host: LifecycleHost & ContextHost & RefTransport) {}
 
   /** A top-level actor, for main (or re-created on a replacement host under its old id). */
@@ -81,23 +89,20 @@ export class Lifecycle {
     const loaded = await loadActor(url);
     // Tracing: its receive runs each traced message inside a span (observability/tracing.ts).
     const def = h.tracing === null ? loaded : h.tracing.actor(loaded, typeOf(url));
-    const policy = supervisorOptions(parent?.def.supervisor, o.supervision);
+    const policy = o.supervision === undefined ? this.policyOf(parent) : supervisorOptions(parent?.def.supervisor, o.supervision);
+    const sup = this.spec(restart, policy, shutdownMs(o.shutdownMs), o.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
     const siblings = h.actors.siblingsOf(parent);
     if (name !== undefined && siblings.has(name)) {
       throw new TroupeError('ERR_TROUPE_NAME_TAKEN', `${parent ? parent.path : '/user'} already has a child named ${JSON.stringify(name)}`);
     }
     const id = h.actors.allocate(o.id);
-    const path = `${parent ? parent.path : '/user'}/${name ?? `$${h.thread}.${id}`}`;
-    const cell = new Cell(h, id, path, name, def, box, parent);
+    const cell = new Cell(h, id, childPath(parent, name, h.thread, id), name, def, box, parent, sup);
     cell.kind = h.actors.kinds.of(url);
-    cell.sup = {
-      args, restartType: restart, policy, shutdownMs: shutdownMs(o.shutdownMs), initTimeoutMs: o.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS,
-      backoff: null,
-      breaker: breaker ? new CircuitBreaker(breaker, h.clock, (t) => h.breakerMoved(cell, t)) : null,
-      // Restart intensity is the supervisor's: shared by all children of one parent (OTP).
-      intensity: parent ? (parent.childIntensity ??= new RestartIntensity(policy.maxRestarts, policy.withinMs))
-        : new RestartIntensity(policy.maxRestarts, policy.withinMs),
-    };
+    cell.args = args;
+    if (breaker) cell.breaker = new CircuitBreaker(breaker, h.clock, (t) => h.breakerMoved(cell, t));
+    // Restart intensity is the supervisor's: shared by all children of one parent (OTP).
+    if (parent) parent.childIntensity ??= new RestartIntensity(policy.maxRestarts, policy.withinMs);
+    else cell.ownIntensity = new RestartIntensity(policy.maxRestarts, policy.withinMs);
     siblings.set(cell.childKey, cell); // reserve the name while init runs
     try {
       if (def.init) cell.state = await this.runInit(cell, args);
@@ -107,11 +112,28 @@ export class Lifecycle {
       // Children its init spawned go with it.
       for (const child of [...cell.children.values()].reverse()) await h.stopCell(child);
       if (err instanceof TroupeError && err.code === 'ERR_TROUPE_INIT_TIMEOUT') throw err;
-      throw new TroupeError('ERR_TROUPE_INIT_FAILED', `init of ${path} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new TroupeError('ERR_TROUPE_INIT_FAILED', `init of ${cell.path} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
     h.actors.add(cell);
-    if (name !== undefined) h.notifyMain({ t: 'name', name: registryKey(cell), path, thread: h.thread, id, mark: box.highWaterMark });
+    if (name !== undefined) h.notifyMain({ t: 'name', name: registryKey(cell), path: cell.path, thread: h.thread, id, mark: box.highWaterMark });
     return cell;
+  }
+
+  /** How `parent`'s children are supervised when their spawn does not say (the root's way for a top-level actor). */
+  private policyOf(parent: Cell | null): SupervisorOptions {
+    if (parent === null || parent.def.supervisor === undefined) return DEFAULT_SUPERVISOR;
+    let p = this.policies.get(parent.def);
+    if (p === undefined) this.policies.set(parent.def, p = supervisorOptions(parent.def.supervisor));
+    return p;
+  }
+
+  /** These settings, as the last spawn's object when they are the same. */
+  private spec(restartType: RestartType, policy: SupervisorOptions, shutdownMs: number, initTimeoutMs: number): SupervisionSpec {
+    const last = this.lastSpec;
+    if (last !== null && last.restartType === restartType && last.policy === policy && last.shutdownMs === shutdownMs && last.initTimeoutMs === initTimeoutMs) {
+      return last;
+    }
+    return (this.lastSpec = { restartType, policy, shutdownMs, initTimeoutMs });
   }
 
   /**
@@ -127,7 +149,7 @@ export class Lifecycle {
     }
     // Children do not outlive their parent's old state (Akka's default preRestart).
     for (const child of [...cell.children.values()].reverse()) await this.host.stopCell(child);
-    cell.state = def.init ? await this.runInit(cell, cell.sup.args) : undefined;
+    cell.state = def.init ? await this.runInit(cell, cell.args) : undefined;
     if (def.postRestart) {
       const failed = await this.runHook(cell, 'postRestart', (ctx) => def.postRestart!(cell.state, ctx));
       if (failed !== null) throw failed;
@@ -206,6 +228,15 @@ export class Lifecycle {
       p.then((v) => { clock.clearTimeout(timer); resolve(v); }, (e: unknown) => { clock.clearTimeout(timer); reject(e); });
     });
   }
+}
+
+/**
+ * `/user/…/<name>`, or `…/$<thread>.<id>` without a name. Joined in one go: a flat string, where
+ * `a + b` would keep the parent's path and the pieces as a rope (twice the bytes, per actor).
+ */
+function childPath(parent: Cell | null, name: string | undefined, thread: number, id: number): string {
+  const at = parent ? parent.path : '/user';
+  return name !== undefined ? [at, '/', name].join('') : [at, '/$', thread, '.', id].join('');
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {

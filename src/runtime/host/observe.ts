@@ -147,7 +147,7 @@ function subtree(cell: Cell): number {
 function row(cell: Cell): ObservedActor {
   return {
     path: cell.path, name: cell.name ?? null, type: cell.kind.type, mailbox: cell.mailbox.size, processed: cell.handled,
-    failed: cell.failed, restarts: cell.restarts, breaker: cell.sup.breaker?.state ?? null, parent: cell.parent?.path ?? null,
+    failed: cell.failed, restarts: cell.restarts, breaker: cell.breaker?.state ?? null, parent: cell.parent?.path ?? null,
     children: cell.children.size, subtree: subtree(cell) - 1, backpressured: cell.paths !== null && cell.paths.overMark > 0,
   };
 }

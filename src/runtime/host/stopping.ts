@@ -111,7 +111,7 @@ export class Stopping {
     }
     box.clearSystem();
     cell.asks = 0;
-    const breaker = cell.sup.breaker;
+    const breaker = cell.breaker;
     if (breaker) {
       if (breaker.state !== 'closed') h.stats[S_OPEN_BREAKERS]!--;
       breaker.dispose();

@@ -74,7 +74,7 @@ export class Supervision {
     if (directive === 'restart' && cell.sup.restartType === 'temporary') directive = 'stop';
     host.event({ type: 'failure', actor: cell.path, directive, category: c.category, severity: c.severity,
       error: toWireError(error), retries: cell.retries, time: Date.now() });
-    cell.sup.breaker?.failure();
+    cell.breaker?.failure();
     host.log[c.severity]({ actor: cell.path, directive, category: c.category, err: error }, `actor failed: ${directive}`);
     if (cell.stopping !== null) {
       if (failed) this.drop(cell, failed, error, c);
@@ -120,7 +120,7 @@ export class Supervision {
 
   /** Counts a restart against the cell's restart intensity; false when it is past it. */
   private mayRestart(cell: Cell): boolean {
-    return cell.sup.intensity.tryRestart(this.host.clock.now());
+    return cell.intensity.tryRestart(this.host.clock.now());
   }
 
   private tooManyRestarts(cell: Cell, error: Error): void {
@@ -160,7 +160,7 @@ export class Supervision {
     const siblings = parent ? [...parent.children.values()] : [cell];
     const targets = toRestart(parent ? cell.sup.policy.strategy : 'one-for-one', siblings, cell)
       .filter((t) => t.stopping === null);
-    const backoff = cell.sup.backoff ??= new Backoff(cell.sup.policy.backoff, host.random);
+    const backoff = cell.backoff ??= new Backoff(cell.sup.policy.backoff, host.random);
     const delayMs = backoff.next(host.clock.now());
     for (const t of targets) { t.suspended = true; t.restarts++; }
     host.stats[S_RESTARTS]! += targets.length;

@@ -132,7 +132,7 @@ export class Turns {
       if (result !== undefined) cell.state = result;
       h.ledger.processed();
       h.ledger.queued(-1);
-      if (cell.retries !== 0 || cell.sup.breaker !== null || ctx.receipt !== 0) this.succeeded(cell, true);
+      if (cell.retries !== 0 || cell.breaker !== null || ctx.receipt !== 0) this.succeeded(cell, true);
       if (record >= 0) this.finished(ctx);
     }
     return n;
@@ -170,7 +170,7 @@ export class Turns {
     const ctx = cell.cur;
     if (ctx !== null && ctx.receipt !== 0) { h.sending.receipt(ctx.receipt, R_PROCESSED); ctx.receipt = 0; }
     cell.retries = 0;
-    cell.sup.breaker?.success();
+    cell.breaker?.success();
   }
 
   /** The handler of `ctx`'s ask settled or answered it: main need not reject it if this worker dies. */
