@@ -15,3 +15,9 @@ export function exposeGc(): () => void {
   }
   return () => {};
 }
+
+/** Bytes of the V8 heap and of the ArrayBuffer memory beside it (SharedArrayBuffers too): what the memory suite weighs. */
+export function heapAndBuffers(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}

@@ -2,11 +2,13 @@
  * One memory measurement, in a process of its own (`node --expose-gc memory-child.js <impl> <actors>`),
  * so a library that runs out of memory takes only itself down and no heap is shared with the
  * bench. Spawns `actors` idle actors, keeps them alive, and prints one JSON line:
- * `{ actors, bytesPerActor }` (heap growth after a full GC ÷ actors; troupe: the worker's heap).
+ * `{ actors, bytesPerActor }` (growth of heapUsed + arrayBuffers after a full GC ÷ actors; troupe: in the
+ * worker, its shared memory included).
  */
 
 import { createRequire } from 'node:module';
 import type { MemoryReply } from '../actors/savina/messages.js';
+import { heapAndBuffers } from '../lib/gc.js';
 
 const [impl, countText] = process.argv.slice(2);
 const count = Number(countText);
@@ -14,10 +16,10 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 async function inProcess(spawnAll: () => Promise<unknown[]> | unknown[]): Promise<MemoryReply> {
   gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = heapAndBuffers();
   const kept = await spawnAll();
   gc();
-  const after = process.memoryUsage().heapUsed;
+  const after = heapAndBuffers();
   if (kept.length !== count) throw new Error(`spawned ${kept.length}, expected ${count}`);
   return { actors: kept.length, bytesPerActor: (after - before) / kept.length };
 }

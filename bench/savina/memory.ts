@@ -67,8 +67,9 @@ export const memorySuite: Suite = {
     return {
       description:
         `Each implementation spawns N = ${n.toLocaleString('en-US')} idle actors in a fresh Node process (\`--expose-gc\`) ` +
-        'and keeps them; bytes per actor = heap growth after a full GC ÷ N (V8 heap only: troupe\'s SharedArrayBuffer rings ' +
-        'are not in it, and are per thread pair, not per actor). troupe: the heap of the worker hosting them.',
+        'and keeps them; bytes per actor = growth of the V8 heap and of ArrayBuffer memory (`process.memoryUsage()`: ' +
+        '`heapUsed + arrayBuffers`) after a full GC ÷ N. troupe: in the worker hosting them, counting its shared memory ' +
+        '(8 bytes an actor for its mailbox depth; the rings are per thread pair, not per actor).',
       params: { actors: n },
       tables: [
         { kind: 'rounds', id: 'savina-memory', title: `Bytes per idle actor at ${n.toLocaleString('en-US')} actors`, unit: 'B', better: 'lower', baselines: ['troupe'], rows, targets: [], chart: true },

@@ -8,7 +8,7 @@ import { defineActor, type ActorRef } from 'troupe';
 import { openLatch } from './latch.js';
 import type { MeasureMemory, MemoryReply, RunBench, RunReply } from './messages.js';
 import { IDLE_ACTOR, STARTERS } from './networks.js';
-import { exposeGc } from '../../lib/gc.js';
+import { exposeGc, heapAndBuffers } from '../../lib/gc.js';
 
 
 const SPAWN_CHUNK = 10_000;
@@ -26,14 +26,15 @@ export default defineActor<undefined, RunBench | MeasureMemory>({
     }
     const gc = exposeGc();
     gc();
-    const before = process.memoryUsage().heapUsed;
+    // The worker's heap and the buffers beside it (troupe's shared memory: the mailbox-depth slots).
+    const before = heapAndBuffers();
     const refs: ActorRef[] = [];
     for (let i = 0; i < msg.actors; i += SPAWN_CHUNK) {
       const k = Math.min(SPAWN_CHUNK, msg.actors - i);
       refs.push(...(await Promise.all(Array.from({ length: k }, () => ctx.spawn(IDLE_ACTOR)))));
     }
     gc();
-    const after = process.memoryUsage().heapUsed;
+    const after = heapAndBuffers();
     for (const r of refs) ctx.stop(r);
     ctx.reply({ actors: refs.length, bytesPerActor: (after - before) / refs.length } satisfies MemoryReply);
   },
