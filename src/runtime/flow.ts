@@ -53,8 +53,12 @@ export const AT_MARK = 2;
 interface Count { n: number; mark: number; quantum: number }
 
 export class Paths {
-  /** Each busy path's count (an object, so that the last one used is found without hashing). */
-  private readonly counts = new Map<number, Count>();
+  /**
+   * Each busy path's count (an object, so that the last one used is found without hashing). Made
+   * when a second path is busy at once: until then the one busy path is `last` (many actors only
+   * ever send to one, their parent say).
+   */
+  private counts: Map<number, Count> | null = null;
   /** The path used last, and its count (a sender often writes to one target many times in a row). */
   private lastKey = -1;
   private last: Count | undefined = undefined;
@@ -77,14 +81,15 @@ export class Paths {
     if (c === undefined) {
       const m = mark === 0 ? this.mark : mark;
       c = { n: 0, mark: m, quantum: creditQuantum(m) };
-      this.counts.set(key, c);
+      if (this.counts !== null) this.counts.set(key, c);
+      else if (this.last !== undefined) this.counts = new Map([[this.lastKey, this.last], [key, c]]);
       this.lastKey = key;
       this.last = c;
     }
     const n = ++c.n;
     const credit = n % c.quantum === 0 ? ASKS_CREDIT : 0;
     if (n < c.mark) {
-      if (n === 1 && this.counts.size > this.sweepAt) this.sweep();
+      if (n === 1 && this.counts !== null && this.counts.size > this.sweepAt) this.sweep();
       return credit;
     }
     if (n === c.mark) this.overMark++;
@@ -141,7 +146,8 @@ export class Paths {
    */
   resetThread(thread: number): boolean {
     let freed = false;
-    for (const [key, c] of this.counts) {
+    const counts = this.counts ?? (this.last !== undefined ? [[this.lastKey, this.last] as const] : []);
+    for (const [key, c] of counts) {
       if (pathThread(key) !== thread) continue;
       this.drop(key);
       if (c.n >= c.mark) { this.overMark--; this.wake(key); freed = true; }
@@ -149,11 +155,17 @@ export class Paths {
     return freed;
   }
 
-  /** The system stops: every waiter rejects with ERR_TROUPE_SYSTEM_STOPPED. */
-  stop(err: Error = new TroupeError('ERR_TROUPE_SYSTEM_STOPPED', 'the actor system stopped')): void {
+  /**
+   * The system (or the actor that sends on these paths) stops: every waiter rejects with
+   * `error()`, by default ERR_TROUPE_SYSTEM_STOPPED. Made only when someone waits: an error's
+   * stack costs more than the rest of an actor's stop.
+   */
+  stop(error: () => Error = systemStopped): void {
     const waiters = this.waiters;
     this.waiters = null;
-    if (waiters !== null) for (const list of waiters.values()) for (const w of list) w.reject(err);
+    if (waiters === null) return;
+    const err = error();
+    for (const list of waiters.values()) for (const w of list) w.reject(err);
   }
 
   private wake(key: number): void {
@@ -165,19 +177,25 @@ export class Paths {
 
   private find(key: number): Count | undefined {
     if (key === this.lastKey) return this.last;
+    if (this.counts === null) return undefined;
     const c = this.counts.get(key);
     if (c !== undefined) { this.lastKey = key; this.last = c; }
     return c;
   }
 
   private drop(key: number): void {
-    this.counts.delete(key);
+    this.counts?.delete(key);
     if (key === this.lastKey) { this.lastKey = -1; this.last = undefined; }
   }
 
   /** Forgets counts below the quantum (see the file's note). */
   private sweep(): void {
-    for (const [key, c] of this.counts) if (c.n < c.quantum) this.drop(key);
-    this.sweepAt = Math.max(1024, this.counts.size * 2);
+    const counts = this.counts!;
+    for (const [key, c] of counts) if (c.n < c.quantum) this.drop(key);
+    this.sweepAt = Math.max(1024, counts.size * 2);
   }
+}
+
+function systemStopped(): Error {
+  return new TroupeError('ERR_TROUPE_SYSTEM_STOPPED', 'the actor system stopped');
 }

@@ -31,6 +31,47 @@ describe('Paths: a sender\'s unprocessed messages per target', () => {
     await expect(p.ready(key)).resolves.toBeUndefined();
   });
 
+  // Regression: a stopping actor's paths made their ERR_TROUPE_ACTOR_STOPPED error (and its
+  // stack) whether or not anyone waited in ready(): a quarter of the time of Savina's Fork-Join
+  // creation, where every actor sends once and stops.
+  it('makes the error it stops waiters with only when someone waits', async () => {
+    const p = new Paths(2);
+    let made = 0;
+    const error = () => { made++; return new TroupeError('ERR_TROUPE_ACTOR_STOPPED', 'stopped'); };
+    p.sent(key, 0);
+    p.stop(error);
+    expect(made).toBe(0);
+    const q = new Paths(2);
+    q.sent(key, 0);
+    q.sent(key, 0);
+    const waiting = q.ready(key);
+    q.stop(error);
+    await expect(waiting).rejects.toMatchObject({ code: 'ERR_TROUPE_ACTOR_STOPPED' });
+    expect(made).toBe(1);
+  });
+
+  it('keeps counts apart from one busy path to several and back, resetting a dead thread\'s paths either way', () => {
+    const p = new Paths(4); // quantum 1
+    const other = pathKey(3, 1);
+    const third = pathKey(2, 9);
+    for (let i = 0; i < 4; i++) p.sent(key, 0);
+    expect(p.overMark).toBe(1);
+    // One busy path only: a dead thread's reset frees it.
+    expect(p.resetThread(2)).toBe(true);
+    expect([p.count(key), p.overMark]).toEqual([0, 0]);
+    p.sent(key, 0);
+    p.sent(other, 0);
+    p.sent(other, 0);
+    p.sent(third, 0);
+    expect([p.count(key), p.count(other), p.count(third)]).toEqual([1, 2, 1]);
+    p.credit(key);
+    expect([p.count(key), p.count(other), p.count(third)]).toEqual([0, 2, 1]);
+    expect(p.resetThread(2)).toBe(false); // below the mark: nothing freed, but forgotten
+    expect([p.count(key), p.count(other), p.count(third)]).toEqual([0, 2, 0]);
+    p.unsent(other);
+    expect(p.count(other)).toBe(1);
+  });
+
   it('a target with a mark of its own: its path takes that mark (and its quantum), others keep the system\'s', () => {
     const p = new Paths(1000);
     const own = pathKey(2, 8);

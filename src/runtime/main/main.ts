@@ -317,7 +317,7 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
   private async doShutdown(timeoutMs: number): Promise<void> {
     this.state = 'stopping';
     // Producers waiting for a path to drain hear that the system stops.
-    this.paths.stop(stopped());
+    this.paths.stop(stopped);
     this.watchdog.stop();
     this.health.stop();
     this.alertTicker.stop();
