@@ -93,3 +93,24 @@ describe('spawning, stopping and shutting down', () => {
     }
   });
 });
+
+describe('ctx.spawn of a module already loaded (made without an await)', () => {
+  it('gives the same outcomes as the first spawn: a promise that rejects (never a throw), a freed name after a failed init, a name taken in the same turn', async () => {
+    const system = await createActorSystem({ name: 'spawn-now', workers: 1, logger: quiet });
+    try {
+      const probe = await system.spawn(fixture('spawn-probe.actor'));
+      await expect(probe.ask('go')).resolves.toEqual({
+        first: { ok: 'leaf' },
+        badFirst: { code: 'ERR_TROUPE_INIT_FAILED' },
+        badAgain: { code: 'ERR_TROUPE_INIT_FAILED' },
+        nameFreed: { ok: 'leaf' },
+        badOption: { code: 'ERR_TROUPE_INVALID_ARGUMENT' },
+        twinA: { ok: 'leaf' },
+        twinB: { code: 'ERR_TROUPE_NAME_TAKEN' },
+      });
+      await expectConserved(system);
+    } finally {
+      await system.shutdown();
+    }
+  });
+});

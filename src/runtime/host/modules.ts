@@ -6,6 +6,13 @@ import { TroupeError } from '../../actors/errors.js';
 import { isDefinedActor, type DefinedActor } from '../../actors/define.js';
 
 const cache = new Map<string, Promise<DefinedActor>>();
+/** The modules loaded, for a spawn that need not wait (the same as `cache` once each resolves). */
+const loaded = new Map<string, DefinedActor>();
+
+/** The actor of `url`, if its module is loaded already. */
+export function loadedActor(url: string): DefinedActor | undefined {
+  return loaded.get(url);
+}
 
 export function loadActor(url: string): Promise<DefinedActor> {
   let p = cache.get(url);
@@ -13,7 +20,7 @@ export function loadActor(url: string): Promise<DefinedActor> {
     p = importActor(url);
     cache.set(url, p);
     // A failed load is not cached: the file may be fixed (or built) later.
-    p.catch(() => cache.delete(url));
+    p.then((def) => loaded.set(url, def), () => cache.delete(url));
   }
   return p;
 }
