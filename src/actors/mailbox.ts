@@ -171,10 +171,13 @@ export class Mailbox {
     if (into !== null) into[at] = this.count;
   }
 
-  /** Doubles the buffers (8 slots at first), moving the contents to the front with block copies. */
+  /**
+   * Doubles the buffers, moving the contents to the front with block copies. 4 slots at first: typed
+   * arrays of up to 64 bytes live in the heap, larger ones cost a malloc and a finalizer each.
+   */
   private grow(): void {
     const old = this.msgs.length;
-    const size = old === 0 ? 8 : old * 2;
+    const size = old === 0 ? 4 : old * 2;
     const tail = old - this.head; // slots from head to the end of the old buffers
     const n = this.count;
     const msgs = new Array<unknown>(size);
