@@ -56,7 +56,6 @@ class Rare {
   childIntensity: RestartIntensity | null = null;
   idleWaiters: (() => void)[] | null = null;
   context: Context | null = null;
-  args: unknown = undefined;
   backoff: Backoff | null = null;
   breaker: CircuitBreaker | null = null;
   /** A top-level actor's own restart window (a child's is its parent's childIntensity). */
@@ -75,6 +74,8 @@ export class Cell {
   readonly rootId: number;
   /** How it is supervised (shared with its siblings spawned alike). */
   readonly sup: SupervisionSpec;
+  /** The spawn args, kept to run init() again on restart. */
+  readonly args: unknown;
   /** Children in start order (Map keeps insertion order), by child key; made with the first (most actors have none). */
   private kids: Map<ChildKey, Cell> | null = null;
   /** The context of the message being handled (or last handled), or null before the first. */
@@ -94,7 +95,7 @@ export class Cell {
   private x: Rare | null = null;
 
   constructor(host: ContextHost & RefTransport, id: number, path: string, name: string | undefined, def: DefinedActor, mailbox: Mailbox,
-    parent: Cell | null, sup: SupervisionSpec) {
+    parent: Cell | null, sup: SupervisionSpec, args: unknown) {
     this.id = id;
     this.path = path;
     this.name = name;
@@ -103,6 +104,7 @@ export class Cell {
     this.parent = parent;
     this.rootId = parent ? parent.rootId : id;
     this.sup = sup;
+    this.args = args;
     this.ref = new ActorRef(path, host.thread, id, host, undefined, undefined, mailbox.highWaterMark);
   }
 
@@ -157,9 +159,6 @@ export class Cell {
   /** Called when its async handler settles (for a stop or restart that must wait for it); made when something waits. */
   get idleWaiters(): (() => void)[] | null { return this.x?.idleWaiters ?? null; }
   set idleWaiters(v: (() => void)[] | null) { if (v !== null || this.x !== null) this.rare().idleWaiters = v; }
-  /** The spawn args, kept to run init() again on restart. */
-  get args(): unknown { return this.x?.args; }
-  set args(v: unknown) { if (v !== undefined || this.x !== null) this.rare().args = v; }
   /** Its restart backoff: made with its first restart. */
   get backoff(): Backoff | null { return this.x?.backoff ?? null; }
   set backoff(v: Backoff | null) { if (v !== null || this.x !== null) this.rare().backoff = v; }

@@ -114,9 +114,8 @@ export class Lifecycle {
       throw new TroupeError('ERR_TROUPE_NAME_TAKEN', `${parent ? parent.path : '/user'} already has a child named ${JSON.stringify(name)}`);
     }
     const id = h.actors.allocate(o.id);
-    const cell = new Cell(h, id, childPath(parent, name, h.thread, id), name, def, box, parent, sup);
+    const cell = new Cell(h, id, childPath(parent, name, h.thread, id), name, def, box, parent, sup, args);
     cell.kind = h.actors.kinds.of(url);
-    cell.args = args;
     if (breaker) cell.breaker = new CircuitBreaker(breaker, h.clock, (t) => h.breakerMoved(cell, t));
     // Restart intensity is the supervisor's: shared by all children of one parent (OTP).
     if (parent) parent.childIntensity ??= new RestartIntensity(policy.maxRestarts, policy.withinMs);

@@ -45,6 +45,8 @@ export interface StoppingHost {
   schedulePump(): void;
 }
 
+const DONE: Promise<void> = Promise.resolve();
+
 export class Stopping {
   constructor(private readonly host: StoppingHost) {}
 
@@ -75,7 +77,18 @@ export class Stopping {
     for (const cell of roots) await this.stop(cell);
   }
 
-  private async doStop(cell: Cell): Promise<void> {
+  /** Its stop: done at once when nothing is to be waited for (no running handler, no children, no postStop). */
+  private doStop(cell: Cell): Promise<void> {
+    if (cell.busy || cell.children.size > 0 || cell.def.postStop) return this.waitThenStop(cell);
+    try {
+      this.stopped(cell);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return DONE;
+  }
+
+  private async waitThenStop(cell: Cell): Promise<void> {
     const h = this.host;
     if (cell.busy && !(await this.waitIdle(cell, cell.sup.shutdownMs))) this.abandon(cell);
     const children = [...cell.children.values()].reverse();
@@ -85,6 +98,12 @@ export class Stopping {
       const failed = await h.lifecycle.runHook(cell, 'postStop', (ctx) => cell.def.postStop!(cell.state, ctx));
       if (failed !== null) h.supervision.report(cell, failed, 'postStop failed; the actor stopped all the same');
     }
+    this.stopped(cell);
+  }
+
+  /** What its stop does once its handler, its children and its postStop are done: its mail is answered for, and it is gone. */
+  private stopped(cell: Cell): void {
+    const h = this.host;
     const box = cell.mailbox;
     while (box.size > 0) {
       const i = box.first;
