@@ -74,6 +74,49 @@ describe('the codec quick path', () => {
     expect(readQuick(bytes, 0, bytes.length)).toEqual({ type: 'inc', by: 1, id: 7, text: 'a'.repeat(40), list: [1.5, -3, null, true] });
   });
 
+  it('builds objects of alike keys (compiled once a list of keys repeats) as msgpackr does, key order and duplicate keys included', () => {
+    const packr = new Packr(OPTIONS);
+    const unpackr = new Unpackr(OPTIONS);
+    const values = [
+      { type: 'inc', by: 1, id: 7 },
+      { type: 'inc', by: 2, id: 8 },
+      { id: 9, by: 3, type: 'dec' }, // the same keys in another order: another shape
+      { 1: 'one', 0: 'zero', b: 'b', a: 'a' }, // integer-like keys come first, as with assignments
+      { a: { x: 1, y: 2 }, b: { p: { x: 3, y: 4 }, q: [{ x: 5, y: 6 }, { u: 7, v: 8 }] } }, // alike and unlike at each depth
+      Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${i}`, i])),
+      {},
+      { '': 'an empty key' }, // not the shape of {}
+      { 'a\0': 1, b: 2 }, // not the shape of the next: lists of keys are told apart whatever they hold
+      { a: 1, '\0b': 2 },
+    ];
+    for (let round = 0; round < 4; round++) {
+      for (const v of values) {
+        const bytes = packr.pack(v);
+        const got = readQuick(bytes, 0, bytes.length) as Record<string, unknown>;
+        const expected = unpackr.unpack(bytes) as Record<string, unknown>;
+        expect(got).toEqual(expected);
+        expect(JSON.stringify(got)).toBe(JSON.stringify(expected)); // key order too
+        expect(Object.getPrototypeOf(got)).toBe(Object.prototype);
+      }
+    }
+    // A map that names a key twice: the later value wins, as in msgpackr.
+    const twice = new Uint8Array([0x82, 0xa1, 0x61, 0x01, 0xa1, 0x61, 0x02]);
+    for (let round = 0; round < 3; round++) expect(readQuick(twice, 0, twice.length)).toEqual(unpackr.unpack(twice));
+  });
+
+  it('reads every short string as itself, also when strings share a slot of its string cache', () => {
+    const packr = new Packr(OPTIONS);
+    const rand = seeded(5);
+    const strings = Array.from({ length: 20_000 }, () =>
+      Array.from({ length: Math.floor(rand() * 17) }, () => String.fromCharCode(32 + Math.floor(rand() * 95))).join(''));
+    for (let round = 0; round < 2; round++) {
+      for (const s of strings) {
+        const bytes = packr.pack({ [s]: s });
+        expect(readQuick(bytes, 0, bytes.length)).toEqual({ [s]: s });
+      }
+    }
+  });
+
   it('leaves to msgpackr what it does not take, and the codec still carries it intact', () => {
     const deep: Record<string, unknown> = {};
     let at = deep;

@@ -15,6 +15,8 @@
  *   class (a Buffer as a Uint8Array) over a buffer of its own holding just its bytes.
  */
 
+import { makeObject } from './shapes.js';
+
 /** A value `readQuick` does not take: the caller decodes it with msgpackr. */
 export const NOT_QUICK: unique symbol = Symbol('not quick');
 
@@ -256,8 +258,13 @@ function get(b: Uint8Array, depth: number): unknown {
   }
 }
 
+/** Each depth's keys and values while its object is read (makeObject builds it once all are read). */
+const keyScratch: string[][] = Array.from({ length: MAX_DEPTH + 1 }, () => []);
+const valueScratch: unknown[][] = Array.from({ length: MAX_DEPTH + 1 }, () => []);
+
 function getObject(b: Uint8Array, n: number, depth: number): unknown {
-  const o: Record<string, unknown> = {};
+  const keys = keyScratch[depth]!;
+  const values = valueScratch[depth]!;
   for (let i = 0; i < n; i++) {
     if (rp >= rend) return NOT_QUICK;
     const t = b[rp++]!;
@@ -269,8 +276,11 @@ function getObject(b: Uint8Array, n: number, depth: number): unknown {
     if (k === NOT_QUICK || k === '__proto__') return NOT_QUICK;
     const v = get(b, depth);
     if (v === NOT_QUICK) return NOT_QUICK;
-    o[k] = v;
+    keys[i] = k;
+    values[i] = v;
   }
+  const o = makeObject(keys, values, n, depth);
+  for (let i = 0; i < n; i++) values[i] = undefined; // the object's now, not kept here too
   return o;
 }
 
@@ -289,29 +299,42 @@ function getArray(b: Uint8Array, n: number, depth: number): unknown {
 const strings = new Array<string>(4096).fill('');
 const chars: number[] = [];
 
+/**
+ * Strings of up to 7 chars, as one number: the length, then 7 bits a char (52 bits, exact in a
+ * double). A cached string of that number is the same string: one comparison, not one per char.
+ */
+const PACKED_STRING = 7;
+const packed = new Float64Array(4096).fill(-1);
+
 function getString(b: Uint8Array, n: number): string | typeof NOT_QUICK {
   if (rp + n > rend) return NOT_QUICK;
   const p = rp;
   let h = n;
+  let id = n;
   for (let i = 0; i < n; i++) {
     const c = b[p + i]!;
     if (c >= 0x80) return NOT_QUICK; // UTF-8: msgpackr's
     h = (Math.imul(h, 31) + c) | 0;
+    id = id * 128 + c;
   }
   rp = p + n;
-  if (n <= CACHED_STRING) {
-    const slot = (h ^ (h >>> 12)) & 4095;
+  if (n > CACHED_STRING) return ascii(b, p, n);
+  const slot = (h ^ (h >>> 12)) & 4095;
+  if (n <= PACKED_STRING) {
+    if (packed[slot] === id) return strings[slot]!;
+    packed[slot] = id;
+  } else {
     const s = strings[slot]!;
     if (s.length === n) {
       let same = true;
       for (let i = 0; i < n; i++) if (s.charCodeAt(i) !== b[p + i]) { same = false; break; }
       if (same) return s;
     }
-    const made = ascii(b, p, n);
-    strings[slot] = made;
-    return made;
+    packed[slot] = -1;
   }
-  return ascii(b, p, n);
+  const made = ascii(b, p, n);
+  strings[slot] = made;
+  return made;
 }
 
 function ascii(b: Uint8Array, p: number, n: number): string {
