@@ -75,7 +75,7 @@ export class ActorRef {
 
   /** @internal The transport (system or host) it sends through, if troupe made it. */
   static transportOf(ref: ActorRef): RefTransport | undefined {
-    return #transport in ref ? ref.#transport ?? undefined : undefined;
+    return typeof ref === 'object' && ref !== null && #transport in ref ? ref.#transport ?? undefined : undefined;
   }
 
   /**

@@ -114,3 +114,22 @@ describe('ctx.spawn of a module already loaded (made without an await)', () => {
     }
   });
 });
+
+describe('a chain of actors each spawned by its parent\'s init', () => {
+  // Regression: with the module loaded, ctx.spawn made the child (and ran its init) within the
+  // call, so a chain spawned from init recursed on the stack, one level per link, and overflowed
+  // it a few thousand links down. Past a few levels the making now goes on in a microtask.
+  it('is made to any length (5,000 links here), as when each link waited for its module', async () => {
+    const system = await createActorSystem({ name: 'chain', workers: 1, logger: quiet });
+    try {
+      const recorder = await system.spawn(fixture('recorder.actor'), { placement: { worker: 0 } });
+      await system.spawn(fixture('chain.actor'), { placement: { worker: 0 }, args: { n: 5000, depth: 0, notify: recorder } });
+      let got: unknown[] = [];
+      for (let i = 0; i < 10_000 && got.length === 0; i++) got = await recorder.ask<unknown[]>({ type: 'got' });
+      expect(got).toEqual([{ done: 5000 }]);
+      await expectConserved(system);
+    } finally {
+      await system.shutdown();
+    }
+  });
+});

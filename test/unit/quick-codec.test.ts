@@ -1,6 +1,7 @@
 // The codec's quick path (quick-codec.ts): what it writes, msgpackr reads the same; what msgpackr
 // writes, it reads the same; what it does not take goes to msgpackr untouched; binary messages
 // arrive as the table of values says.
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Packr, Unpackr } from 'msgpackr';
 import { Codec } from '../../src/runtime/mesh/codec.js';
@@ -102,6 +103,17 @@ describe('the codec quick path', () => {
     // A map that names a key twice: the later value wins, as in msgpackr.
     const twice = new Uint8Array([0x82, 0xa1, 0x61, 0x01, 0xa1, 0x61, 0x02]);
     for (let round = 0; round < 3; round++) expect(readQuick(twice, 0, twice.length)).toEqual(unpackr.unpack(twice));
+  });
+
+  it('builds objects key by key where code generation from strings is off', () => {
+    // A process of its own with --disallow-code-generation-from-strings (workers inherit it).
+    const dist = new URL('../../dist/runtime/mesh/quick-codec.js', import.meta.url).href;
+    const script = `import { readQuick } from ${JSON.stringify(dist)};
+      const bytes = new Uint8Array([0x82, 0xa4, 0x74, 0x79, 0x70, 0x65, 0xa3, 0x69, 0x6e, 0x63, 0xa2, 0x62, 0x79, 0x01]);
+      const got = [1, 2, 3, 4].map(() => readQuick(bytes, 0, bytes.length));
+      process.stdout.write(JSON.stringify(got));`;
+    const out = execFileSync(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual(Array.from({ length: 4 }, () => ({ type: 'inc', by: 1 })));
   });
 
   it('reads every short string as itself, also when strings share a slot of its string cache', () => {

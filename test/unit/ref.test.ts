@@ -25,5 +25,8 @@ describe('ActorRef', () => {
       expect(() => forged.tell('x')).toThrow(TroupeError);
       expect(() => forged.ask('x')).toThrow(expect.objectContaining({ code: 'ERR_TROUPE_INVALID_ARGUMENT' }));
     }
+    // A method taken off its ref (no `this`): the same error.
+    const { tell } = new ActorRef('/user/a', 1, 7, transport);
+    expect(() => tell('x')).toThrow(expect.objectContaining({ code: 'ERR_TROUPE_INVALID_ARGUMENT' }));
   });
 });

@@ -28,6 +28,8 @@ import { Cell, type SupervisionSpec } from './cell.js';
 import { Context, type ContextHost } from './context.js';
 import { loadActor, loadedActor } from './modules.js';
 
+/** How deep children spawned by an init are made at once, within the spawning call (spawnChild). */
+const MAX_NESTED = 8;
 /** How long init may take when the spawn does not say (initTimeoutMs). */
 const DEFAULT_INIT_TIMEOUT_MS = 10_000;
 
@@ -54,6 +56,8 @@ export class Lifecycle {
   private readonly policies = new WeakMap<DefinedActor, SupervisorOptions>();
   /** The last spawn's supervision settings: siblings spawned alike share them. */
   private lastSpec: SupervisionSpec | null = null;
+  /** Children being made at once (spawnChild) within one another's init, now. */
+  private nested = 0;
 
   constructor(private readonly host: LifecycleHost & ContextHost & RefTransport) {}
 
@@ -82,9 +86,19 @@ export class Lifecycle {
       if (parent.stopping) throw new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${parent.path} is stopping; it cannot spawn`);
       const h = this.host;
       const args = h.strict && options.args !== undefined ? h.mesh.codec.copy(options.args) : options.args;
-      const loaded = loadedActor(url);
-      const made = loaded !== undefined ? this.start(loaded, url, options.name, args, options.mailbox, parent, options)
-        : this.create(url, options.name, args, options.mailbox, parent, options);
+      // Made at once only a few levels deep: a chain of inits that each spawn the next would
+      // otherwise recurse on the stack, one level per link. Deeper, the making waits a microtask.
+      const loaded = this.nested < MAX_NESTED ? loadedActor(url) : undefined;
+      let made: Cell | Promise<Cell>;
+      if (loaded === undefined) made = this.create(url, options.name, args, options.mailbox, parent, options);
+      else {
+        this.nested++;
+        try {
+          made = this.start(loaded, url, options.name, args, options.mailbox, parent, options);
+        } finally {
+          this.nested--;
+        }
+      }
       return made instanceof Cell ? Promise.resolve(made.ref) : made.then((cell) => cell.ref);
     } catch (err) {
       return Promise.reject(err);

@@ -29,13 +29,15 @@ const last: (Shape | null)[] = new Array<Shape | null>(DEPTHS * (MAX_SHAPE_KEYS 
 /** Every shape, by its keys as JSON (unambiguous, whatever the keys hold); and the lists seen once, not yet compiled. */
 const shapes = new Map<string, Shape>();
 const seenOnce = new Set<string>();
+/** False once `new Function` has refused (code generation from strings is off). */
+let compiling = true;
 
 /**
  * The object of `keys[i]: values[i]` for i < n (later duplicates win, as with assignments);
  * `depth`: how deep it is nested in its message.
  */
 export function makeObject(keys: readonly string[], values: readonly unknown[], n: number, depth: number): Record<string, unknown> {
-  if (n <= MAX_SHAPE_KEYS) {
+  if (n <= MAX_SHAPE_KEYS && compiling) {
     const slot = Math.min(depth, DEPTHS - 1) * (MAX_SHAPE_KEYS + 1) + n;
     const s = last[slot]!;
     if (s !== null && sameKeys(s.keys, keys, n)) return s.make(values);
@@ -68,8 +70,16 @@ function shapeOf(keys: readonly string[], n: number): Shape | null {
   }
   if (shapes.size >= MAX_SHAPES) shapes.clear();
   const body = own.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ');
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- keys as JSON string literals only (see the file's note)
-  const shape: Shape = { keys: own, make: new Function('v', `return { ${body} };`) as Factory };
+  let make: Factory;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- keys as JSON string literals only (see the file's note)
+    make = new Function('v', `return { ${body} };`) as Factory;
+  } catch {
+    // Code generation is off (--disallow-code-generation-from-strings): objects are built key by key.
+    compiling = false;
+    return null;
+  }
+  const shape: Shape = { keys: own, make };
   shapes.set(id, shape);
   return shape;
 }
