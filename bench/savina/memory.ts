@@ -35,7 +35,7 @@ function child(impl: string, actors: number): Promise<MemoryReply> {
 
 /** The peers' ids are their npm names: a peer that is not installed is skipped with a line saying how to add it. */
 const IMPLS = [
-  { id: 'troupe', label: 'troupe (actors on one worker; that worker\'s heap)', role: 'troupe' as const },
+  { id: 'troupe', label: 'troupe (actors on one worker; its heap and shared memory)', role: 'troupe' as const },
   { id: 'nact', label: 'nact', role: 'baseline' as const },
   { id: 'xstate', label: 'xstate', role: 'baseline' as const },
   { id: 'comedy', label: 'comedy (in-memory)', role: 'baseline' as const },
