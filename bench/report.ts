@@ -112,8 +112,9 @@ function renderHeader(r: BenchResults): string[] {
   return [
     '# troupe benchmark results',
     '',
-    '> **Generated file — do not edit by hand.** Written by `npm run bench` (`bench/run.ts`, rendered by',
-    '> `bench/report.ts` from `bench/results.json`). Re-run the bench to update it.',
+    '> **Generated file — do not edit by hand.** Written by troupe\'s bench (`npm run bench` in a source',
+    '> checkout, `npx troupe bench --out <dir>` from an installed package), rendered from its `results.json`.',
+    '> Run the bench again to update it.',
     '',
     '| | |',
     '|---|---|',

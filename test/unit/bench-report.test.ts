@@ -45,6 +45,7 @@ describe('report generator', () => {
   it('renders a given results JSON: header, ratios to troupe, Savina\'s rule, why a peer did not run, the chart', () => {
     const md = renderReport(structuredClone(results) as never);
     expect(md).toContain('Generated file — do not edit by hand');
+    expect(md).toContain('`npx troupe bench --out <dir>` from an installed package'); // not only `npm run bench`
     expect(md).toContain('Test CPU <x>, 2 cores (virtual machine)');
     expect(md).toContain('| Implementation | ms, median | min – max | Savina ±20 % (kept) | × troupe, all actors on 1 worker | × troupe, spread over all workers |');
     // troupe-1w: median 11, min 9, max 30; ±20 % of 11 keeps 10, 11, 9, 12 → median 10.5.
