@@ -174,7 +174,12 @@ export class PoolThreads {
 
   /** What a task rejected by piscina rejects with: its deadline's error, or a TroupeError for the cause. */
   private rejection(t: Task, err: unknown): TroupeError {
-    if (t.failure !== null) return t.failure;
+    if (t.failure !== null) {
+      // Terminated at its deadline: piscina rejects once the thread is gone, which can take a
+      // while on a loaded machine. "Recently" (health) counts from then, as its caller sees it.
+      if (this.failedAt.length > 0) this.failedAt[this.failedAt.length - 1] = Date.now();
+      return t.failure;
+    }
     if (this.closing) return stopped(this.pool, err);
     const e = err as Error;
     if (e?.name === 'DataCloneError') {
