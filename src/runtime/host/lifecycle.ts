@@ -296,7 +296,8 @@ type Settings = Pick<SpawnRequest, 'restart' | 'supervision' | 'circuitBreaker' 
 
 /**
  * `/user/…/<name>`, or `…/$<thread>.<id>` without a name. Joined in one go: a flat string, where
- * `a + b` would keep the parent's path and the pieces as a rope (twice the bytes, per actor).
+ * `a + b` keeps the pieces and the rope joining them (in a heap snapshot of idle actors, 40 bytes of
+ * strings an actor against 112 with the `$id` key).
  */
 function childPath(parent: Cell | null, name: string | undefined, thread: number, id: number): string {
   const at = parent ? parent.path : '/user';
