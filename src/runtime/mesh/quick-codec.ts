@@ -57,11 +57,10 @@ export function writeBinary(v: ArrayBuffer | ArrayBufferView, kind: number, out:
   out[pos + 3] = 0;
   const src = kind === 2 ? v as Uint8Array : kind === 0 ? new Uint8Array(v as ArrayBuffer)
     : new Uint8Array((v as ArrayBufferView).buffer, (v as ArrayBufferView).byteOffset, (v as ArrayBufferView).byteLength);
-  const n = src.length;
-  const at = pos + BINARY_HEADER;
-  if (n <= 64) for (let i = 0; i < n; i++) out[at + i] = src[i]!;
-  else out.set(src, at);
-  return at + n;
+  // One native copy at any size: a loop of byte stores into the ring took 130 ns a 64-byte
+  // message where set takes 55 (the send of the ring micro-benchmark's binary row).
+  out.set(src, pos + BINARY_HEADER);
+  return pos + BINARY_HEADER + src.length;
 }
 
 /** The bytes a binary message takes (binaryKind(v) >= 0). */
