@@ -15,7 +15,7 @@ const INC: Msg = { t: 'inc' };
 const RETRIEVE: Msg = { t: 'retrieve' };
 
 export default defineActor<ProducerState | CounterState, Msg, Args>({
-  init: (a) => (a.role === 'producer' ? { ...a } : { role: 'counter', count: 0 }),
+  init: (a) => (a.role === 'producer' ? { role: 'producer', n: a.n, counter: a.counter, latch: a.latch } : { role: 'counter', count: 0 }),
   receive(s, msg, ctx) {
     if (s.role === 'counter') {
       if (msg.t === 'inc') s.count++;

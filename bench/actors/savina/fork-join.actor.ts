@@ -18,7 +18,7 @@ interface State extends Args {
 }
 
 export default defineActor<State, unknown, Args>({
-  init: (a) => ({ ...a, seen: 0, errors: 0 }),
+  init: (a) => ({ n: a.n, sink: a.sink, seen: 0, errors: 0 }),
   receive(s, _msg, ctx) {
     if (!(fjComputation(FJ_THETA) > 0)) s.errors++;
     if (++s.seen === s.n) {

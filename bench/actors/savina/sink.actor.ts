@@ -19,7 +19,7 @@ interface State extends Args {
 }
 
 export default defineActor<State, Done, Args>({
-  init: (args) => ({ ...args, got: 0, sum: 0, errors: 0 }),
+  init: (a) => ({ latch: a.latch, expect: a.expect, got: 0, sum: 0, errors: 0 }),
   receive(s, msg, ctx) {
     s.sum += msg.v;
     s.errors += msg.e ?? 0;

@@ -23,7 +23,7 @@ const SELF = new URL(import.meta.url);
 const START: Msg = { t: 'start' };
 
 export default defineActor<State, Msg, Args>({
-  init: (a) => ({ ...a, got: 0, sum: 0 }),
+  init: (a) => ({ num: a.num, size: a.size, div: a.div, parent: a.parent, got: 0, sum: 0 }),
   receive(s, msg, ctx) {
     if (msg.t === 'start') {
       if (s.size === 1) {

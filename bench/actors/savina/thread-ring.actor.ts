@@ -18,7 +18,7 @@ interface State extends Args {
 type Msg = { t: 'data'; next: ActorRef } | { t: 'ping'; left: number } | { t: 'exit'; n: number; sum: number };
 
 export default defineActor<State, Msg, Args>({
-  init: (a) => ({ ...a, next: null, pings: 0 }),
+  init: (a) => ({ actors: a.actors, sink: a.sink, next: null, pings: 0 }),
   receive(s, msg, ctx) {
     switch (msg.t) {
       case 'data':
