@@ -45,11 +45,38 @@ describe('mailbox', () => {
     expect(box.overflow).toBe('dead-letter');
   });
 
-  it('holds no buffers until its first message', () => {
+  it('holds no buffers while at most one message waits, and keeps that message\'s fields whole', () => {
     const box = new Mailbox({ capacity: 10, overflow: 'dead-letter', highWaterMark: 0 });
-    expect((box as unknown as { msgs: unknown[] }).msgs.length).toBe(0);
-    box.push('a', 1, 2, 3);
-    expect(box.size).toBe(1);
+    const buffers = () => (box as unknown as { msgs: unknown[] }).msgs.length;
+    const far = 2 ** 45 + 8;
+    const depth = new Int32Array(4);
+    box.mirrorDepth(depth, 2);
+    // One at a time, as a child that does one job gets its mail: pushed, read, shifted; and a
+    // retry put back first into the empty mailbox.
+    for (let i = 0; i < 10; i++) {
+      const fields = [`m${i}`, 0x40000000 | i, 0xffff_ffff - i, 0x8000_0000 + i, i % 2 === 0 ? far + i : -1];
+      if (i % 3 === 0) box.unshift(...(fields as [string, number, number, number, number]));
+      else box.push(...(fields as [string, number, number, number, number]));
+      expect([box.size, depth[2]]).toEqual([1, 1]);
+      const at = box.first;
+      expect([box.messageAt(at), box.senderThreadAt(at), box.senderIdAt(at), box.corrAt(at), box.recordAt(at)]).toEqual(fields);
+      box.shift();
+      expect([box.size, depth[2], box.messageAt(box.first)]).toEqual([0, 0, undefined]);
+    }
+    expect(buffers()).toBe(0);
+    // A second beside a first: the buffers are made, the first stays first.
+    box.push('a', 1, 0xffff_fffe, 3, far);
+    box.push('b', 4, 5, 6);
+    box.unshift('z', 7, 8, 9);
+    expect(buffers()).toBe(4);
+    const got: unknown[] = [];
+    while (box.size > 0) {
+      const at = box.first;
+      got.push([box.messageAt(at), box.senderThreadAt(at), box.senderIdAt(at), box.corrAt(at), box.recordAt(at)]);
+      box.shift();
+    }
+    expect(got).toEqual([['z', 7, 8, 9, -1], ['a', 1, 0xffff_fffe, 3, far], ['b', 4, 5, 6, -1]]);
+    expect(depth[2]).toBe(0);
   });
 });
 
