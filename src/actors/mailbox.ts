@@ -107,7 +107,9 @@ export class Mailbox {
   }
 
   pushSystem(m: unknown): void {
-    (this.sys ??= []).push(m);
+    // ([m], not [] then push: that array grows room for 16 at its first push.)
+    if (this.sys === null) this.sys = [m];
+    else this.sys.push(m);
   }
 
   clearSystem(): void {

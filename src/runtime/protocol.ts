@@ -208,6 +208,10 @@ export type SystemMessage =
   /** A watched actor stopped. */
   | { t: 'terminated'; path: string; thread: number; id: number };
 
+/** The stop messages ctx.stop queues (system messages are read, never changed: one of each will do). */
+export const STOP_SELF: SystemMessage = { t: 'stop', self: true };
+export const STOP: SystemMessage = { t: 'stop' };
+
 /** What a control call returns: errors travel as data, since comlink drops their codes. */
 export type ControlResult<T> = { ok: true; value: T } | { ok: false; error: WireError };
 

@@ -126,7 +126,9 @@ describe('a chain of actors each spawned by its parent\'s init', () => {
       await system.spawn(fixture('chain.actor'), { placement: { worker: 0 }, args: { n: 5000, depth: 0, notify: recorder } });
       let got: unknown[] = [];
       for (let i = 0; i < 10_000 && got.length === 0; i++) got = await recorder.ask<unknown[]>({ type: 'got' });
-      expect(got).toEqual([{ done: 5000 }]);
+      expect(got).toEqual([{ done: 5000, path: expect.any(String) }]);
+      // Its path names all 5,001 links (below a long path, a child's is a rope over its parent's).
+      expect((got[0] as { path: string }).path).toMatch(/^\/user(\/\$1\.\d+){5001}$/);
       await expectConserved(system);
     } finally {
       await system.shutdown();

@@ -32,8 +32,8 @@ import {
 import { Ledger } from '../ledger.js';
 import { MeshNode } from '../mesh/mesh-node.js';
 import { setIncarnation } from '../mesh/codec.js';
-import type {
-  ControlResult, HostControl, HostStart, HostStats, HostToMain, MainNotice, MainToHost, SystemMessage,
+import {
+  STOP, STOP_SELF, type ControlResult, type HostControl, type HostStart, type HostStats, type HostToMain, type MainNotice, type MainToHost, type SystemMessage,
 } from '../protocol.js';
 import { MailboxDepths } from '../mailbox-depths.js';
 import { ActorTable } from './actor-table.js';
@@ -215,10 +215,10 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
    */
   stopSelfOrChild(by: Cell, ref: ActorRef): void {
     if (ref.node === undefined && ref.thread === this.thread) {
-      if (ref.id === by.id) { this.scheduler.system(by, { t: 'stop', self: true }); return; }
+      if (ref.id === by.id) { this.scheduler.system(by, STOP_SELF); return; }
       // By id, not by a walk of the children: stopping each of n children was O(n²).
       const child = this.actors.get(ref.id);
-      if (child !== undefined && child.parent === by && by.children.get(child.childKey) === child) { this.scheduler.system(child, { t: 'stop' }); return; }
+      if (child !== undefined && child.parent === by && by.children.get(child.childKey) === child) { this.scheduler.system(child, STOP); return; }
     }
     throw new TroupeError('ERR_TROUPE_NOT_A_CHILD', `${ref.path} is not a child of ${by.path}: ctx.stop stops this actor or one of its children; ask another actor to stop, or use system.stop`,
       { details: { actor: by.path, ref: ref.path } });

@@ -301,8 +301,14 @@ type Settings = Pick<SpawnRequest, 'restart' | 'supervision' | 'circuitBreaker' 
  */
 function childPath(parent: Cell | null, name: string | undefined, thread: number, id: number): string {
   const at = parent ? parent.path : '/user';
+  // Below a long path, a rope over the parent's (32 B and its own part) rather than a copy of it:
+  // deep trees (Fibonacci's, 25 levels) spent 257 B an actor on copies of their parents' paths.
+  if (at.length > LONG_PATH) return at + (name !== undefined ? '/' + name : ['/$', thread, '.', id].join(''));
   return name !== undefined ? [at, '/', name].join('') : [at, '/$', thread, '.', id].join('');
 }
+
+/** A path of more chars than this is not copied into its children's (a flat string costs 16 B and its chars; a rope 32 B). */
+const LONG_PATH = 32;
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
