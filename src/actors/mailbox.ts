@@ -234,6 +234,12 @@ const EMPTY_F64 = new Float64Array(0);
 /** Copies a full circular buffer (`n` = its length, starting at `head`) to the front of `to`. */
 function regrow<T extends Int32Array | Float64Array>(to: T, from: T, head: number, tail: number, n: number): T {
   if (n === 0) return to;
+  if (n <= 64) {
+    // By hand: the views block copies need cost more than the copy of a few (Skynet's parents, 10 replies each).
+    const mask = from.length - 1;
+    for (let i = 0; i < n; i++) to[i] = from[(head + i) & mask]!;
+    return to;
+  }
   to.set(from.subarray(head, head + Math.min(tail, n)), 0);
   if (n > tail) to.set(from.subarray(0, n - tail), tail);
   return to;

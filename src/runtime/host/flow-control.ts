@@ -8,8 +8,10 @@
  * other in a cycle all make progress (a muted sender's target always holds that many); or an ask
  * waits in it: its asker may be the very actor it waits for (busy in an `await`, taking nothing).
  *
- * Paths are kept by actor id, not found through the actor table: credit may come back while an
- * actor's `init` is still running (it is in the table only after), and it must not be lost.
+ * An actor's paths are its cell's, found through the actor table when credit comes back; those
+ * of an actor that first sent while its `init` ran (it is in the table only after) are kept by
+ * id too, so that credit coming back meanwhile is not lost. (Keeping every sender's by id cost a
+ * Map entry made and deleted an actor: 6 % of Skynet's time, its million actors each sending once.)
  */
 import { TroupeError } from '../../actors/errors.js';
 import { F_CREDIT, K_CREDIT, MAIN_THREAD } from '../constants.js';
@@ -34,7 +36,7 @@ export class HostFlow {
   private readonly slack: number;
   /** Sends from outside any handler (a timer, a promise's callback with no actor running). */
   private readonly outside: Paths;
-  /** Each actor's paths, by id, from its first send until it stops. */
+  /** The paths of actors that first sent while their init ran, by id, until they stop. */
   private readonly byId = new Map<number, Paths>();
   /** Threads closed for good (indexed by thread): mail to them is not counted. */
   private readonly gone: boolean[] = [];
@@ -97,7 +99,7 @@ export class HostFlow {
   /** Credit for this host's actor `sender` (0: outside any handler) on its path `key`. */
   take(sender: number, key: number): void {
     if (sender === 0) { this.outside.credit(key); return; }
-    const paths = this.byId.get(sender);
+    const paths = this.host.actors.get(sender)?.paths ?? this.byId.get(sender);
     // Below the mark on every path again: it may run.
     if (paths !== undefined && paths.credit(key) && paths.overMark === 0) this.resume(sender);
   }
@@ -109,7 +111,12 @@ export class HostFlow {
   resetThread(thread: number, forGood: boolean): void {
     if (forGood) this.gone[thread] = true;
     this.outside.resetThread(thread);
-    for (const [id, paths] of this.byId) if (paths.resetThread(thread) && paths.overMark === 0) this.resume(id);
+    for (const cell of this.host.actors.values()) {
+      const paths = cell.paths;
+      if (paths !== null && paths.resetThread(thread) && paths.overMark === 0) this.host.scheduler.resume(cell);
+    }
+    // (Still in init: no one to resume yet. Those since started were reset above: this finds nothing more.)
+    for (const paths of this.byId.values()) paths.resetThread(thread);
   }
 
   /** The actor stopped: its paths go, and whoever waits on them (ctx.ready) hears so. */
@@ -124,6 +131,7 @@ export class HostFlow {
   /** The host closes: every ready() waiting on it rejects with ERR_TROUPE_SYSTEM_STOPPED. */
   stop(): void {
     this.outside.stop();
+    for (const cell of this.host.actors.values()) cell.paths?.stop();
     for (const paths of this.byId.values()) paths.stop();
   }
 
@@ -137,7 +145,7 @@ export class HostFlow {
     let paths = from.paths;
     if (paths === null) {
       paths = from.paths = new Paths(this.mark);
-      this.byId.set(from.id, paths);
+      if (this.host.actors.get(from.id) !== from) this.byId.set(from.id, paths);
     }
     return paths;
   }
