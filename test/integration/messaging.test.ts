@@ -60,6 +60,14 @@ describe('messaging between main and workers', () => {
     expect(() => counter.tell({ type: 'inc', cb: () => 1 })).toThrow(expect.objectContaining({ code: 'ERR_TROUPE_UNENCODABLE_MESSAGE' }));
     expect(() => counter.tell({ type: 'inc', s: Symbol('x') })).toThrow(expect.objectContaining({ code: 'ERR_TROUPE_UNENCODABLE_MESSAGE' }));
     await expect(counter.ask({ fn: () => 1 })).rejects.toMatchObject({ code: 'ERR_TROUPE_UNENCODABLE_MESSAGE' });
+    // A binary message over a buffer transferred already (detached): refused as postMessage
+    // refuses it, not sent empty, and not a bare TypeError.
+    const gone = new ArrayBuffer(8);
+    const views = [new Uint8Array(gone), new Float32Array(gone), Buffer.from(gone), new DataView(gone)];
+    structuredClone(gone, { transfer: [gone] });
+    for (const m of [gone, ...views]) {
+      expect(() => counter.tell(m)).toThrow(expect.objectContaining({ code: 'ERR_TROUPE_UNENCODABLE_MESSAGE' }));
+    }
     expect((await system.stats()).sent).toBe(before.sent);
     await expect(counter.ask({ type: 'get' })).resolves.toBe(0);
     await expectConserved(system);

@@ -233,7 +233,7 @@ export class Codec {
     const kind = binaryKind(value);
     if (kind >= 0) {
       const out = new Uint8Array(binarySize(value as ArrayBuffer));
-      writeBinary(value as ArrayBuffer, kind, out, 0);
+      this.putBinary(value as ArrayBuffer, kind, out, 0);
       return out;
     }
     encodingNode = this.node;
@@ -288,7 +288,7 @@ export class Codec {
    * `kind`: its binaryKind, when the caller has it already.
    */
   writeQuick(value: unknown, out: Uint8Array, pos: number, end: number, kind = binaryKind(value)): number {
-    if (kind >= 0) return binarySize(value as ArrayBuffer) <= end - pos ? writeBinary(value as ArrayBuffer, kind, out, pos) : -1;
+    if (kind >= 0) return binarySize(value as ArrayBuffer) <= end - pos ? this.putBinary(value as ArrayBuffer, kind, out, pos) : -1;
     try {
       return writeQuick(value, out, pos, end);
     } catch (err) {
@@ -315,6 +315,16 @@ export class Codec {
   }
 
   /** An encoding failure as the user should see it. */
+  /** writeBinary, refusing a view of a buffer transferred already (detached) as postMessage does. */
+  private putBinary(value: ArrayBuffer | ArrayBufferView, kind: number, out: Uint8Array, pos: number): number {
+    try {
+      return writeBinary(value, kind, out, pos);
+    } catch (err) {
+      throw new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE',
+        `the message's buffer was transferred already (it is detached): ${(err as Error)?.message ?? String(err)}; send one that is not`, { cause: err });
+    }
+  }
+
   private refusal(err: unknown, value: unknown): Error {
     if (err instanceof TroupeError) return err;
     if (err instanceof NeedsPost) return new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', 'a SharedArrayBuffer cannot be written into bytes here; send it in a message of its own');

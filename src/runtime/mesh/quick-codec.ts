@@ -65,7 +65,11 @@ export function writeBinary(v: ArrayBuffer | ArrayBufferView, kind: number, out:
 
 /** The bytes a binary message takes (binaryKind(v) >= 0). */
 export function binarySize(v: ArrayBuffer | ArrayBufferView): number {
-  return BINARY_HEADER + v.byteLength;
+  try {
+    return BINARY_HEADER + v.byteLength;
+  } catch {
+    return BINARY_HEADER; // a DataView of a detached buffer: writeBinary throws, and the codec says why
+  }
 }
 
 /** Reads a binary message from `bytes[start, start + length)` (its first byte is BINARY); null when malformed. */
