@@ -314,7 +314,6 @@ export class Codec {
     }
   }
 
-  /** An encoding failure as the user should see it. */
   /** writeBinary, refusing a view of a buffer transferred already (detached) as postMessage does. */
   private putBinary(value: ArrayBuffer | ArrayBufferView, kind: number, out: Uint8Array, pos: number): number {
     try {
@@ -325,6 +324,7 @@ export class Codec {
     }
   }
 
+  /** An encoding failure as the user should see it. */
   private refusal(err: unknown, value: unknown): Error {
     if (err instanceof TroupeError) return err;
     if (err instanceof NeedsPost) return new TroupeError('ERR_TROUPE_UNENCODABLE_MESSAGE', 'a SharedArrayBuffer cannot be written into bytes here; send it in a message of its own');
