@@ -9,6 +9,7 @@
  */
 import { MAIN_THREAD } from '../constants.js';
 import type { Tuning } from '../protocol.js';
+import { microtask } from '../microtask.js';
 import type { Doorbell } from './doorbell.js';
 
 /** What a pump turn does: the mesh's reading and writing, and the owner's work. */
@@ -39,6 +40,10 @@ const SPIN_SLICE_MS = 0.02;
 
 export class Pump {
   private queued = false;
+  /** A turn is running: `schedule()` only notes that another turn is wanted (`again`). */
+  private turning = false;
+  /** `schedule()` was called during this turn. */
+  private again = false;
   private parked = false;
   private lastWork = 0;
   /** When the last work was done, if no turn has found work since (else -1). */
@@ -60,12 +65,17 @@ export class Pump {
     this.hot = thread !== MAIN_THREAD;
   }
 
-  /** Makes sure a pump turn is coming. Cheap to call often. */
+  /**
+   * Makes sure a pump turn is coming. Cheap to call often. Called during a turn (a message read
+   * makes its actor runnable, a finished record frees space), it leaves the choice of how the
+   * next turn comes to the end of this one (`next`): an immediate set here would send every
+   * busy worker round its event loop once per hop.
+   */
   schedule(): void {
-    if (!this.queued && this.running) {
-      this.queued = true;
-      setImmediate(this.turnNow);
-    }
+    if (this.queued || !this.running) return;
+    if (this.turning) { this.again = true; return; }
+    this.queued = true;
+    setImmediate(this.turnNow);
   }
 
   /**
@@ -79,7 +89,7 @@ export class Pump {
     if (this.queued || !this.running) return;
     if (this.hot && !busy && now - this.sliceStart < this.tuning.sliceMs) {
       this.queued = true;
-      queueMicrotask(this.turnHot);
+      microtask(this.turnHot);
       return;
     }
     this.schedule();
@@ -88,6 +98,18 @@ export class Pump {
   private turn(): void {
     this.queued = false;
     if (!this.running) return;
+    this.turning = true;
+    this.again = false;
+    try {
+      this.step();
+    } finally {
+      this.turning = false;
+      // Asked for during the turn, and not already coming (`next` queued it, or the turn parked).
+      if (this.again) this.schedule();
+    }
+  }
+
+  private step(): void {
     const w = this.w;
     // After an idle turn: when this one began, for how long work kept us waiting (the handlers'
     // own time below must not count as waiting).
