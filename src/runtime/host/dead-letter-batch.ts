@@ -8,6 +8,7 @@ import { untraced } from '../../observability/traced.js';
 import type { SupervisionEvent } from '../../supervision/events.js';
 import type { DeadLetterWire, HostToMain } from '../protocol.js';
 import type { DeadLetterReason } from '../../actors/dead-letter-reasons.js';
+import { microtask } from '../microtask.js';
 
 export class DeadLetterBatch {
   private batch: DeadLetterWire[] = [];
@@ -20,13 +21,13 @@ export class DeadLetterBatch {
   add(reason: DeadLetterReason, target: string, sender: string | null, message: unknown, error?: WireError,
     failure?: Pick<DeadLetterWire, 'category' | 'severity' | 'retries'>): void {
     this.batch.push({ reason, target, sender, message: untraced(message), error, time: Date.now(), ...failure });
-    if (this.batch.length === 1) queueMicrotask(this.flushNow);
+    if (this.batch.length === 1) microtask(this.flushNow);
   }
 
   /** A supervision event the ring could not carry (fields the codec cannot encode): the port can, unordered. */
   event(e: SupervisionEvent): void {
     this.events.push(e);
-    if (this.events.length === 1) queueMicrotask(this.flushNow);
+    if (this.events.length === 1) microtask(this.flushNow);
   }
 
   flush(): void {

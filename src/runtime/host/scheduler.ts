@@ -6,6 +6,7 @@
  */
 import { S_CUR_ACTOR, S_CUR_ROOT, S_TURNS } from '../constants.js';
 import type { SystemMessage, Tuning } from '../protocol.js';
+import { empty } from '../arrays.js';
 import type { Cell } from './cell.js';
 
 /** What the scheduler asks of its host. */
@@ -88,7 +89,7 @@ export class Scheduler {
       if ((turns & 15) === 0 && performance.now() > deadline) break;
     }
     stats[S_TURNS]! += turns;
-    if (this.head >= q.length) { q.length = 0; this.head = 0; }
+    if (this.head >= q.length) { empty(q); this.head = 0; }
     else if (this.head > 4096) { q.splice(0, this.head); this.head = 0; }
     this.host.flushDeadLetters();
     // Actors ran (even if each only stopped): count the turn as work so the pump comes back.

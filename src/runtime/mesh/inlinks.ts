@@ -9,6 +9,7 @@ import { TroupeError } from '../../actors/errors.js';
 import { F_CREDIT, F_POSTED, KIND_MASK } from '../constants.js';
 import type { PortFrom, PostedMessage } from '../protocol.js';
 import type { Codec } from './codec.js';
+import { empty } from '../arrays.js';
 import { DoorbellRinger } from './doorbell.js';
 import { M_READ, RingReader } from './ring-reader.js';
 
@@ -191,7 +192,7 @@ export class Inlinks {
       link.freeing = false;
       if (link.reader.free() && link.reader.takeSpaceRequest()) link.producer.ring();
     }
-    links.length = 0;
+    if (links.length !== 0) empty(links);
   }
 
   /**

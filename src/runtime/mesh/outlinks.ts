@@ -12,6 +12,8 @@ import { TroupeError, invalidArgument } from '../../actors/errors.js';
 import { F_POSTED, KIND_MASK, K_UNCOUNTED, S_OUTSTANDING } from '../constants.js';
 import type { PortFrom, PostedMessage, Tuning } from '../protocol.js';
 import type { Codec } from './codec.js';
+import { microtask } from '../microtask.js';
+import { empty } from '../arrays.js';
 import { DoorbellRinger } from './doorbell.js';
 import { binaryKind, binarySize } from './quick-codec.js';
 import { Ring, RingWriter } from './ring.js';
@@ -261,7 +263,7 @@ export class Outlinks {
     }
     if (!this.publishQueued) {
       this.publishQueued = true;
-      queueMicrotask(this.publishAll);
+      microtask(this.publishAll);
     }
   }
 
@@ -274,7 +276,7 @@ export class Outlinks {
       link.dirty = false;
       this.publishLink(link);
     }
-    dirty.length = 0;
+    empty(dirty);
   }
 
   private publishLink(link: Outlink): void {
