@@ -111,7 +111,7 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
       node: start.node,
       requestLink: (to) => this.post({ t: 'need-link', to }),
       pinning: true,
-      work: () => this.scheduler.run(),
+      work: (clock) => this.scheduler.run(clock),
       hasWork: () => this.scheduler.hasWork,
     });
     this.scheduler = new Scheduler(start.tuning, this.stats, this);

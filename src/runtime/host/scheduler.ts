@@ -63,12 +63,15 @@ export class Scheduler {
     if (!cell.scheduled && !cell.busy) this.enqueue(cell);
   }
 
-  /** One slice: runs queued actors, each up to its throughput budget. What the pump counts as work. */
-  run(): number {
+  /**
+   * One slice: runs queued actors, each up to its throughput budget. What the pump counts as
+   * work. `clock`: a recent reading of performance.now() (the pump's), where the slice starts.
+   */
+  run(clock: number): number {
     const q = this.queue;
     if (this.head >= q.length) { this.host.checkIdle(); return 0; }
     const stats = this.stats;
-    const deadline = performance.now() + this.tuning.sliceMs;
+    const deadline = clock + this.tuning.sliceMs;
     let done = 0;
     let turns = 0;
     while (this.head < q.length) {
