@@ -45,6 +45,18 @@ describe('supervision', () => {
     await system.stop(sup);
   });
 
+  it('counts the restarts of all of a parent\'s children in one window (OTP: the intensity is the supervisor\'s)', async () => {
+    const { sup, kids } = await tree(fast, [{ name: 'a' }, { name: 'b' }]);
+    const paths = [kids.a!.path, kids.b!.path];
+    const escalated = nextEvent(system, (e) => e.type === 'escalate' && paths.includes(e.actor));
+    for (const k of [kids.a!, kids.b!, kids.a!, kids.b!]) k.tell({ type: 'fail' });
+    await escalated;
+    await nextEvent(system, (e) => e.type === 'failure' && e.actor === sup.path && e.error.code === 'ERR_TROUPE_ESCALATED');
+    expect(system.events.list('restart').filter((e) => e.type === 'restart' && paths.includes(e.actor))).toHaveLength(3);
+    expect(system.events.list('escalate').filter((e) => e.type === 'escalate' && paths.includes(e.actor))).toHaveLength(1);
+    await system.stop(sup);
+  });
+
   for (const [strategy, expected] of [
     ['one-for-one', [1, 2, 3, 2]],
     ['one-for-all', [1, 2, 3, 1, 2, 3]],

@@ -16,7 +16,7 @@ import { Context, type ContextHost } from './context.js';
 import type { SupervisorOptions, RestartType } from '../../supervision/options.js';
 import type { Backoff } from '../../supervision/backoff.js';
 import type { CircuitBreaker } from '../../supervision/breaker.js';
-import type { RestartIntensity } from '../../supervision/intensity.js';
+import { RestartIntensity } from '../../supervision/intensity.js';
 import type { ActorKind } from './observe.js';
 
 /** How a cell is supervised: the spawn's settings, shared by the cells spawned with the same ones. */
@@ -53,6 +53,7 @@ class Rare {
   timedAt = -1;
   watching: Map<string, string> | null = null;
   watchers: number[] | null = null;
+  /** Its children's shared restart window (Cell.intensity). */
   childIntensity: RestartIntensity | null = null;
   idleWaiters: (() => void)[] | null = null;
   context: Context | null = null;
@@ -92,6 +93,12 @@ export class Cell {
   handled = 0;
   /** Asks waiting in its mailbox (a muted actor still runs while one waits: flow-control.ts). */
   asks = 0;
+  /**
+   * The policy its children's shared restart window is made by (its first child's, OTP's intensity
+   * being the supervisor's), or null before its first child. The window itself is made with the
+   * first restart: a parent whose children never fail (most) carries no Rare for it.
+   */
+  childPolicy: SupervisorOptions | null = null;
   private x: Rare | null = null;
 
   constructor(host: ContextHost & RefTransport, id: number, path: string, name: string | undefined, def: DefinedActor, mailbox: Mailbox,
@@ -166,18 +173,18 @@ export class Cell {
   get breaker(): CircuitBreaker | null { return this.x?.breaker ?? null; }
   set breaker(v: CircuitBreaker | null) { if (v !== null || this.x !== null) this.rare().breaker = v; }
 
-  /** Restarts allowed for its children (made with its first child, by the spawn's policy): its window as their supervisor. */
-  get childIntensity(): RestartIntensity | null { return this.x?.childIntensity ?? null; }
-  set childIntensity(v: RestartIntensity | null) { this.rare().childIntensity = v; }
-
-  /** The restart window it counts against: its parent's children's, or its own at the top. */
+  /**
+   * The restart window it counts against: its parent's, shared by all the parent's children
+   * (made by `childPolicy`), or at the top its own (by its spawn's policy). Made on first use.
+   */
   get intensity(): RestartIntensity {
-    return this.parent ? this.parent.childIntensity! : this.x!.ownIntensity!;
-  }
-
-  /** A top-level actor's own restart window (set by its host when it is created). */
-  set ownIntensity(v: RestartIntensity) {
-    this.rare().ownIntensity = v;
+    const parent = this.parent;
+    if (parent !== null) {
+      const r = parent.rare();
+      return (r.childIntensity ??= new RestartIntensity(parent.childPolicy!.maxRestarts, parent.childPolicy!.withinMs));
+    }
+    const r = this.rare();
+    return (r.ownIntensity ??= new RestartIntensity(this.sup.policy.maxRestarts, this.sup.policy.withinMs));
   }
 
   /** Its children by child key. */

@@ -13,7 +13,6 @@ import { TroupeError, invalidArgument } from '../../actors/errors.js';
 import { Mailbox, mailboxOptions } from '../../actors/mailbox.js';
 import { CircuitBreaker, type BreakerTransition } from '../../supervision/breaker.js';
 import type { Clock, Random } from '../../supervision/clock.js';
-import { RestartIntensity } from '../../supervision/intensity.js';
 import {
   DEFAULT_SUPERVISOR, breakerOptions, restartType, shutdownMs, supervisorOptions, type RestartType, type SupervisorOptions,
 } from '../../supervision/options.js';
@@ -131,9 +130,8 @@ export class Lifecycle {
     const cell = new Cell(h, id, childPath(parent, name, h.thread, id), name, def, box, parent, sup, args);
     cell.kind = h.actors.kinds.of(url);
     if (breaker) cell.breaker = new CircuitBreaker(breaker, h.clock, (t) => h.breakerMoved(cell, t));
-    // Restart intensity is the supervisor's: shared by all children of one parent (OTP).
-    if (parent) parent.childIntensity ??= new RestartIntensity(policy.maxRestarts, policy.withinMs);
-    else cell.ownIntensity = new RestartIntensity(policy.maxRestarts, policy.withinMs);
+    // Restart intensity is the supervisor's: shared by all children of one parent (OTP), by its first child's policy.
+    if (parent) parent.childPolicy ??= policy;
     siblings.set(cell.childKey, cell); // reserve the name while init runs
     if (!def.init) return this.started(cell);
     let state: unknown;
