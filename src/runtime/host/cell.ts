@@ -79,7 +79,7 @@ export class Cell {
   readonly args: unknown;
   /** Children in start order (Map keeps insertion order), by child key; made with the first (most actors have none). */
   private kids: Map<ChildKey, Cell> | null = null;
-  /** The context of the message being handled (or last handled), or null before the first. */
+  /** The context of the message being handled, or null between messages. */
   cur: Context | null = null;
   state: unknown = undefined;
   stopping: Promise<void> | null = null;

@@ -99,6 +99,7 @@ export class Turns {
         result = cell.def.receive(cell.state, msg, ctx);
       } catch (err) {
         h.current = null;
+        cell.cur = null;
         cell.timedAt = -1;
         h.supervision.fail(cell, err, this.failedMessage(ctx, msg));
         return n;
@@ -115,11 +116,12 @@ export class Turns {
             if (cell.abandoned) return; // a stop gave up waiting for this handler and counted its message
             this.freeBusySlot(ctx);
             if (cell.timedAt >= 0) this.timed(cell);
-            this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); this.finished(ctx); h.scheduler.resume(cell);
+            this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); cell.cur = null; this.finished(ctx); h.scheduler.resume(cell);
           },
           (err) => {
             if (cell.abandoned) return;
             cell.timedAt = -1;
+            cell.cur = null;
             this.freeBusySlot(ctx);
             this.settled(cell);
             h.supervision.fail(cell, err, this.failedMessage(ctx, msg));
@@ -133,6 +135,8 @@ export class Turns {
       h.ledger.processed();
       h.ledger.queued(-1);
       if (cell.retries !== 0 || cell.breaker !== null || ctx.receipt !== 0) this.succeeded(cell, true);
+      // Done with: a waiting actor does not keep its last message's context (112 B) alive.
+      cell.cur = null;
       if (record >= 0) this.finished(ctx);
     }
     return n;
