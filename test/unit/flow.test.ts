@@ -147,4 +147,62 @@ describe('Paths: a sender\'s unprocessed messages per target', () => {
     p.sent(pathKey(2, 9), 0);
     expect(p.count(key)).toBe(1);
   });
+
+  it('agrees with a plain Map of counts over random steps, across the move from the small table to a Map', () => {
+    // The model: what Paths promises, kept the simple way.
+    class Model {
+      readonly m = new Map<number, { n: number; mark: number }>();
+      overMark = 0;
+      constructor(readonly mark: number) {}
+      sent(key: number, mark: number): number {
+        let c = this.m.get(key);
+        if (c === undefined) this.m.set(key, c = { n: 0, mark: mark === 0 ? this.mark : mark });
+        const n = ++c.n;
+        const credit = n % creditQuantum(c.mark) === 0 ? ASKS_CREDIT : 0;
+        if (n < c.mark) return credit;
+        if (n === c.mark) this.overMark++;
+        return credit | AT_MARK;
+      }
+      take(key: number, by: number): boolean {
+        const c = this.m.get(key);
+        if (c === undefined) return false;
+        const was = c.n;
+        c.n -= by || creditQuantum(c.mark);
+        if (c.n <= 0) this.m.delete(key);
+        if (by === 1) { if (c.n === c.mark - 1) this.overMark--; return false; }
+        if (was >= c.mark && c.n < c.mark) { this.overMark--; return true; }
+        return false;
+      }
+      resetThread(thread: number): boolean {
+        let freed = false;
+        for (const [key, c] of this.m) {
+          if (pathThread(key) !== thread) continue;
+          this.m.delete(key);
+          if (c.n >= c.mark) { this.overMark--; freed = true; }
+        }
+        return freed;
+      }
+    }
+    for (const seed of [1, 2, 3, 4, 5]) {
+      let s = seed;
+      const rnd = (n: number) => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s % n; };
+      const p = new Paths(24); // quantum 3
+      const model = new Model(24);
+      // Up to 40 targets on 3 threads: more than the small table holds at once, some with marks of their own.
+      const keys = Array.from({ length: 40 }, (_, i) => pathKey(1 + (i % 3), 0xfffffff0 + i));
+      const marks = keys.map((_, i) => (i % 5 === 0 ? 4 + (i % 7) : 0));
+      for (let step = 0; step < 20_000; step++) {
+        const i = rnd(step < 10_000 ? 12 : 40);
+        const key = keys[i]!;
+        const op = rnd(100);
+        if (op < 60) expect(p.sent(key, marks[i]!)).toBe(model.sent(key, marks[i]!));
+        else if (op < 85) expect(p.credit(key)).toBe(model.take(key, 0));
+        else if (op < 98) { p.unsent(key); model.take(key, 1); }
+        else { const thread = 1 + rnd(3); expect(p.resetThread(thread)).toBe(model.resetThread(thread)); }
+        expect(p.overMark).toBe(model.overMark);
+        expect(p.count(key)).toBe(model.m.get(key)?.n ?? 0);
+      }
+      for (const key of keys) expect(p.count(key)).toBe(model.m.get(key)?.n ?? 0);
+    }
+  });
 });
