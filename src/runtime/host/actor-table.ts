@@ -144,9 +144,19 @@ export class ActorTable {
     return n;
   }
 
-  /** Where a child of `parent` (null: a top-level actor) is kept by its child key. */
-  siblingsOf(parent: Cell | null): Map<ChildKey, Cell> {
-    return parent ? parent.childMap() : this.roots;
+  /** Whether a child of `parent` (null: a top-level actor) has the child key `key`. */
+  siblingTaken(parent: Cell | null, key: ChildKey): boolean {
+    return parent ? parent.child(key) !== undefined : this.roots.has(key);
+  }
+
+  /** Keeps `cell` among its siblings by its child key (its name is taken from now on). */
+  addSibling(cell: Cell): void {
+    if (cell.parent) cell.parent.addChild(cell); else this.roots.set(cell.childKey, cell);
+  }
+
+  /** Its child key among its siblings is free again. */
+  removeSibling(cell: Cell): void {
+    if (cell.parent) cell.parent.removeChild(cell.childKey); else this.roots.delete(cell.childKey);
   }
 
   /** The actor is started: it takes mail. */
@@ -160,7 +170,7 @@ export class ActorTable {
   remove(cell: Cell): void {
     this.cells.remove(cell, this.frontier());
     if (cell.depthSlot >= 0) { this.depths.release(cell.depthSlot, cell.mailbox); cell.depthSlot = -1; }
-    this.siblingsOf(cell.parent).delete(cell.childKey);
+    this.removeSibling(cell);
     this.stats[S_ACTORS]!--;
   }
 

@@ -33,7 +33,9 @@ export interface SupervisionSpec {
 /** A child's key among its siblings: its name, or its id when it has none. */
 export type ChildKey = string | number;
 
-const NO_CHILDREN: ReadonlyMap<ChildKey, Cell> = new Map<ChildKey, Cell>();
+const NO_CHILDREN: readonly Cell[] = [];
+/** Children kept in an array, scanned by key, before a Map: most parents have one or two (an array of two: 64 B; a Map: 184). */
+const KIDS_IN_ARRAY = 8;
 
 // Its booleans, as bits of Cell.flags.
 const SCHEDULED = 1;
@@ -77,8 +79,11 @@ export class Cell {
   readonly sup: SupervisionSpec;
   /** The spawn args, kept to run init() again on restart. */
   readonly args: unknown;
-  /** Children in start order (Map keeps insertion order), by child key; made with the first (most actors have none). */
-  private kids: Map<ChildKey, Cell> | null = null;
+  /**
+   * Children in start order: an array, made with the first (most actors have none), then past
+   * KIDS_IN_ARRAY a Map by child key (insertion order is start order).
+   */
+  private kids: Cell[] | Map<ChildKey, Cell> | null = null;
   /** The context of the message being handled, or null between messages. */
   cur: Context | null = null;
   state: unknown = undefined;
@@ -187,14 +192,58 @@ export class Cell {
     return (r.ownIntensity ??= new RestartIntensity(this.sup.policy.maxRestarts, this.sup.policy.withinMs));
   }
 
-  /** Its children by child key. */
-  get children(): ReadonlyMap<ChildKey, Cell> {
-    return this.kids ?? NO_CHILDREN;
+  /** Its children, in start order (a copy when they are many: do not hold on to it). */
+  childList(): readonly Cell[] {
+    const kids = this.kids;
+    if (kids === null) return NO_CHILDREN;
+    return Array.isArray(kids) ? kids : [...kids.values()];
   }
 
-  /** Its children, to add one to. */
-  childMap(): Map<ChildKey, Cell> {
-    return (this.kids ??= new Map());
+  get childCount(): number {
+    const kids = this.kids;
+    return kids === null ? 0 : Array.isArray(kids) ? kids.length : kids.size;
+  }
+
+  /** Its child with child key `key`. */
+  child(key: ChildKey): Cell | undefined {
+    const kids = this.kids;
+    if (kids === null) return undefined;
+    if (!Array.isArray(kids)) return kids.get(key);
+    for (let i = 0; i < kids.length; i++) if (kids[i]!.childKey === key) return kids[i];
+    return undefined;
+  }
+
+  /** Adds `child` under its child key (in the place of one with the same key, as Map.set). */
+  addChild(child: Cell): void {
+    const kids = this.kids;
+    const key = child.childKey;
+    if (kids === null) { this.kids = [child]; return; }
+    if (!Array.isArray(kids)) { kids.set(key, child); return; }
+    for (let i = 0; i < kids.length; i++) if (kids[i]!.childKey === key) { kids[i] = child; return; }
+    if (kids.length < KIDS_IN_ARRAY) {
+      // At its exact size: push would make room for 16 more.
+      const grown = new Array<Cell>(kids.length + 1);
+      for (let i = 0; i < kids.length; i++) grown[i] = kids[i]!;
+      grown[kids.length] = child;
+      this.kids = grown;
+      return;
+    }
+    const map = (this.kids = new Map<ChildKey, Cell>());
+    for (const c of kids) map.set(c.childKey, c);
+    map.set(key, child);
+  }
+
+  /** Removes the child with child key `key` (as Map.delete). */
+  removeChild(key: ChildKey): void {
+    const kids = this.kids;
+    if (kids === null) return;
+    if (!Array.isArray(kids)) { kids.delete(key); return; }
+    for (let i = 0; i < kids.length; i++) {
+      if (kids[i]!.childKey !== key) continue;
+      if (kids.length === 1) this.kids = null;
+      else kids.splice(i, 1);
+      return;
+    }
   }
 
   /** Its context of init, the lifecycle hooks and `terminated`. */

@@ -122,8 +122,7 @@ export class Lifecycle {
     const def = h.tracing === null ? loaded : h.tracing.actor(loaded, typeOf(url));
     const policy = o.supervision === undefined ? this.policyOf(parent) : supervisorOptions(parent?.def.supervisor, o.supervision);
     const sup = this.spec(restart, policy, shutdownMs(o.shutdownMs), o.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
-    const siblings = h.actors.siblingsOf(parent);
-    if (name !== undefined && siblings.has(name)) {
+    if (name !== undefined && h.actors.siblingTaken(parent, name)) {
       throw new TroupeError('ERR_TROUPE_NAME_TAKEN', `${parent ? parent.path : '/user'} already has a child named ${JSON.stringify(name)}`);
     }
     const id = h.actors.allocate(o.id);
@@ -132,7 +131,7 @@ export class Lifecycle {
     if (breaker) cell.breaker = new CircuitBreaker(breaker, h.clock, (t) => h.breakerMoved(cell, t));
     // Restart intensity is the supervisor's: shared by all children of one parent (OTP), by its first child's policy.
     if (parent) parent.childPolicy ??= policy;
-    siblings.set(cell.childKey, cell); // reserve the name while init runs
+    h.actors.addSibling(cell); // reserve the name while init runs
     if (!def.init) return this.started(cell);
     let state: unknown;
     try {
@@ -158,9 +157,9 @@ export class Lifecycle {
   /** Its init failed: its name is free again, and children its init spawned go with it. Rejects with what the spawn rejects with. */
   private async initFailed(cell: Cell, err: unknown): Promise<never> {
     const h = this.host;
-    h.actors.siblingsOf(cell.parent).delete(cell.childKey);
+    h.actors.removeSibling(cell);
     h.flow.forget(cell);
-    for (const child of [...cell.children.values()].reverse()) await h.stopCell(child);
+    for (const child of [...cell.childList()].reverse()) await h.stopCell(child);
     if (err instanceof TroupeError && err.code === 'ERR_TROUPE_INIT_TIMEOUT') throw err;
     throw new TroupeError('ERR_TROUPE_INIT_FAILED', `init of ${cell.path} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   }
@@ -194,7 +193,7 @@ export class Lifecycle {
       if (failed !== null) onHookFailure(failed);
     }
     // Children do not outlive their parent's old state (Akka's default preRestart).
-    for (const child of [...cell.children.values()].reverse()) await this.host.stopCell(child);
+    for (const child of [...cell.childList()].reverse()) await this.host.stopCell(child);
     if (def.init) {
       const state = this.init(cell, cell.args);
       cell.state = state instanceof InitRunning ? await state.done : state;

@@ -139,7 +139,7 @@ function subtree(cell: Cell): number {
   while (stack.length > 0) {
     const c = stack.pop()!;
     n++;
-    for (const child of c.children.values()) stack.push(child);
+    for (const child of c.childList()) stack.push(child);
   }
   return n;
 }
@@ -148,6 +148,6 @@ function row(cell: Cell): ObservedActor {
   return {
     path: cell.path, name: cell.name ?? null, type: cell.kind.type, mailbox: cell.mailbox.size, processed: cell.handled,
     failed: cell.failed, restarts: cell.restarts, breaker: cell.breaker?.state ?? null, parent: cell.parent?.path ?? null,
-    children: cell.children.size, subtree: subtree(cell) - 1, backpressured: cell.paths !== null && cell.paths.overMark > 0,
+    children: cell.childCount, subtree: subtree(cell) - 1, backpressured: cell.paths !== null && cell.paths.overMark > 0,
   };
 }

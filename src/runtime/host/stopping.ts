@@ -57,7 +57,7 @@ export class Stopping {
     const released: ReleasedName[] = [];
     const collect = (c: Cell): void => {
       if (c.name !== undefined) released.push({ name: registryKey(c), id: c.id });
-      for (const child of c.children.values()) collect(child);
+      for (const child of c.childList()) collect(child);
     };
     collect(cell);
     await this.stop(cell);
@@ -79,7 +79,7 @@ export class Stopping {
 
   /** Its stop: done at once when nothing is to be waited for (no running handler, no children, no postStop). */
   private doStop(cell: Cell): Promise<void> {
-    if (cell.busy || cell.children.size > 0 || cell.def.postStop) return this.waitThenStop(cell);
+    if (cell.busy || cell.childCount > 0 || cell.def.postStop) return this.waitThenStop(cell);
     try {
       this.stopped(cell);
     } catch (err) {
@@ -91,7 +91,7 @@ export class Stopping {
   private async waitThenStop(cell: Cell): Promise<void> {
     const h = this.host;
     if (cell.busy && !(await this.waitIdle(cell, cell.sup.shutdownMs))) this.abandon(cell);
-    const children = [...cell.children.values()].reverse();
+    const children = [...cell.childList()].reverse();
     for (const child of children) await this.stop(child);
     if (cell.def.postStop) {
       // A postStop that throws or hangs is reported; the stop goes on (and releases the name).

@@ -157,7 +157,7 @@ export class Supervision {
   private restart(cell: Cell, error: Error): void {
     const host = this.host;
     const parent = cell.parent;
-    const siblings = parent ? [...parent.children.values()] : [cell];
+    const siblings = parent ? [...parent.childList()] : [cell];
     const targets = toRestart(parent ? cell.sup.policy.strategy : 'one-for-one', siblings, cell)
       .filter((t) => t.stopping === null);
     const backoff = cell.backoff ??= new Backoff(cell.sup.policy.backoff, host.random);

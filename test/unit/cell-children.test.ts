@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { Cell, type ChildKey, type SupervisionSpec } from '../../src/runtime/host/cell.js';
+import { DEFAULT_MAILBOX, Mailbox } from '../../src/actors/mailbox.js';
+import type { DefinedActor } from '../../src/actors/define.js';
+
+const host = { thread: 1 } as unknown as ConstructorParameters<typeof Cell>[0];
+const def = {} as DefinedActor;
+const sup = {} as SupervisionSpec;
+const make = (id: number, name: string | undefined, parent: Cell | null) =>
+  new Cell(host, id, `/user/${name ?? id}`, name, def, new Mailbox(DEFAULT_MAILBOX), parent, sup, undefined);
+
+describe('a cell\'s children', () => {
+  it('agree with a Map by child key over random steps, in start order, across the move from an array to a Map', () => {
+    for (const seed of [1, 2, 3]) {
+      let s = seed;
+      const rnd = (n: number) => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s % n; };
+      const parent = make(1, 'p', null);
+      const model = new Map<ChildKey, Cell>();
+      let nextId = 2;
+      for (let step = 0; step < 5000; step++) {
+        // Names and ids as keys; up to 20 at once (more than the array holds).
+        const k = rnd(step < 2500 ? 10 : 24);
+        const named = k % 2 === 0;
+        const op = rnd(10);
+        if (op < 6) {
+          const child = make(nextId++, named ? `c${k}` : undefined, parent);
+          const key = child.childKey;
+          // Ids are fresh, so a re-add under a taken key is a name's.
+          parent.addChild(child);
+          model.set(key, child);
+        } else {
+          const key = named ? `c${k}` : [...model.keys()].find((x) => typeof x === 'number') ?? -1;
+          parent.removeChild(key);
+          model.delete(key);
+        }
+        expect(parent.childCount).toBe(model.size);
+        const list = parent.childList();
+        expect(list.length).toBe(model.size);
+        [...model.values()].forEach((c, i) => expect(list[i]).toBe(c));
+        for (const key of model.keys()) expect(parent.child(key)).toBe(model.get(key));
+        expect(parent.child('absent')).toBeUndefined();
+      }
+    }
+  });
+});
