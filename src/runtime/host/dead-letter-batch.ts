@@ -8,12 +8,12 @@ import { untraced } from '../../observability/traced.js';
 import type { SupervisionEvent } from '../../supervision/events.js';
 import type { DeadLetterWire, HostToMain } from '../protocol.js';
 import type { DeadLetterReason } from '../../actors/dead-letter-reasons.js';
-import { microtask } from '../microtask.js';
+import { guarded, microtask } from '../microtask.js';
 
 export class DeadLetterBatch {
   private batch: DeadLetterWire[] = [];
   private events: SupervisionEvent[] = [];
-  private readonly flushNow = () => this.flush();
+  private readonly flushNow = guarded(() => this.flush());
 
   constructor(private readonly post: (m: HostToMain) => void) {}
 

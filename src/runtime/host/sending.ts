@@ -17,7 +17,7 @@ import type { Context } from './context.js';
 import type { DeadLetterBatch } from './dead-letter-batch.js';
 import type { HostFlow } from './flow-control.js';
 import { ASKS_CREDIT, AT_MARK } from '../flow.js';
-import { microtask } from '../microtask.js';
+import { microtask, raise } from '../microtask.js';
 import type { DeadLetterReason } from '../../actors/dead-letter-reasons.js';
 
 /** What sending asks of its host. */
@@ -172,7 +172,7 @@ export class Sending {
       // Once the reply is published (at the end of this synchronous run: the publish is queued
       // first), its record says so: if this worker dies before the handler is done, main does not
       // reject the ask too. A worker that dies before then never published the reply: main does.
-      if (record >= 0) microtask(() => h.mesh.answered(thread, record));
+      if (record >= 0) microtask(() => { try { h.mesh.answered(thread, record); } catch (err) { raise(err); } });
       h.ledger.sent();
       return;
     }

@@ -12,7 +12,7 @@ import { TroupeError, invalidArgument } from '../../actors/errors.js';
 import { F_POSTED, KIND_MASK, K_UNCOUNTED, S_OUTSTANDING } from '../constants.js';
 import type { PortFrom, PostedMessage, Tuning } from '../protocol.js';
 import type { Codec } from './codec.js';
-import { microtask } from '../microtask.js';
+import { guarded, microtask } from '../microtask.js';
 import { empty } from '../arrays.js';
 import { DoorbellRinger } from './doorbell.js';
 import { binaryKind, binarySize } from './quick-codec.js';
@@ -57,7 +57,7 @@ export class Outlinks {
   private readonly links: (Outlink | undefined)[] = [];
   private readonly dirty: Outlink[] = [];
   private publishQueued = false;
-  private readonly publishAll = () => { this.publishQueued = false; this.publish(); };
+  private readonly publishAll = guarded(() => { this.publishQueued = false; this.publish(); });
   private readonly codec: Codec;
   private readonly tuning: Tuning;
   private readonly stats: Float64Array;

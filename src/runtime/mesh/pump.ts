@@ -9,7 +9,7 @@
  */
 import { MAIN_THREAD } from '../constants.js';
 import type { Tuning } from '../protocol.js';
-import { microtask } from '../microtask.js';
+import { guarded, microtask } from '../microtask.js';
 import type { Doorbell } from './doorbell.js';
 
 /** What a pump turn does: the mesh's reading and writing, and the owner's work. */
@@ -65,7 +65,7 @@ export class Pump {
    */
   private clock = 0;
   private readonly turnNow = () => { this.sliceStart = this.clock = performance.now(); this.turn(); };
-  private readonly turnHot = () => this.turn();
+  private readonly turnHot = guarded(() => this.turn());
   /** A worker runs its next turn as a microtask while busy (`next`); main always yields. */
   private readonly hot: boolean;
 
