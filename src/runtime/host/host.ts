@@ -111,10 +111,10 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
       node: start.node,
       requestLink: (to) => this.post({ t: 'need-link', to }),
       pinning: true,
-      work: (clock) => this.scheduler.run(clock),
+      work: (until) => this.scheduler.run(until),
       hasWork: () => this.scheduler.hasWork,
     });
-    this.scheduler = new Scheduler(start.tuning, this.stats, this);
+    this.scheduler = new Scheduler(this.stats, this);
     this.flow = new HostFlow(this, start.highWaterMark);
     this.sending = new Sending(this);
     this.inbox = new Inbox(this, start.restoring);

@@ -1,11 +1,12 @@
 /**
- * A host's scheduler: actors with mail wait in a FIFO run queue. Each pump turn runs actors for
- * at most `sliceMs`, each for at most `throughput` messages (fairness), then yields to the event
- * loop so timers and I/O inside actors keep running. An async `receive` is one message at a
+ * A host's scheduler: actors with mail wait in a FIFO run queue. The pump's turns run actors for
+ * at most `sliceMs` in all (the turns that follow one another as microtasks share it), each for
+ * at most `throughput` messages (fairness), then yield to the event loop so timers and I/O inside
+ * actors keep running. An async `receive` is one message at a
  * time: the actor leaves the run queue until its promise settles (`resume`).
  */
 import { S_CUR_ACTOR, S_CUR_ROOT, S_TURNS } from '../constants.js';
-import type { SystemMessage, Tuning } from '../protocol.js';
+import type { SystemMessage } from '../protocol.js';
 import { empty } from '../arrays.js';
 import type { Cell } from './cell.js';
 
@@ -27,7 +28,7 @@ export class Scheduler {
   private readonly queue: Cell[] = [];
   private head = 0;
 
-  constructor(private readonly tuning: Tuning, private readonly stats: Float64Array, private readonly host: SchedulerHost) {}
+  constructor(private readonly stats: Float64Array, private readonly host: SchedulerHost) {}
 
   /** Whether an actor waits to run. */
   get hasWork(): boolean {
@@ -64,14 +65,13 @@ export class Scheduler {
   }
 
   /**
-   * One slice: runs queued actors, each up to its throughput budget. What the pump counts as
-   * work. `clock`: a recent reading of performance.now() (the pump's), where the slice starts.
+   * Runs queued actors, each up to its throughput budget, until `deadline` (performance.now()
+   * time: the end of the pump's slice of the event loop). What the pump counts as work.
    */
-  run(clock: number): number {
+  run(deadline: number): number {
     const q = this.queue;
     if (this.head >= q.length) { this.host.checkIdle(); return 0; }
     const stats = this.stats;
-    const deadline = clock + this.tuning.sliceMs;
     let done = 0;
     let turns = 0;
     while (this.head < q.length) {

@@ -32,7 +32,7 @@ export interface MeshOptions {
   /** Records stay in their rings until their messages are finished (a host: see Inlinks' `pinning`). */
   pinning?: boolean;
   /** The owner's own work for one turn (a host runs its actors); returns how much it did (see PumpWork.work). */
-  work?: (clock: number) => number;
+  work?: (until: number) => number;
   /** Whether the owner has work queued (so the pump must not park). */
   hasWork?: () => boolean;
 }

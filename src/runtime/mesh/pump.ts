@@ -17,11 +17,11 @@ export interface PumpWork {
   /** Reads the incoming rings; how many records. */
   read(): number;
   /**
-   * The owner's work for one turn (a host runs its actors); how much it did. `clock`: a reading
-   * of performance.now() from just before the turn (at most a microtask checkpoint old), so
-   * that the owner need not read the clock to start its slice.
+   * The owner's work for one turn (a host runs its actors); how much it did. `until`: when the
+   * event loop's slice ends (performance.now() time): the turns that follow one another as
+   * microtasks share one slice of `sliceMs`, and the owner need not read the clock to know it.
    */
-  work(clock: number): number;
+  work(until: number): number;
   /** Whether the owner has work queued (so the pump must not park). */
   hasWork(): boolean;
   /** Moves spilled records into rings and publishes; true if a ring is still too full for its spill. */
@@ -61,7 +61,7 @@ export class Pump {
   /**
    * The latest reading of the clock: when the event loop ran this turn, the end of the turn
    * before, or the poll that found input. Each read costs 35-40 ns; a hop between workers read
-   * it three times before its handler ran, and now once, after.
+   * it three times before its handler ran (here, and for the scheduler's slice), and now once, after.
    */
   private clock = 0;
   private readonly turnNow = () => { this.sliceStart = this.clock = performance.now(); this.turn(); };
@@ -125,7 +125,7 @@ export class Pump {
     // own time below must not count as waiting).
     const began = this.clock;
     let did = w.read();
-    did += w.work(began);
+    did += w.work(this.sliceStart + this.tuning.sliceMs);
     const blocked = w.flush();
     const now = this.clock = performance.now();
     if (did > 0 || w.hasWork()) {
