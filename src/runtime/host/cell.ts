@@ -84,7 +84,7 @@ export class Cell {
    * KIDS_IN_ARRAY a Map by child key (insertion order is start order).
    */
   private kids: Cell[] | Map<ChildKey, Cell> | null = null;
-  /** The context of the message being handled, or null between messages. */
+  /** The context of the message being handled, or null between messages (with tracing on: the one handled last). */
   cur: Context | null = null;
   state: unknown = undefined;
   stopping: Promise<void> | null = null;

@@ -99,7 +99,7 @@ export class Turns {
         result = cell.def.receive(cell.state, msg, ctx);
       } catch (err) {
         h.current = null;
-        cell.cur = null;
+        this.done(cell);
         cell.timedAt = -1;
         h.supervision.fail(cell, err, this.failedMessage(ctx, msg));
         return n;
@@ -116,12 +116,12 @@ export class Turns {
             if (cell.abandoned) return; // a stop gave up waiting for this handler and counted its message
             this.freeBusySlot(ctx);
             if (cell.timedAt >= 0) this.timed(cell);
-            this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); cell.cur = null; this.finished(ctx); h.scheduler.resume(cell);
+            this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); this.done(cell); this.finished(ctx); h.scheduler.resume(cell);
           },
           (err) => {
             if (cell.abandoned) return;
             cell.timedAt = -1;
-            cell.cur = null;
+            this.done(cell);
             this.freeBusySlot(ctx);
             this.settled(cell);
             h.supervision.fail(cell, err, this.failedMessage(ctx, msg));
@@ -135,8 +135,7 @@ export class Turns {
       h.ledger.processed();
       h.ledger.queued(-1);
       if (cell.retries !== 0 || cell.breaker !== null || ctx.receipt !== 0) this.succeeded(cell, true);
-      // Done with: a waiting actor does not keep its last message's context (112 B) alive.
-      cell.cur = null;
+      this.done(cell);
       if (record >= 0) this.finished(ctx);
     }
     return n;
@@ -154,6 +153,15 @@ export class Turns {
     const h = this.host;
     h.mesh.publish();
     h.mesh.finish(ctx.thread, record);
+  }
+
+  /**
+   * Its message is done with: a waiting actor does not keep that message's context (112 B)
+   * alive. With tracing on it does: a hook that sends after it (preRestart, postStop) sends in
+   * that message's trace, as it always has.
+   */
+  private done(cell: Cell): void {
+    if (this.host.tracing === null) cell.cur = null;
   }
 
   private startTiming(cell: Cell): void {
