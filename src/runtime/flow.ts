@@ -285,7 +285,9 @@ export class Paths {
   private toBig(): void {
     const big = (this.big = new Map());
     const t = this.t!;
-    for (let i = 0; i < this.len * 3; i += 3) big.set(t[i]!, { n: t[i + 1]!, mark: t[i + 2]! });
+    // `| 0`: read from an array of doubles they are doubles, and a Count holding one would make
+    // every Count hold its numbers boxed (a send to a Map of 1,000 paths took 110 ns, not 80).
+    for (let i = 0; i < this.len * 3; i += 3) big.set(t[i]!, { n: t[i + 1]! | 0, mark: t[i + 2]! | 0 });
     this.t = null;
     this.len = 0;
   }
