@@ -54,8 +54,9 @@ interface Count { n: number; mark: number }
 
 /**
  * Busy paths kept in the small table, before a Map. A sender rarely writes to more than a few
- * targets at once (an actor to its parent and its children, say), and a Map with its entries
- * took about 350 B for three; the small table takes 144.
+ * targets at once (an actor to its parent and its children, say): a Paths with three busy paths
+ * took 470 B with its Map, Count objects and boxed keys, and takes 240 with the small table
+ * (measured, heap per object over 100,000). With one path it takes 164 B against 141.
  */
 const SMALL = 16;
 

@@ -2,8 +2,8 @@
  * A host's scheduler: actors with mail wait in a FIFO run queue. The pump's turns run actors for
  * at most `sliceMs` in all (the turns that follow one another as microtasks share it), each for
  * at most `throughput` messages (fairness), then yield to the event loop so timers and I/O inside
- * actors keep running. An async `receive` is one message at a
- * time: the actor leaves the run queue until its promise settles (`resume`).
+ * actors keep running. An async `receive` is one message at a time: the actor leaves the run
+ * queue until its promise settles (`resume`).
  */
 import { S_CUR_ACTOR, S_CUR_ROOT, S_TURNS } from '../constants.js';
 import type { SystemMessage } from '../protocol.js';

@@ -192,7 +192,7 @@ export class Inlinks {
       link.freeing = false;
       if (link.reader.free() && link.reader.takeSpaceRequest()) link.producer.ring();
     }
-    if (links.length !== 0) empty(links);
+    empty(links);
   }
 
   /**
