@@ -62,7 +62,9 @@ describe('values across threads', () => {
     const big = new Float64Array(300_000).map((_, i) => i / 3); // 2.4 MB: over the link's port
     const ab = new ArrayBuffer(12);
     new Uint8Array(ab).set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-    for (const v of [ab, new Uint16Array(ab, 2, 4), Buffer.from('hi'), new DataView(ab, 8), new BigInt64Array([-5n]), big, new Uint8Array(0)]) {
+    const mid = new Float32Array(256).map((_, i) => i / 4); // 1 KiB
+    const values = [ab, new Uint16Array(ab, 2, 4), Buffer.from('hi'), new DataView(ab, 8), new BigInt64Array([-5n]), big, new Uint8Array(0), new Int8Array([-1, 2, -128]), mid];
+    for (const v of values) {
       // The reply from b to a is the binary message itself (a worker → worker record).
       const back = await a.ask({ type: 'ask-other', other: b, value: v }) as ArrayBuffer | ArrayBufferView;
       const name = Buffer.isBuffer(v) ? 'Uint8Array' : Object.prototype.toString.call(v).slice(8, -1);
@@ -72,8 +74,10 @@ describe('values across threads', () => {
       recorder.tell(v); // main → worker, as a tell
     }
     const got = await recorder.ask({ type: 'got' }) as unknown[];
-    expect(got.map((x) => Object.prototype.toString.call(x))).toEqual(['ArrayBuffer', 'Uint16Array', 'Uint8Array', 'DataView', 'BigInt64Array', 'Float64Array', 'Uint8Array'].map((n) => `[object ${n}]`));
+    expect(got.map((x) => Object.prototype.toString.call(x))).toEqual(['ArrayBuffer', 'Uint16Array', 'Uint8Array', 'DataView', 'BigInt64Array', 'Float64Array', 'Uint8Array', 'Int8Array', 'Float32Array'].map((n) => `[object ${n}]`));
     expect((got[5] as Float64Array)[299_999]).toBe(299_999 / 3);
+    expect([...got[7] as Int8Array]).toEqual([-1, 2, -128]);
+    expect(got[8]).toEqual(mid);
     await expectConserved(system);
   });
 

@@ -194,6 +194,8 @@ describe('the codec quick path', () => {
     const cases: [unknown, string, number[]][] = [
       [ab, 'ArrayBuffer', [...new Uint8Array(ab)]],
       [new Uint8Array(ab, 4, 4), 'Uint8Array', [5, 6, 7, 8]],
+      [new Int8Array([-1, 2, -128]), 'Int8Array', [255, 2, 128]],
+      [new Uint16Array([65535, 1]), 'Uint16Array', [255, 255, 1, 0]],
       [Buffer.from([9, 8, 7]), 'Uint8Array', [9, 8, 7]],
       [new Int16Array(ab, 2, 3), 'Int16Array', [3, 4, 5, 6, 7, 8]],
       [new Float64Array([1.5, -2]), 'Float64Array', [...new Uint8Array(new Float64Array([1.5, -2]).buffer)]],

@@ -33,9 +33,12 @@ const MAX_STRING = 255;
 const CACHED_STRING = 16;
 
 /** The built-in views (what a view of a transferred buffer may be, too: codec.ts). */
-export const VIEW_CLASSES = [Uint8Array, Int8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+export const VIEW_CLASSES = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
   Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView] as const;
-/** A binary message's class, by its index on the wire. */
+/**
+ * A binary message's class, by its index on the wire: 2 is Uint8Array, as binaryKind, writeBinary
+ * and readBinary take it (an Int8Array was written as 2 too, and arrived as a Uint8Array).
+ */
 const VIEWS = [ArrayBuffer, ...VIEW_CLASSES] as const;
 
 /** The class index of a binary message (VIEWS), or -1 when `v` is not one. */
