@@ -42,7 +42,7 @@ export const ringMicroSuite: Suite = {
     // ring when it takes the value and the room is there, else encode and copy.
     const send = (value: unknown) => {
       const binary = binaryKind(value);
-      const max = binary >= 0 ? binarySize(value as ArrayBuffer) : 1024;
+      const max = binary >= 0 ? binarySize(value as ArrayBuffer, binary) : 1024;
       const at = writer.reserve(max);
       const end = at >= 0 ? codec.writeQuick(value, writer.data, at, at + max, binary) : -1;
       if (end >= 0) writer.commit(1, 2, 0, 1, end - at);

@@ -2,6 +2,7 @@
 // writes, it reads the same; what it does not take goes to msgpackr untouched; binary messages
 // arrive as the table of values says.
 import { execFileSync } from 'node:child_process';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Packr, Unpackr } from 'msgpackr';
 import { Codec } from '../../src/runtime/mesh/codec.js';
@@ -216,6 +217,15 @@ describe('the codec quick path', () => {
       // Through encode (a large one, or one bound for another node) it is the same bytes.
       const encoded = codec.encode(v);
       expect(Object.prototype.toString.call(codec.decode(encoded, 0, encoded.length))).toBe(`[object ${name}]`);
+    }
+    // By the built-in class it is: a subclass, and a typed array of another realm (a vm context).
+    class Samples extends Float32Array {}
+    for (const [v, name] of [[new Samples([0.5]), 'Float32Array'], [runInNewContext('new Int16Array([-3])') as Int16Array, 'Int16Array']] as const) {
+      const out = new Uint8Array(new SharedArrayBuffer(64));
+      const end = codec.writeQuick(v, out, 0, 64);
+      expect(end).toBe(4 + v.byteLength);
+      const got = codec.decodeShared(out, 0, end) as Float32Array | Int16Array;
+      expect([Object.prototype.toString.call(got), [...got]]).toEqual([`[object ${name}]`, [...v]]);
     }
     // Too big for the room given: not quick.
     expect(codec.writeQuick(new Uint8Array(300), new Uint8Array(256), 0, 256)).toBe(-1);

@@ -232,7 +232,7 @@ export class Codec {
   tryEncode(value: unknown): Uint8Array | null {
     const kind = binaryKind(value);
     if (kind >= 0) {
-      const out = new Uint8Array(binarySize(value as ArrayBuffer));
+      const out = new Uint8Array(binarySize(value as ArrayBuffer, kind));
       this.putBinary(value as ArrayBuffer, kind, out, 0);
       return out;
     }
@@ -288,7 +288,7 @@ export class Codec {
    * `kind`: its binaryKind, when the caller has it already.
    */
   writeQuick(value: unknown, out: Uint8Array, pos: number, end: number, kind = binaryKind(value)): number {
-    if (kind >= 0) return binarySize(value as ArrayBuffer) <= end - pos ? this.putBinary(value as ArrayBuffer, kind, out, pos) : -1;
+    if (kind >= 0) return binarySize(value as ArrayBuffer, kind) <= end - pos ? this.putBinary(value as ArrayBuffer, kind, out, pos) : -1;
     try {
       return writeQuick(value, out, pos, end);
     } catch (err) {

@@ -155,7 +155,7 @@ export class Outlinks {
   private sendQuick(link: Outlink, target: number, sender: number, corr: number, kind: number, value: unknown): boolean {
     const w = link.writer;
     const binary = binaryKind(value);
-    const max = binary >= 0 ? binarySize(value as ArrayBuffer) : this.quickMax;
+    const max = binary >= 0 ? binarySize(value as ArrayBuffer, binary) : this.quickMax;
     this.filling = link;
     try {
       if (w !== null && link.spill.length === 0 && max <= this.ringPayloadMax) {

@@ -41,15 +41,24 @@ export const VIEW_CLASSES = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Arra
  */
 const VIEWS = [ArrayBuffer, ...VIEW_CLASSES] as const;
 
+/** The built-in class name of a typed array (a Buffer's is "Uint8Array"), from its internal slot; undefined for anything else. */
+const typedArrayName = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!
+  .get as (this: unknown) => string | undefined;
+/** VIEWS's index of each typed array class, by name. */
+const KIND_OF: Readonly<Record<string, number>> = Object.assign(Object.create(null) as Record<string, number>,
+  Object.fromEntries(VIEWS.map((c, i) => [c.name, i])));
+const DATA_VIEW = VIEWS.indexOf(DataView);
+/** Each class's element size (1 for ArrayBuffer and DataView). */
+const ELEMENT_BYTES = VIEWS.map((c) => (c as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1);
+
 /** The class index of a binary message (VIEWS), or -1 when `v` is not one. */
 export function binaryKind(v: unknown): number {
   if (typeof v !== 'object' || v === null) return -1;
-  // The common ones first; by the built-in class it is: a Buffer (a Uint8Array) arrives as a Uint8Array.
-  if (v instanceof Uint8Array) return v instanceof Uint8ClampedArray ? 3 : 2;
-  if (v instanceof ArrayBuffer) return 0;
-  if (!ArrayBuffer.isView(v)) return -1;
-  for (let i = 1; i < VIEWS.length; i++) if (v instanceof VIEWS[i]!) return i;
-  return -1;
+  if (!ArrayBuffer.isView(v)) return v instanceof ArrayBuffer ? 0 : -1;
+  // One lookup by the built-in class it is: a walk down the classes with instanceof took 230 ns
+  // for a Float32Array and 330 for a DataView (the ring micro-benchmark's 1 KiB binary row).
+  const name = typedArrayName.call(v);
+  return name === undefined ? DATA_VIEW : KIND_OF[name]!;
 }
 
 /** Writes a binary message of class `kind` (binaryKind) at `out[pos]`; returns where it ends. */
@@ -66,8 +75,9 @@ export function writeBinary(v: ArrayBuffer | ArrayBufferView, kind: number, out:
   return pos + BINARY_HEADER + src.length;
 }
 
-/** The bytes a binary message takes (binaryKind(v) >= 0). */
-export function binarySize(v: ArrayBuffer | ArrayBufferView): number {
+/** The bytes a binary message of class `kind` takes (binaryKind(v) >= 0). */
+export function binarySize(v: ArrayBuffer | ArrayBufferView, kind: number): number {
+  if (kind !== DATA_VIEW) return BINARY_HEADER + v.byteLength; // 0 when detached
   try {
     return BINARY_HEADER + v.byteLength;
   } catch {
@@ -78,15 +88,14 @@ export function binarySize(v: ArrayBuffer | ArrayBufferView): number {
 /** Reads a binary message from `bytes[start, start + length)` (its first byte is BINARY); null when malformed. */
 export function readBinary(bytes: Uint8Array, start: number, length: number): ArrayBuffer | ArrayBufferView | null {
   const kind = bytes[start + 1]!;
-  if (length < BINARY_HEADER || kind >= VIEWS.length) return null;
   const n = length - BINARY_HEADER;
+  if (n < 0 || kind >= VIEWS.length || n % ELEMENT_BYTES[kind]! !== 0) return null;
   // slice: a copy in a (non-shared) buffer of its own, in one native call.
   const copy = bytes.slice(start + BINARY_HEADER, start + length);
   if (kind === 2) return copy;
   if (kind === 0) return copy.buffer;
   const View = VIEWS[kind] as unknown as new (b: ArrayBuffer) => ArrayBufferView;
-  const size = (View as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
-  return n % size === 0 ? new View(copy.buffer) : null;
+  return new View(copy.buffer);
 }
 
 // Float64 bytes, big-endian on the wire as msgpack wants.
