@@ -81,6 +81,29 @@ describe('values across threads', () => {
     await expectConserved(system);
   });
 
+  it('a typed array of up to 4 KiB arrives as a view into a pool, whose buffer a tell cannot transfer (it holds other messages\' bytes)', async () => {
+    const echo = await system.spawn(fixture('echo.actor'), { placement: { worker: 1 } });
+    const sent = [new Float64Array(128).fill(0.25), new Int32Array(300).fill(-7)];
+    const got = await Promise.all(sent.map((v) => echo.ask({ type: 'echo', value: v }))) as [Float64Array, Int32Array];
+    expect(got[0].buffer).toBe(got[1].buffer); // one pool on main
+    const before = system.deadLetters.count;
+    let refused: unknown;
+    try {
+      echo.tell(got[0], { transfer: [got[0].buffer as ArrayBuffer] });
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toMatchObject({ code: 'ERR_TROUPE_INVALID_ARGUMENT' });
+    expect(String((refused as Error).message)).toMatch(/pool of received binary messages.*slice\(\)\.buffer/);
+    // Nothing moved: both still hold their bytes, and a copy of one transfers.
+    expect([got[0].length, got[0][127], got[1][299]]).toEqual([128, 0.25, -7]);
+    const copy = got[1].slice();
+    expect(await echo.ask({ type: 'echo', value: copy }, { transfer: [copy.buffer] })).toEqual(sent[1]);
+    expect(copy.byteLength).toBe(0); // moved
+    expect(system.deadLetters.count).toBe(before);
+    await expectConserved(system);
+  });
+
   // Regression: a small message is written straight into the ring; a getter of it that sends to
   // the same actor wrote its own record into the space being filled, and a record arrived
   // corrupt (dead-lettered undecodable) or wrong. Now each arrives intact.

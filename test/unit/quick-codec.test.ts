@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Packr, Unpackr } from 'msgpackr';
 import { Codec } from '../../src/runtime/mesh/codec.js';
 import { NOT_QUICK, readQuick, writeQuick } from '../../src/runtime/mesh/quick-codec.js';
+import { isBinaryPool } from '../../src/runtime/mesh/binary-codec.js';
 
 const OPTIONS = { useRecords: false, moreTypes: true };
 const ring = new Uint8Array(new SharedArrayBuffer(1 << 16));
@@ -188,7 +189,7 @@ describe('the codec quick path', () => {
     }
   });
 
-  it('carries binary messages without msgpack: the same class over a buffer of their own bytes', () => {
+  it('carries binary messages without msgpack: the same class over a copy of their bytes (an ArrayBuffer, and a small Uint8Array, of their own)', () => {
     const codec = new Codec(null);
     const ab = new ArrayBuffer(24);
     new Uint8Array(ab).forEach((_, i, a) => { a[i] = i + 1; });
@@ -213,7 +214,7 @@ describe('the codec quick path', () => {
       expect(Object.prototype.toString.call(got)).toBe(`[object ${name}]`);
       const view = got instanceof ArrayBuffer ? new Uint8Array(got) : new Uint8Array(got.buffer, got.byteOffset, got.byteLength);
       expect([...view]).toEqual(bytes);
-      expect(got instanceof ArrayBuffer ? 0 : got.byteOffset).toBe(0);
+      if (got instanceof ArrayBuffer || got instanceof Uint8Array) expect(got instanceof ArrayBuffer ? got.byteLength : got.buffer.byteLength).toBe(bytes.length);
       // Through encode (a large one, or one bound for another node) it is the same bytes.
       const encoded = codec.encode(v);
       expect(Object.prototype.toString.call(codec.decode(encoded, 0, encoded.length))).toBe(`[object ${name}]`);
@@ -227,12 +228,53 @@ describe('the codec quick path', () => {
       const got = codec.decodeShared(out, 0, end) as Float32Array | Int16Array;
       expect([Object.prototype.toString.call(got), [...got]]).toEqual([`[object ${name}]`, [...v]]);
     }
+    // A view in a pool is in one that cannot be transferred (it holds other messages' bytes).
+    const v = new Float32Array(64);
+    const out = new Uint8Array(new SharedArrayBuffer(512));
+    const pooled = codec.decodeShared(out, 0, codec.writeQuick(v, out, 0, 512)) as Float32Array;
+    expect(pooled.buffer.byteLength).toBeGreaterThan(256);
+    expect(isBinaryPool(pooled.buffer)).toBe(true);
+    try {
+      structuredClone(pooled, { transfer: [pooled.buffer as ArrayBuffer] });
+    } catch { /* Node 22 and later refuse; Node 20 copies */ }
+    expect(pooled.byteLength).toBe(256); // either way, not detached
     // Too big for the room given: not quick.
     expect(codec.writeQuick(new Uint8Array(300), new Uint8Array(256), 0, 256)).toBe(-1);
     // A binary header naming no class, or a length that is not whole elements: does not decode.
     for (const bad of [[0xc1, 99, 0, 0], [0xc1, 9, 0, 0, 1, 2, 3]]) {
       const b = new Uint8Array(bad);
       expect(() => codec.decode(b, 0, b.length)).toThrow(expect.objectContaining({ code: 'ERR_TROUPE_UNDECODABLE_MESSAGE' }));
+    }
+  });
+
+  it('gives each binary message its own bytes: 2,000 of every class and size, read one after another and all kept', () => {
+    const codec = new Codec(null);
+    const classes = [ArrayBuffer, Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+      Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView] as const;
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    const ring = new Uint8Array(new SharedArrayBuffer(16_384));
+    const kept: { got: ArrayBuffer | ArrayBufferView; bytes: Uint8Array; name: string }[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const Class = classes[random(classes.length)]!;
+      const unit = (Class as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+      const sizes = [0, 1, 63, 64, 65, 1000, 4096, 4097, 9000];
+      const n = Math.floor(sizes[random(sizes.length)]! / unit) * unit;
+      const bytes = new Uint8Array(n).map(() => random(256));
+      const v = Class === ArrayBuffer ? bytes.slice().buffer : Class === DataView ? new DataView(bytes.slice().buffer)
+        : new (Class as unknown as new (b: ArrayBuffer) => ArrayBufferView)(bytes.slice().buffer);
+      const end = codec.writeQuick(v, ring, 0, ring.length);
+      expect(end).toBe(4 + n);
+      kept.push({ got: codec.decodeShared(ring, 0, end) as ArrayBuffer | ArrayBufferView, bytes, name: Class.name });
+      ring.fill(255, 0, end); // the ring's bytes are reused
+    }
+    for (const { got, bytes, name } of kept) {
+      expect(Object.prototype.toString.call(got)).toBe(`[object ${name}]`);
+      const view = got instanceof ArrayBuffer ? new Uint8Array(got) : new Uint8Array(got.buffer, got.byteOffset, got.byteLength);
+      expect(Buffer.compare(view, bytes)).toBe(0);
     }
   });
 });

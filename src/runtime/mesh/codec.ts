@@ -14,7 +14,8 @@ import { Packr, Unpackr, addExtension } from 'msgpackr';
 import { Traced, tracingOn } from '../../observability/traced.js';
 import { ActorRef, type RefTransport } from '../../actors/ref.js';
 import { ERROR_CODES, TroupeError, type ErrorCode } from '../../actors/errors.js';
-import { BINARY, NOT_QUICK, VIEW_CLASSES, binaryKind, binarySize, readBinary, readQuick, writeBinary, writeQuick } from './quick-codec.js';
+import { BINARY, VIEW_CLASSES, binaryKind, binarySize, readBinary, writeBinary } from './binary-codec.js';
+import { NOT_QUICK, readQuick, writeQuick } from './quick-codec.js';
 import { MapEntries, ProtoObject, REFUSED, Slot, SlotView, findCycle, mapOf, needsTags, portable, protoObjectOf, tag, type SlotFor } from './message-values.js';
 
 /** The transport refs decoded right now are bound to, and the node doing it (decoding is synchronous). */

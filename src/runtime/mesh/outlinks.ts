@@ -15,7 +15,7 @@ import type { Codec } from './codec.js';
 import { guarded, microtask } from '../microtask.js';
 import { empty } from '../arrays.js';
 import { DoorbellRinger } from './doorbell.js';
-import { binaryKind, binarySize } from './quick-codec.js';
+import { binaryKind, binarySize, isBinaryPool } from './binary-codec.js';
 import { Ring, RingWriter } from './ring.js';
 import { Spill } from './spill.js';
 
@@ -369,6 +369,10 @@ function checkTransfer(transfer: readonly unknown[]): void {
     if (t instanceof ArrayBuffer) {
       // A detached buffer cannot be viewed: it was transferred already.
       try { new Uint8Array(t); } catch { throw invalidArgument('transfer', 'ArrayBuffers that are not detached (transferred already)', t); }
+      if (isBinaryPool(t)) {
+        throw invalidArgument('transfer', 'ArrayBuffers of their own: this one is a pool of received binary messages, ' +
+          'other messages\' bytes are in it (send the view without transfer, or transfer a copy: view.slice().buffer)', t);
+      }
     } else if (!(t instanceof MessagePort)) {
       throw invalidArgument('transfer', 'an array of ArrayBuffers and MessagePorts', t);
     }

@@ -10,9 +10,7 @@
  * - Plain data is written as msgpack that msgpackr reads as it reads its own (a record read
  *   elsewhere — a spill dead-lettered at shutdown, say — decodes the same either way), and
  *   `readQuick` reads msgpackr's output too. What arrives is what msgpackr delivers: `-0` as `0`.
- * - A binary message is `0xc1` (a byte msgpack never uses), its view's class, two zero bytes,
- *   then its bytes: it arrives as message-values.ts's table says, a view of the same built-in
- *   class (a Buffer as a Uint8Array) over a buffer of its own holding just its bytes.
+ * - Binary messages: binary-codec.ts.
  */
 
 import { makeObject } from './shapes.js';
@@ -20,83 +18,12 @@ import { makeObject } from './shapes.js';
 /** A value `readQuick` does not take: the caller decodes it with msgpackr. */
 export const NOT_QUICK: unique symbol = Symbol('not quick');
 
-/** The first byte of a binary message (never the first byte of a msgpack value). */
-export const BINARY = 0xc1;
-/** Bytes before a binary message's own bytes. */
-export const BINARY_HEADER = 4;
-
 /** Containers nested deeper than this go to msgpackr (it finds cycles and refuses what is too deep). */
 const MAX_DEPTH = 8;
 /** Strings of up to this many chars are written here; longer ones go to msgpackr (its UTF-8 writer is native). */
 const MAX_STRING = 255;
 /** Strings of up to this many bytes are read through the string cache. */
 const CACHED_STRING = 16;
-
-/** The built-in views (what a view of a transferred buffer may be, too: codec.ts). */
-export const VIEW_CLASSES = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView] as const;
-/**
- * A binary message's class, by its index on the wire: 2 is Uint8Array, as binaryKind, writeBinary
- * and readBinary take it (an Int8Array was written as 2 too, and arrived as a Uint8Array).
- */
-const VIEWS = [ArrayBuffer, ...VIEW_CLASSES] as const;
-
-/** The built-in class name of a typed array (a Buffer's is "Uint8Array"), from its internal slot; undefined for anything else. */
-const typedArrayName = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!
-  .get as (this: unknown) => string | undefined;
-/** VIEWS's index of each typed array class, by name. */
-const KIND_OF: Readonly<Record<string, number>> = Object.assign(Object.create(null) as Record<string, number>,
-  Object.fromEntries(VIEWS.map((c, i) => [c.name, i])));
-const DATA_VIEW = VIEWS.indexOf(DataView);
-/** Each class's element size (1 for ArrayBuffer and DataView). */
-const ELEMENT_BYTES = VIEWS.map((c) => (c as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1);
-
-/** The class index of a binary message (VIEWS), or -1 when `v` is not one. */
-export function binaryKind(v: unknown): number {
-  if (typeof v !== 'object' || v === null) return -1;
-  if (!ArrayBuffer.isView(v)) return v instanceof ArrayBuffer ? 0 : -1;
-  // One lookup by the built-in class it is: a walk down the classes with instanceof took 230 ns
-  // for a Float32Array and 330 for a DataView (the ring micro-benchmark's 1 KiB binary row).
-  const name = typedArrayName.call(v);
-  return name === undefined ? DATA_VIEW : KIND_OF[name]!;
-}
-
-/** Writes a binary message of class `kind` (binaryKind) at `out[pos]`; returns where it ends. */
-export function writeBinary(v: ArrayBuffer | ArrayBufferView, kind: number, out: Uint8Array, pos: number): number {
-  out[pos] = BINARY;
-  out[pos + 1] = kind;
-  out[pos + 2] = 0;
-  out[pos + 3] = 0;
-  const src = kind === 2 ? v as Uint8Array : kind === 0 ? new Uint8Array(v as ArrayBuffer)
-    : new Uint8Array((v as ArrayBufferView).buffer, (v as ArrayBufferView).byteOffset, (v as ArrayBufferView).byteLength);
-  // One native copy at any size: a loop of byte stores into the ring took 130 ns a 64-byte
-  // message where set takes 55 (the send of the ring micro-benchmark's binary row).
-  out.set(src, pos + BINARY_HEADER);
-  return pos + BINARY_HEADER + src.length;
-}
-
-/** The bytes a binary message of class `kind` takes (binaryKind(v) >= 0). */
-export function binarySize(v: ArrayBuffer | ArrayBufferView, kind: number): number {
-  if (kind !== DATA_VIEW) return BINARY_HEADER + v.byteLength; // 0 when detached
-  try {
-    return BINARY_HEADER + v.byteLength;
-  } catch {
-    return BINARY_HEADER; // a DataView of a detached buffer: writeBinary throws, and the codec says why
-  }
-}
-
-/** Reads a binary message from `bytes[start, start + length)` (its first byte is BINARY); null when malformed. */
-export function readBinary(bytes: Uint8Array, start: number, length: number): ArrayBuffer | ArrayBufferView | null {
-  const kind = bytes[start + 1]!;
-  const n = length - BINARY_HEADER;
-  if (n < 0 || kind >= VIEWS.length || n % ELEMENT_BYTES[kind]! !== 0) return null;
-  // slice: a copy in a (non-shared) buffer of its own, in one native call.
-  const copy = bytes.slice(start + BINARY_HEADER, start + length);
-  if (kind === 2) return copy;
-  if (kind === 0) return copy.buffer;
-  const View = VIEWS[kind] as unknown as new (b: ArrayBuffer) => ArrayBufferView;
-  return new View(copy.buffer);
-}
 
 // Float64 bytes, big-endian on the wire as msgpack wants.
 const f64 = new Float64Array(1);
