@@ -23,6 +23,36 @@ describe('codec', () => {
     }
   });
 
+  // Regression: msgpackr names a typed array by its constructor's name, so one of a subclass, or a
+  // Float16Array (Node 24), was written under a code no reader knows: the message was encoded,
+  // sent, and dead-lettered undecodable on arrival.
+  it('carries a typed array inside a message as its built-in class: every class, a subclass, a Float16Array; a Buffer stays a Buffer', () => {
+    const codec = new Codec(null);
+    class Samples extends Float32Array {}
+    class Bytes extends Uint8Array {}
+    const Float16 = (globalThis as { Float16Array?: new (a: number[]) => ArrayBufferView }).Float16Array;
+    const values: [ArrayBufferView, string][] = [
+      [new Int8Array([-1, 2]), 'Int8Array'], [new Uint8Array([1, 2]), 'Uint8Array'], [new Uint8ClampedArray([3]), 'Uint8ClampedArray'],
+      [new Int16Array([-3]), 'Int16Array'], [new Uint16Array([4]), 'Uint16Array'], [new Int32Array([-5]), 'Int32Array'],
+      [new Uint32Array([6]), 'Uint32Array'], [new Float32Array([0.5]), 'Float32Array'], [new Float64Array([0.25]), 'Float64Array'],
+      [new BigInt64Array([-7n]), 'BigInt64Array'], [new BigUint64Array([8n]), 'BigUint64Array'],
+      [new Samples([1.5, 2.5]), 'Float32Array'], [new Bytes([9, 8]), 'Uint8Array'], [new Float64Array(new ArrayBuffer(32), 8, 2).fill(3), 'Float64Array'],
+      ...(Float16 === undefined ? [] : [[new Float16([1.5, -2]), 'Float16Array'] as [ArrayBufferView, string]]),
+    ];
+    for (const [v, name] of values) {
+      const bytes = codec.encode({ type: 'data', v, list: [v] });
+      const got = codec.decode(bytes, 0, bytes.length) as { v: ArrayBufferView; list: ArrayBufferView[] };
+      for (const x of [got.v, got.list[0]!]) {
+        expect(Object.prototype.toString.call(x)).toBe(`[object ${name}]`);
+        expect([...x as unknown as number[]]).toEqual([...v as unknown as number[]]);
+      }
+    }
+    const buf = Buffer.from('hi');
+    const bytes = codec.encode({ buf });
+    const got = (codec.decode(bytes, 0, bytes.length) as { buf: Buffer }).buf;
+    expect([Buffer.isBuffer(got), got.toString()]).toEqual([true, 'hi']);
+  });
+
   it('refuses functions and symbols with ERR_TROUPE_UNENCODABLE_MESSAGE', () => {
     const codec = new Codec(null);
     expect(() => codec.encode({ f: () => 1 })).toThrow(expect.objectContaining({ code: 'ERR_TROUPE_UNENCODABLE_MESSAGE' }));

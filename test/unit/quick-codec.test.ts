@@ -219,6 +219,17 @@ describe('the codec quick path', () => {
       const encoded = codec.encode(v);
       expect(Object.prototype.toString.call(codec.decode(encoded, 0, encoded.length))).toBe(`[object ${name}]`);
     }
+    // Float16Array (Node 24): the same class, its bits intact (Node 22 and before have none).
+    const Float16 = (globalThis as { Float16Array?: new (a: number[]) => ArrayBufferView }).Float16Array;
+    if (Float16 !== undefined) {
+      const half = new Float16([1.5, -2, 65504]);
+      const out = new Uint8Array(new SharedArrayBuffer(64));
+      const got = codec.decodeShared(out, 0, codec.writeQuick(half, out, 0, 64)) as ArrayBufferView;
+      expect(Object.prototype.toString.call(got)).toBe('[object Float16Array]');
+      expect([...got as unknown as number[]]).toEqual([1.5, -2, 65504]);
+      const encoded = codec.encode(half);
+      expect([...codec.decode(encoded, 0, encoded.length) as unknown as number[]]).toEqual([1.5, -2, 65504]);
+    }
     // By the built-in class it is: a subclass, and a typed array of another realm (a vm context).
     class Samples extends Float32Array {}
     for (const [v, name] of [[new Samples([0.5]), 'Float32Array'], [runInNewContext('new Int16Array([-3])') as Int16Array, 'Int16Array']] as const) {

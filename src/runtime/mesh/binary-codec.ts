@@ -10,15 +10,21 @@
  */
 
 import { markAsUntransferable } from 'node:worker_threads';
+import { addExtension } from 'msgpackr';
 
 /** The first byte of a binary message (never the first byte of a msgpack value). */
 export const BINARY = 0xc1;
 /** Bytes before a binary message's own bytes. */
 export const BINARY_HEADER = 4;
 
-/** The built-in views (what a view of a transferred buffer may be, too: codec.ts). */
+/** Float16Array, where this Node has it (24 and later). */
+const Float16 = (globalThis as { Float16Array?: typeof Float32Array }).Float16Array;
+/**
+ * The built-in views (what a view of a transferred buffer may be, too: codec.ts). Float16Array
+ * last: its index means nothing to a Node without it, which says the message does not decode.
+ */
 export const VIEW_CLASSES = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView] as const;
+  Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView, ...Float16 === undefined ? [] : [Float16]] as const;
 /**
  * A binary message's class, by its index on the wire: 2 is Uint8Array, as binaryKind, writeBinary
  * and readBinary take it (an Int8Array was written as 2 too, and arrived as a Uint8Array).
@@ -42,7 +48,7 @@ export function binaryKind(v: unknown): number {
   // One lookup by the built-in class it is: a walk down the classes with instanceof took 230 ns
   // for a Float32Array and 330 for a DataView (the ring micro-benchmark's 1 KiB binary row).
   const name = typedArrayName.call(v);
-  return name === undefined ? DATA_VIEW : KIND_OF[name]!;
+  return name === undefined ? DATA_VIEW : KIND_OF[name] ?? -1; // -1: a class newer than this table
 }
 
 /** Writes a binary message of class `kind` (binaryKind) at `out[pos]`; returns where it ends. */
@@ -125,4 +131,45 @@ export function readBinary(bytes: Uint8Array, start: number, length: number): Ar
   if (n > POOLED_MAX) return new View(bytes.slice(from, start + length).buffer);
   const at = pooled(bytes, from, n);
   return new View(pool.buffer, at, n / ELEMENT_BYTES[kind]!);
+}
+
+/** The msgpack extension type of a typed array inside a message. */
+const NESTED_BINARY = 0x56; // 'V'
+
+/** What msgpackr's `pack` extensions are given to write in place. */
+type Allocate = (n: number) => { target: Uint8Array; position: number };
+
+/**
+ * A typed array inside a message, for msgpackr (registered below for every class but DataView,
+ * which msgpackr carries well): written as a whole binary message is, it arrives as its built-in class. msgpackr's
+ * own extension names a typed array by its constructor's name: one of a subclass, or a
+ * Float16Array, went under a code no reader knows, and its message was dead-lettered undecodable
+ * on arrival. A Buffer is written as msgpackr writes it (bin): it arrives as a Buffer.
+ */
+function packNested(v: ArrayBufferView, allocate: Allocate): Uint8Array | undefined {
+  if (!Buffer.isBuffer(v)) {
+    const kind = binaryKind(v);
+    const out = new Uint8Array(binarySize(v, kind));
+    writeBinary(v, kind, out, 0);
+    return out;
+  }
+  const n = v.length;
+  const head = n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+  const { target, position } = allocate(head + n);
+  target[position] = head === 2 ? 0xc4 : head === 3 ? 0xc5 : 0xc6; // bin 8, 16, 32 (big-endian length)
+  for (let i = 1; i < head; i++) target[position + i] = (n >>> (8 * (head - 1 - i))) & 0xff;
+  target.set(v, position + head);
+  return undefined;
+}
+
+/** Reads what packNested wrote (throws when it is not a binary message: the codec says it does not decode). */
+function unpackNested(data: Uint8Array): ArrayBuffer | ArrayBufferView {
+  const v = data[0] === BINARY ? readBinary(data, 0, data.length) : null;
+  if (v === null) throw new Error(`${data.length} bytes are not a typed array`);
+  return v;
+}
+
+// msgpackr's extensions are global: the codec's (codec.ts) are registered after these.
+for (const View of VIEW_CLASSES) {
+  if (View !== DataView) addExtension({ Class: View as never, type: NESTED_BINARY, pack: packNested, unpack: unpackNested } as never);
 }
