@@ -53,6 +53,44 @@ describe('codec', () => {
     expect([Buffer.isBuffer(got), got.toString()]).toEqual([true, 'hi']);
   });
 
+  // Regression: a Buffer's slice is a view, not a copy. Decoded from a Buffer (an encoder's output
+  // under strictMessages, a reply from NATS), a typed array of over 4 KiB was a view over the whole
+  // source (its values garbage, or undecodable), a small Uint8Array or an ArrayBuffer aliased it.
+  it('decodes typed arrays, whole or inside a message, from a Buffer into bytes of their own', () => {
+    const codec = new Codec(null);
+    const values: ArrayBuffer | ArrayBufferView[] = [new Uint8Array([1, 2, 3]), new Float32Array(1500).fill(7), new Float64Array(1000).fill(7),
+      new Uint8Array(5000).fill(9), new Int16Array(40).fill(-3)];
+    for (const v of [...values, new Uint8Array([4, 5]).buffer]) {
+      for (const msg of [v, { type: 'data', v }]) {
+        const encoded = codec.encode(msg);
+        // As a NATS message holds it: a Buffer with other bytes before and after.
+        const source = Buffer.concat([Buffer.from([0xee, 0xee, 0xee]), Buffer.from(encoded), Buffer.alloc(13, 0xee)]);
+        const got = codec.decode(source, 3, encoded.length);
+        const x = (msg === v ? got : (got as { v: unknown }).v) as ArrayBuffer | ArrayBufferView;
+        source.fill(0); // the source is reused
+        const bytes = (y: ArrayBuffer | ArrayBufferView) => y instanceof ArrayBuffer ? new Uint8Array(y) : new Uint8Array(y.buffer, y.byteOffset, y.byteLength);
+        expect(Object.prototype.toString.call(x)).toBe(Object.prototype.toString.call(v));
+        expect(Buffer.compare(bytes(x), bytes(v))).toBe(0);
+        expect(x instanceof ArrayBuffer ? x.byteLength : x.byteLength).toBe(v.byteLength);
+        if (x instanceof Uint8Array) expect(Buffer.isBuffer(x)).toBe(false);
+      }
+    }
+    // Through copy() too (strictMessages on one worker): its bytes come from the encoder, a Buffer.
+    const big = new Float32Array(2048).map((_, i) => i);
+    expect(codec.copy({ big })).toEqual({ big });
+  });
+
+  it('gives each empty view a buffer of its own: one moved away leaves the others whole', () => {
+    const codec = new Codec(null);
+    const ring = new Uint8Array(new SharedArrayBuffer(64));
+    const read = () => codec.decodeShared(ring, 0, codec.writeQuick(new DataView(new ArrayBuffer(0)), ring, 0, 64)) as DataView;
+    const [a, b] = [read(), read()];
+    expect(a.buffer).not.toBe(b.buffer);
+    structuredClone(a, { transfer: [a.buffer as ArrayBuffer] });
+    expect(b.byteLength).toBe(0);
+    expect(read().byteLength).toBe(0);
+  });
+
   it('refuses functions and symbols with ERR_TROUPE_UNENCODABLE_MESSAGE', () => {
     const codec = new Codec(null);
     expect(() => codec.encode({ f: () => 1 })).toThrow(expect.objectContaining({ code: 'ERR_TROUPE_UNENCODABLE_MESSAGE' }));

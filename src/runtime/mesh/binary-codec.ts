@@ -99,6 +99,18 @@ export function isBinaryPool(b: unknown): boolean {
   return b instanceof ArrayBuffer && pools.has(b);
 }
 
+/**
+ * A copy of `bytes[from, end)`, a Uint8Array in a buffer of its own. `bytes` may be a Buffer (an
+ * encoder's output, a NATS message): its slice is a view of it, and even Uint8Array's slice of one
+ * makes a Buffer.
+ */
+function copyOf(bytes: Uint8Array, from: number, end: number): Uint8Array<ArrayBuffer> {
+  if (bytes.constructor === Uint8Array) return bytes.slice(from, end) as Uint8Array<ArrayBuffer>;
+  const out = new Uint8Array(end - from);
+  out.set(bytes.subarray(from, end));
+  return out;
+}
+
 /** A copy of `bytes[from, from + n)` in a pool; returns its offset in `pool.buffer`. */
 function pooled(bytes: Uint8Array, from: number, n: number): number {
   if (poolAt + n > pool.length) {
@@ -124,11 +136,12 @@ export function readBinary(bytes: Uint8Array, start: number, length: number): Ar
   const n = length - BINARY_HEADER;
   if (n < 0 || kind >= VIEWS.length || n % ELEMENT_BYTES[kind]! !== 0) return null;
   const from = start + BINARY_HEADER;
-  // slice: a copy in a (non-shared) buffer of its own, in one native call.
-  if (kind === 2 && n <= ON_HEAP_MAX) return bytes.slice(from, start + length);
-  if (kind === 0) return bytes.slice(from, start + length).buffer;
+  // A copy in a (non-shared) buffer of its own (from a ring: one native call).
+  if (kind === 2 && n <= ON_HEAP_MAX) return copyOf(bytes, from, start + length);
+  if (kind === 0) return copyOf(bytes, from, start + length).buffer;
   const View = VIEWS[kind] as unknown as new (b: ArrayBuffer, offset?: number, length?: number) => ArrayBufferView;
-  if (n > POOLED_MAX) return new View(bytes.slice(from, start + length).buffer);
+  // Empty: a buffer of its own too (one pool's would be shared by all, and could be transferred).
+  if (n > POOLED_MAX || n === 0) return new View(copyOf(bytes, from, start + length).buffer);
   const at = pooled(bytes, from, n);
   return new View(pool.buffer, at, n / ELEMENT_BYTES[kind]!);
 }
@@ -144,7 +157,7 @@ type Allocate = (n: number) => { target: Uint8Array; position: number };
  * which msgpackr carries well): written as a whole binary message is, it arrives as its built-in class. msgpackr's
  * own extension names a typed array by its constructor's name: one of a subclass, or a
  * Float16Array, went under a code no reader knows, and its message was dead-lettered undecodable
- * on arrival. A Buffer is written as msgpackr writes it (bin): it arrives as a Buffer.
+ * on arrival. A Buffer is written as msgpackr writes it (bin), as before.
  */
 function packNested(v: ArrayBufferView, allocate: Allocate): Uint8Array | undefined {
   if (!Buffer.isBuffer(v)) {

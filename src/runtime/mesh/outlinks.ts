@@ -371,7 +371,8 @@ function checkTransfer(transfer: readonly unknown[]): void {
       try { new Uint8Array(t); } catch { throw invalidArgument('transfer', 'ArrayBuffers that are not detached (transferred already)', t); }
       if (isBinaryPool(t)) {
         throw invalidArgument('transfer', 'ArrayBuffers of their own: this one is a pool of received binary messages, ' +
-          'other messages\' bytes are in it (send the view without transfer, or transfer a copy: view.slice().buffer)', t);
+          'other messages\' bytes are in it (send the view without transfer, or transfer a copy of its bytes: ' +
+          'v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength))', t);
       }
     } else if (!(t instanceof MessagePort)) {
       throw invalidArgument('transfer', 'an array of ArrayBuffers and MessagePorts', t);
