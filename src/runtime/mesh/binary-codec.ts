@@ -154,10 +154,11 @@ type Allocate = (n: number) => { target: Uint8Array; position: number };
 
 /**
  * A typed array inside a message, for msgpackr (registered below for every class but DataView,
- * which msgpackr carries well): written as a whole binary message is, it arrives as its built-in class. msgpackr's
- * own extension names a typed array by its constructor's name: one of a subclass, or a
- * Float16Array, went under a code no reader knows, and its message was dead-lettered undecodable
- * on arrival. A Buffer is written as msgpackr writes it (bin), as before.
+ * which msgpackr carries well): written as a whole binary message is, it arrives as its built-in
+ * class. msgpackr's own extension names a typed array by its constructor's name: one of a
+ * subclass, or a Float16Array, went under a code no reader knows, and its message was
+ * dead-lettered undecodable on arrival. A Buffer is written as msgpackr writes it (bin), as before.
+ * (Two copies: into `out`, then msgpackr's into its output; writing through `allocate` would save one.)
  */
 function packNested(v: ArrayBufferView, allocate: Allocate): Uint8Array | undefined {
   if (!Buffer.isBuffer(v)) {
