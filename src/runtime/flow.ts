@@ -19,9 +19,12 @@
  */
 import { TroupeError } from '../actors/errors.js';
 
+/** A path key's unit of thread: ids are below it. */
+const THREAD_UNIT = 0x100000000;
+
 /** The key of a path's target: its thread and its actor id. */
 export function pathKey(thread: number, id: number): number {
-  return thread * 0x100000000 + id;
+  return thread * THREAD_UNIT + id;
 }
 
 /**
@@ -34,7 +37,7 @@ export const OUTBOX_PATH = 0;
 
 /** The thread of a path key. */
 export function pathThread(key: number): number {
-  return Math.floor(key / 0x100000000);
+  return Math.floor(key / THREAD_UNIT);
 }
 
 /** The quantum of credit for a mark: an eighth of it (at least 1). */
@@ -303,7 +306,7 @@ export class Paths {
   private find(key: number): Count | undefined {
     if (key === this.lastKey) return this.last;
     const thread = pathThread(key);
-    const c = this.big![thread]?.get(key - thread * 0x100000000);
+    const c = this.big![thread]?.get(key - thread * THREAD_UNIT);
     if (c !== undefined) { this.lastKey = key; this.last = c; }
     return c;
   }
@@ -311,13 +314,13 @@ export class Paths {
   private put(key: number, c: Count): void {
     const thread = pathThread(key);
     const big = this.big!;
-    (big[thread] ??= new Map()).set(key - thread * 0x100000000, c);
+    (big[thread] ??= new Map()).set(key - thread * THREAD_UNIT, c);
     this.bigSize++;
   }
 
   private drop(key: number): void {
     const thread = pathThread(key);
-    if (this.big![thread]!.delete(key - thread * 0x100000000)) this.bigSize--;
+    if (this.big![thread]!.delete(key - thread * THREAD_UNIT)) this.bigSize--;
     if (key === this.lastKey) { this.lastKey = -1; this.last = undefined; }
   }
 

@@ -46,7 +46,7 @@ export function binaryKind(v: unknown): number {
   if (typeof v !== 'object' || v === null) return -1;
   if (!ArrayBuffer.isView(v)) return v instanceof ArrayBuffer ? 0 : -1;
   // One lookup by the built-in class it is: a walk down the classes with instanceof took 230 ns
-  // for a Float32Array and 330 for a DataView (the ring micro-benchmark's 1 KiB binary row).
+  // for a Float32Array and 330 for a DataView (10^7 calls in a loop, Node 20; 26 and 10 ns now).
   const name = typedArrayName.call(v);
   return name === undefined ? DATA_VIEW : KIND_OF[name] ?? -1; // -1: a class newer than this table
 }
