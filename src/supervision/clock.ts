@@ -3,6 +3,8 @@
  * are tested exactly with a manual clock instead of sleeping (as xstate does).
  */
 
+import { performance } from 'node:perf_hooks'; // (not the global's getter: see runtime/mesh/pump.ts)
+
 export type TimerHandle = { readonly id: number };
 
 export interface Clock {

@@ -5,6 +5,7 @@
  * actors keep running. An async `receive` is one message at a time: the actor leaves the run
  * queue until its promise settles (`resume`).
  */
+import { performance } from 'node:perf_hooks'; // (not the global's getter: see pump.ts)
 import { S_CUR_ACTOR, S_CUR_ROOT, S_TURNS } from '../constants.js';
 import type { SystemMessage } from '../protocol.js';
 import { empty } from '../arrays.js';

@@ -5,6 +5,7 @@
  * busy-ask table (busy-asks.ts) so that main rejects it at once if this worker dies. A handler
  * that throws goes to the actor's supervisor (supervisor.ts).
  */
+import { performance } from 'node:perf_hooks'; // (not the global's getter: see pump.ts)
 import { F_CREDIT_DUE, F_LAST, F_RECEIPT, R_PROCESSED, S_CUR_CORR, S_CUR_FROM, THREAD_MASK } from '../constants.js';
 import type { SystemMessage } from '../protocol.js';
 import type { BusyAsks } from '../busy-asks.js';
