@@ -21,9 +21,9 @@ const ROUND_TIMEOUT_MS = 120_000;
  * in-process library takes tens of seconds here); Savina itself runs 12 iterations. Two warm-up
  * rounds, as the core suites: V8 is still compiling the message path through the second. On this
  * project's 2-core VM (`node --trace-opt`, troupe alone, round by round) PingPong spread over the
- * workers made 152, 79, 7 and 0 optimized compilations in its first four rounds, ThreadRing
- * 183, 78, 23 and 5, Fork-Join creation 145, 42, 8 and 2; its rounds took 859, 468, 225 and
- * 165 ms (PingPong). The compiler's threads and the polling workers share the two cores.
+ * workers made 152, 79, 7 and 0 optimized compilations in its first four rounds (3 s apart: they
+ * took 859, 468, 225 and 165 ms), ThreadRing 183, 78, 23 and 5, Fork-Join creation 145, 42, 8
+ * and 2 (back to back). The compiler's threads and the polling workers share the two cores.
  */
 const FULL_ROUNDS = { warmup: 2, measured: 5 };
 

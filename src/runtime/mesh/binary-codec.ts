@@ -15,7 +15,7 @@ import { addExtension } from 'msgpackr';
 /** The first byte of a binary message (never the first byte of a msgpack value). */
 export const BINARY = 0xc1;
 /** Bytes before a binary message's own bytes. */
-export const BINARY_HEADER = 4;
+const BINARY_HEADER = 4;
 
 /** Float16Array, where this Node has it (24 and later). */
 const Float16 = (globalThis as { Float16Array?: typeof Float32Array }).Float16Array;
