@@ -10,7 +10,7 @@ const make = (id: number, name: string | undefined, parent: Cell | null) =>
   new Cell(host, id, `/user/${name ?? id}`, name, def, new Mailbox(DEFAULT_MAILBOX), parent, sup, undefined);
 
 describe('a cell\'s children', () => {
-  it('agree with a Map by child key over random steps, in start order, across the move from an array to a Map', () => {
+  it('agree with a Map by child key over random steps, in start order (a name taken again keeps its place)', () => {
     for (const seed of [1, 2, 3]) {
       let s = seed;
       const rnd = (n: number) => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s % n; };
@@ -18,7 +18,7 @@ describe('a cell\'s children', () => {
       const model = new Map<ChildKey, Cell>();
       let nextId = 2;
       for (let step = 0; step < 5000; step++) {
-        // Names and ids as keys; up to 20 at once (more than the array holds).
+        // Names and ids as keys; up to 20 at once.
         const k = rnd(step < 2500 ? 10 : 24);
         const named = k % 2 === 0;
         const op = rnd(10);
@@ -30,16 +30,37 @@ describe('a cell\'s children', () => {
           model.set(key, child);
         } else {
           const key = named ? `c${k}` : [...model.keys()].find((x) => typeof x === 'number') ?? -1;
-          parent.removeChild(key);
+          const child = model.get(key);
+          if (child !== undefined) parent.removeChild(child);
           model.delete(key);
         }
         // Plain comparisons, one expect per step (thousands of expects per step made this take 40 s).
         const list = parent.childList();
         const want = [...model.values()];
         const same = parent.childCount === model.size && list.length === want.length && want.every((c, j) => list[j] === c) &&
-          [...model.keys()].every((key) => parent.child(key) === model.get(key)) && parent.child('absent') === undefined;
+          [...model.keys()].every((key) => parent.child(key) === model.get(key)) && parent.child('absent') === undefined &&
+          want.every((c) => parent.hasChild(c));
         if (!same) expect({ step, seed, list: list.map((c) => c.childKey) }).toEqual({ step, seed, list: [...model.keys()] });
       }
     }
+  });
+
+  it('a child replaced under its name is no longer one: removing it leaves its successor in place', () => {
+    const parent = make(1, 'p', null);
+    const a = make(2, undefined, parent);
+    const old = make(3, 'x', parent);
+    const b = make(4, undefined, parent);
+    for (const c of [a, old, b]) parent.addChild(c);
+    const successor = make(5, 'x', parent);
+    parent.addChild(successor);
+    expect(parent.childList()).toEqual([a, successor, b]);
+    expect(parent.hasChild(old)).toBe(false);
+    parent.removeChild(old);
+    expect(parent.childList()).toEqual([a, successor, b]);
+    expect(parent.child('x')).toBe(successor);
+    for (const c of [a, successor, b]) parent.removeChild(c);
+    expect(parent.childCount).toBe(0);
+    expect(parent.childList()).toEqual([]);
+    expect(parent.child(2)).toBeUndefined();
   });
 });

@@ -156,7 +156,7 @@ export class ActorTable {
 
   /** Its child key among its siblings is free again. */
   removeSibling(cell: Cell): void {
-    if (cell.parent) cell.parent.removeChild(cell.childKey); else this.roots.delete(cell.childKey);
+    if (cell.parent) cell.parent.removeChild(cell); else if (this.roots.get(cell.childKey) === cell) this.roots.delete(cell.childKey);
   }
 
   /** The actor is started: it takes mail. */

@@ -218,7 +218,7 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
       if (ref.id === by.id) { this.scheduler.system(by, STOP_SELF); return; }
       // By id, not by a walk of the children: stopping each of n children was O(n²).
       const child = this.actors.get(ref.id);
-      if (child !== undefined && child.parent === by && by.child(child.childKey) === child) { this.scheduler.system(child, STOP); return; }
+      if (child !== undefined && by.hasChild(child)) { this.scheduler.system(child, STOP); return; }
     }
     throw new TroupeError('ERR_TROUPE_NOT_A_CHILD', `${ref.path} is not a child of ${by.path}: ctx.stop stops this actor or one of its children; ask another actor to stop, or use system.stop`,
       { details: { actor: by.path, ref: ref.path } });
