@@ -244,6 +244,11 @@ export class Paths {
    * `error()`, by default ERR_TROUPE_SYSTEM_STOPPED. Made only when someone waits: an error's
    * stack costs more than the rest of an actor's stop.
    */
+  /** Whether a `ready()` waits on one of its paths. */
+  get waiting(): boolean {
+    return this.waiters !== null;
+  }
+
   stop(error: () => Error = systemStopped): void {
     const waiters = this.waiters;
     this.waiters = null;
@@ -327,10 +332,13 @@ export class Paths {
   /** Forgets counts below the quantum (see the file's note). */
   private sweep(): void {
     const big = this.big!;
-    for (let thread = 0; thread < big.length; thread++) {
-      const paths = big[thread];
-      if (paths !== undefined) for (const [id, c] of paths) if (c.n < creditQuantum(c.mark)) this.drop(pathKey(thread, id));
-    }
+    // forEach, not for-of: no [id, count] array per entry (40,000 of them in Fork-Join creation).
+    const small = (c: Count, id: number, paths: Map<number, Count>) => {
+      if (c.n < creditQuantum(c.mark)) { paths.delete(id); this.bigSize--; }
+    };
+    for (let thread = 0; thread < big.length; thread++) big[thread]?.forEach(small);
+    this.lastKey = -1;
+    this.last = undefined;
     this.sweepAt = Math.max(1024, this.bigSize * 2);
   }
 }

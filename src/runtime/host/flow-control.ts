@@ -125,7 +125,8 @@ export class HostFlow {
     if (paths === null) return;
     if (this.byId.get(cell.id) === paths) this.byId.delete(cell.id);
     cell.paths = null;
-    paths.stop(() => new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${cell.path} stopped while it waited for ready()`));
+    // (No closure per stop: most actors have no one waiting in ready().)
+    if (paths.waiting) paths.stop(() => new TroupeError('ERR_TROUPE_ACTOR_STOPPED', `${cell.path} stopped while it waited for ready()`));
   }
 
   /** The host closes: every ready() waiting on it rejects with ERR_TROUPE_SYSTEM_STOPPED. */

@@ -216,7 +216,7 @@ export class Lifecycle {
     const ctx = new Context(this.host, cell);
     let result: unknown;
     try {
-      result = this.runSync(cell, () => cell.def.init!(args, ctx));
+      result = this.runSync(cell, cell.def.init!, cell.def, args, ctx);
     } catch (err) {
       ctx.expired = true;
       throw err;
@@ -238,7 +238,7 @@ export class Lifecycle {
     // A context of its own: a hook given up on spawns nothing more.
     const ctx = new Context(this.host, cell);
     try {
-      const result = this.runSync(cell, () => fn(ctx));
+      const result = this.runSync(cell, fn, undefined, ctx, undefined);
       if (isThenable(result)) {
         await this.within(result, ms, () => new TroupeError('ERR_TROUPE_HOOK_TIMEOUT',
           `${hook} of ${cell.path} did not finish within ${ms} ms (shutdownMs)`, { details: { actor: cell.path, hook, shutdownMs: ms } }));
@@ -250,8 +250,12 @@ export class Lifecycle {
     }
   }
 
-  /** Runs `fn` as the actor (its sends have it as sender; a crash of the worker now is blamed on it). */
-  private runSync<T>(cell: Cell, fn: () => T): T {
+  /**
+   * Runs `fn` (with `self` as this, and `a`, `b`) as the actor: its sends have it as sender, a
+   * crash of the worker now is blamed on it. (Its arguments passed along rather than closed over:
+   * no closure per spawn.)
+   */
+  private runSync<A, B, T>(cell: Cell, fn: (a: A, b: B) => T, self: unknown, a: A, b: B): T {
     const h = this.host;
     const stats = h.stats;
     // Nested (a child spawned by its parent's init): the outer actor's slots come back after.
@@ -264,7 +268,7 @@ export class Lifecycle {
     stats[S_CUR_ROOT] = cell.rootId;
     stats[S_CUR_FROM] = -1; // (no message of its mailbox is running)
     try {
-      return fn();
+      return fn.call(self, a, b);
     } finally {
       h.current = prev;
       stats[S_CUR_ACTOR] = prevActor;
@@ -300,9 +304,18 @@ function childPath(parent: Cell | null, name: string | undefined, thread: number
   const at = parent ? parent.path : '/user';
   // Below a long path, a rope over the parent's (32 B and its own part) rather than a copy of it:
   // deep trees (Fibonacci's, 25 levels) spent 257 B an actor on copies of their parents' paths.
-  if (at.length > LONG_PATH) return at + (name !== undefined ? '/' + name : ['/$', thread, '.', id].join(''));
-  return name !== undefined ? [at, '/', name].join('') : [at, '/$', thread, '.', id].join('');
+  if (name !== undefined) return at.length > LONG_PATH ? at + '/' + name : [at, '/', name].join('');
+  // One array for every unnamed path's pieces (a spawn made one of five, 88 B, to join).
+  const parts = ID_PARTS;
+  parts[0] = at.length > LONG_PATH ? '' : at;
+  parts[2] = thread;
+  parts[4] = id;
+  const own = parts.join('');
+  parts[0] = '';
+  return at.length > LONG_PATH ? at + own : own;
 }
+
+const ID_PARTS: (string | number)[] = ['', '/$', 0, '.', 0];
 
 /** A path of more chars than this is not copied into its children's (a flat string costs 16 B and its chars; a rope 32 B). */
 const LONG_PATH = 32;
