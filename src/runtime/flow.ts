@@ -121,6 +121,14 @@ export class Paths {
     return this.counted(n, c.mark);
   }
 
+  /**
+   * `sent` of the path to actor `id` of thread `thread`. Its key, a number past 2^31, is made
+   * here: passed in from a call that is not inlined, it was a heap number (16 B) a message.
+   */
+  sentTo(thread: number, id: number, mark: number): number {
+    return this.sent(pathKey(thread, id), mark);
+  }
+
   /** What `sent` says of a path now at count `n`, of mark `mark`. */
   private counted(n: number, mark: number): number {
     const credit = n % creditQuantum(mark) === 0 ? ASKS_CREDIT : 0;

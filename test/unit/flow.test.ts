@@ -11,6 +11,15 @@ describe('Paths: a sender\'s unprocessed messages per target', () => {
     expect(creditQuantum(5)).toBe(1);
   });
 
+  it('sentTo(thread, id) counts on the path pathKey(thread, id), as sent does', () => {
+    const p = new Paths(16);
+    const q = new Paths(16);
+    for (let i = 0; i < 20; i++) expect(p.sentTo(2, 7, 0)).toBe(q.sent(key, 0));
+    expect(p.count(key)).toBe(20);
+    expect(p.sentTo(2, 0xffffffff, 64)).toBe(0); // (quantum 8: the first asks no credit)
+    expect(p.count(pathKey(2, 0xffffffff))).toBe(1);
+  });
+
   it('counts up to the mark, asks for credit every quantum, and comes back below it with credit', async () => {
     const p = new Paths(16); // quantum 2
     const said = Array.from({ length: 17 }, () => p.sent(key, 0));

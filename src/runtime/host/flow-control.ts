@@ -55,7 +55,8 @@ export class HostFlow {
    */
   sent(from: Cell | null, thread: number, id: number, mark: number): number {
     if (this.gone[thread] === true) return 0;
-    return this.pathsOf(from).sent(keyOf(thread, id), thread === MAIN_THREAD ? 0 : mark);
+    const paths = this.pathsOf(from);
+    return thread === MAIN_THREAD ? paths.sent(OUTBOX_PATH, 0) : paths.sentTo(thread, id, mark);
   }
 
   /** Whether thread `thread` closed for good: nothing reads mail for it. */
