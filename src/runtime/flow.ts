@@ -247,16 +247,16 @@ export class Paths {
     return freed;
   }
 
-  /**
-   * The system (or the actor that sends on these paths) stops: every waiter rejects with
-   * `error()`, by default ERR_TROUPE_SYSTEM_STOPPED. Made only when someone waits: an error's
-   * stack costs more than the rest of an actor's stop.
-   */
   /** Whether a `ready()` waits on one of its paths. */
   get waiting(): boolean {
     return this.waiters !== null;
   }
 
+  /**
+   * The system (or the actor that sends on these paths) stops: every waiter rejects with
+   * `error()`, by default ERR_TROUPE_SYSTEM_STOPPED. Made only when someone waits: an error's
+   * stack costs more than the rest of an actor's stop.
+   */
   stop(error: () => Error = systemStopped): void {
     const waiters = this.waiters;
     this.waiters = null;

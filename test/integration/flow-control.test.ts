@@ -8,6 +8,15 @@ function counter(): SharedArrayBuffer {
   return new SharedArrayBuffer(8);
 }
 
+/** Waits until slot `i` of `sab` (an Int32Array) is set (an actor sets it with Atomics.notify). */
+async function slotSet(sab: SharedArrayBuffer, i: number): Promise<void> {
+  const a = new Int32Array(sab);
+  while (Atomics.load(a, i) === 0) {
+    const r = Atomics.waitAsync(a, i, 0, 1000);
+    if (r.async) await r.value;
+  }
+}
+
 /** Samples `stats().queued` and the process's RSS while `work` runs; returns their peaks. */
 async function peaks(system: ActorSystem, work: Promise<void>): Promise<{ queued: number; rssGrowth: number }> {
   const rss0 = process.memoryUsage().rss;
@@ -187,6 +196,29 @@ describe('tell returns false past the high-water mark, and ready() waits', () =>
     gate.open();
     await stopping;
     await held;
+  });
+
+  it('ready() rejects with ERR_TROUPE_ACTOR_STOPPED when the actor waiting in it stops', async () => {
+    const own = await createActorSystem({ name: 'mark-waiter-stop', workers: 1, logger: quiet, mailbox: { highWaterMark: 10 } });
+    try {
+      const gate = latch();
+      const target = await own.spawn(fixture('gate.actor'), { args: { latch: gate.sab } });
+      const held = target.ask({ type: 'block' });
+      await gate.waiting();
+      const report = new SharedArrayBuffer(8);
+      const waiter = await own.spawn(fixture('ready-waiter.actor'), { args: { report }, shutdownMs: 50 });
+      waiter.tell({ type: 'wait', to: target });
+      await slotSet(report, 1);
+      // Its handler waits in ready(): the stop gives up on it after shutdownMs, and its paths go.
+      await own.stop(waiter);
+      await slotSet(report, 0);
+      expect(Atomics.load(new Int32Array(report), 0)).toBe(2);
+      gate.open();
+      await held;
+      await expectConserved(own);
+    } finally {
+      await own.shutdown();
+    }
   });
 
   it('a small mark: tell is false from the mark on, for this sender and target only', async () => {

@@ -58,6 +58,11 @@ describe('a cell\'s children', () => {
     parent.removeChild(old);
     expect(parent.childList()).toEqual([a, successor, b]);
     expect(parent.child('x')).toBe(successor);
+    // Added again, a child keeps its one place.
+    parent.addChild(a);
+    parent.addChild(successor);
+    expect(parent.childList()).toEqual([a, successor, b]);
+    expect(parent.childCount).toBe(3);
     for (const c of [a, successor, b]) parent.removeChild(c);
     expect(parent.childCount).toBe(0);
     expect(parent.childList()).toEqual([]);

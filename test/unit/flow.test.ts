@@ -20,6 +20,26 @@ describe('Paths: a sender\'s unprocessed messages per target', () => {
     expect(p.count(pathKey(2, 0xffffffff))).toBe(1);
   });
 
+  it('past 1,024 paths, sweeps forget the counts below the quantum and keep the others, which count on', () => {
+    const p = new Paths(1000); // quantum 125
+    const busy = pathKey(1, 1);
+    const elsewhere = pathKey(2, 1);
+    for (let i = 0; i < 200; i++) { p.sent(busy, 0); p.sent(elsewhere, 0); }
+    // 3,000 paths of one message each, over two threads: they pass the sweep's threshold twice.
+    for (let id = 2; id < 1502; id++) { p.sent(pathKey(1, id), 0); p.sent(pathKey(2, id), 0); }
+    expect(p.count(busy)).toBe(200);
+    expect(p.count(elsewhere)).toBe(200);
+    expect(p.count(pathKey(1, 2))).toBe(0);
+    expect(p.count(pathKey(2, 2))).toBe(0);
+    // The busy paths count on from where they were, and take their credit.
+    expect(p.sent(busy, 0)).toBe(0);
+    expect(p.count(busy)).toBe(201);
+    expect(p.credit(busy)).toBe(false);
+    expect(p.count(busy)).toBe(76);
+    expect(p.sent(pathKey(1, 2), 0)).toBe(0);
+    expect(p.count(pathKey(1, 2))).toBe(1);
+  });
+
   it('counts up to the mark, asks for credit every quantum, and comes back below it with credit', async () => {
     const p = new Paths(16); // quantum 2
     const said = Array.from({ length: 17 }, () => p.sent(key, 0));

@@ -232,6 +232,7 @@ export class Cell {
 
   /** Adds `child` last, or, named as a child it has, in that one's place (as Map.set). */
   addChild(child: Cell): void {
+    if (this.hasChild(child)) return; // (linked twice, it would point at itself)
     const kids = (this.kids ??= new Kids());
     const name = child.name;
     const old = name === undefined || kids.named === null ? undefined : kids.named.get(name);
