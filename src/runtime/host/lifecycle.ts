@@ -304,7 +304,7 @@ function childPath(parent: Cell | null, name: string | undefined, thread: number
   const at = parent ? parent.path : '/user';
   // Below a long path, a rope over the parent's (32 B and its own part) rather than a copy of it:
   // deep trees (Fibonacci's, 25 levels) spent 257 B an actor on copies of their parents' paths.
-  if (name !== undefined) return at.length > LONG_PATH ? at + '/' + name : [at, '/', name].join('');
+  if (name !== undefined) return at.length > LONG_PATH ? at + ('/' + name) : [at, '/', name].join('');
   // One array for every unnamed path's pieces (a spawn made one of five, 88 B, to join).
   const parts = ID_PARTS;
   parts[0] = at.length > LONG_PATH ? '' : at;
