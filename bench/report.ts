@@ -120,7 +120,7 @@ function renderHeader(r: BenchResults): string[] {
     '|---|---|',
     `| Machine | ${escapeCell(m.cpuModel)}, ${m.cores} cores${m.virtualized ? ' (virtual machine)' : ''}, ${m.totalMemGiB} GiB RAM |`,
     `| OS | ${escapeCell(m.platform)} ${m.arch} |`,
-    `| Node | ${m.node} (V8 ${m.v8}) |`,
+    `| Node | ${m.node} (V8 ${m.v8})${m.nodeFlags?.length ? `; flags ${m.nodeFlags.map((f) => `\`${f}\``).join(' ')}` : ''} |`,
     `| Run | ${r.startedAt}, ${mode}; suites: ${suites}; ${r.run.warmupRounds} warm-up + ${r.run.rounds} measured rounds; took ${(r.durationMs / 1000).toFixed(0)} s |`,
     `| Other load | load average ${load(r.run.loadAvgStart)} (1/5/15 min) at start; other processes used ${other === null ? 'unknown' : `${other.toFixed(2)} cores`} on average during the run |`,
     '',

@@ -214,18 +214,28 @@ async function main(): Promise<void> {
 }
 
 /**
- * In-process peers hold up to 1.1M actors on the main thread's heap (Skynet): Node's default
- * limit (~4 GB here) ran out in a full run. Re-run this script with a larger old space, once.
+ * The flags the bench's process runs with; it re-runs itself with those missing, once.
+ * - A larger old space: in-process peers hold up to 1.1M actors on the main thread's heap
+ *   (Skynet), and Node's default limit (~4 GB here) ran out in a full run.
+ * - No memory reducer: V8 shrinks an isolate's heap once it has sat idle for some seconds, and
+ *   each peer sits idle while the others take their rounds (comedy's rounds of Fork-Join creation
+ *   take ~30 s of wall time each). The next round then grows the heap back through extra
+ *   collections: troupe's Fork-Join creation on one worker measured 143-244 ms after 15 s idle,
+ *   98-134 ms with this flag (and as fast back to back). It applies to every JavaScript peer in
+ *   the process alike; the Erlang VM has no such thing. RESULTS.md shows the flags.
  */
 const HEAP_MB = 12_288;
+const BENCH_FLAGS = [`--max-old-space-size=${HEAP_MB}`, '--no-memory-reducer'];
 
-function needsBiggerHeap(): boolean {
-  return !process.execArgv.some((a) => a.startsWith('--max-old-space-size')) && process.env.TROUPE_BENCH_CHILD !== '1';
+function missingFlags(): string[] {
+  if (process.env.TROUPE_BENCH_CHILD === '1') return [];
+  return BENCH_FLAGS.filter((f) => !process.execArgv.some((a) => a.split('=')[0] === f.split('=')[0]));
 }
 
-if (needsBiggerHeap()) {
+const missing = missingFlags();
+if (missing.length > 0) {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+  const child = spawn(process.execPath, [...missing, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, TROUPE_BENCH_CHILD: '1' },
   });

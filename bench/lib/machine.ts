@@ -31,6 +31,7 @@ export function machineInfo(): MachineInfo {
     arch: process.arch,
     node: process.version,
     v8: process.versions.v8,
+    nodeFlags: process.execArgv.filter((a) => a.startsWith('--')),
   };
 }
 

@@ -30,6 +30,8 @@ export interface MachineInfo {
   arch: string;
   node: string;
   v8: string;
+  /** The flags the bench's process ran with (absent in results written before they were kept). */
+  nodeFlags?: string[];
 }
 
 export interface RunConfig {

@@ -56,6 +56,14 @@ describe('report generator', () => {
     expect(md).toContain('![PingPong (n = 40,000)](charts/savina-pingpong.svg)');
   });
 
+  it('shows the flags the bench process ran with, and none for results kept before they were', () => {
+    const md = renderReport(structuredClone(results) as never);
+    expect(md).toContain('| Node | v20.20.2 (V8 11.3) |');
+    const flagged = structuredClone(results);
+    (flagged.machine as Record<string, unknown>).nodeFlags = ['--max-old-space-size=12288', '--no-memory-reducer'];
+    expect(renderReport(flagged as never)).toContain('| Node | v20.20.2 (V8 11.3); flags `--max-old-space-size=12288` `--no-memory-reducer` |');
+  });
+
   it('draws one SVG bar chart per charted table, escaped, with a bar per measured row and "not run" for the others', () => {
     const charts = renderCharts(structuredClone(results) as never);
     expect(charts.map((c) => c.file)).toEqual(['charts/savina-pingpong.svg']);
