@@ -16,6 +16,7 @@ import { allocateDoorbell } from '../mesh/doorbell.js';
 import type { HostStart, HostToMain, LinkIn, LinkOut, MainToHost, SpawnRequest, Tuning } from '../protocol.js';
 import { ControlClient } from './control.js';
 import { withDeadline } from './deadline.js';
+import { workerLimits } from '../worker-limits.js';
 
 const HOST_WORKER = new URL('../host/host-worker.js', import.meta.url);
 const queueOptions = Piscina.queueOptionsSymbol;
@@ -84,6 +85,8 @@ export interface HostConfig {
   node: string;
   incarnation: number;
   controlTimeoutMs: number;
+  /** The shared workers' limits as given (newPool fills in troupe's defaults). */
+  resourceLimits: ResourceLimits | undefined;
 }
 
 /** What the hosts need of the rest of main. */
@@ -109,7 +112,7 @@ export class Hosts {
 
   constructor(private readonly config: HostConfig, private readonly owner: HostsOwner) {
     this.nextThread = config.workers + 1;
-    this.shared = this.newPool(config.workers, undefined);
+    this.shared = this.newPool(config.workers, config.resourceLimits);
   }
 
   get(thread: number): HostHandle | undefined {
@@ -202,7 +205,7 @@ export class Hosts {
       // A host task lives as long as the system (pool actors have threads of their own).
       concurrentTasksPerWorker: 256,
       maxQueue: 100_000,
-      resourceLimits,
+      resourceLimits: workerLimits(resourceLimits),
       loadBalancer: (task, workers) => {
         const q = (task as unknown as Record<symbol, { host: number }>)[queueOptions]!;
         // A host task goes to a worker that has none.

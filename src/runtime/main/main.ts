@@ -142,6 +142,7 @@ export class Main implements HostsOwner, RecoveryOwner, WatchdogOwner, MainInbox
     this.hosts = new Hosts({
       systemName: this.name, workers: this.workers, logLevel: this.logLevel, tuning: this.tuning, heartbeatMs, highWaterMark: o.highWaterMark,
       strictMessages: o.strictMessages, tracing: o.tracing, node: this.node, incarnation: this.incarnation, controlTimeoutMs: this.controlTimeoutMs,
+      resourceLimits: o.resourceLimits,
     }, this);
     this.links = new Links(this.hosts, this.mesh, mainDoorbell, this.tuning.ringBytes, this.log);
     this.recovery = new Recovery(this);

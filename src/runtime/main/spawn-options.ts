@@ -10,13 +10,14 @@
  * - `initTimeoutMs`: a positive number of milliseconds, at most 2^31 - 1;
  * - `expose`: a boolean, or 'replace' (needs a `name`);
  * - `resourceLimits`: with `placement: 'dedicated'` only (the only worker whose limits are its
- *   own), Node's ResourceLimits: positive numbers of MB.
+ *   own), Node's ResourceLimits: positive numbers of MB (worker-limits.ts).
  */
 import { invalidArgument, refuseUnknownKeys } from '../../actors/errors.js';
 import { mailboxOptions } from '../../actors/mailbox.js';
 import type { ChildSpawnOptions } from '../../actors/define.js';
 import { breakerOptions, restartType, shutdownMs, supervisorOptions } from '../../supervision/options.js';
 import type { SpawnOptions } from './system.js';
+import { checkResourceLimits } from '../worker-limits.js';
 
 export const SPAWN_OPTION_KEYS = [
   'name', 'args', 'mailbox', 'placement', 'resourceLimits', 'restart', 'supervision', 'circuitBreaker', 'shutdownMs', 'expose', 'initTimeoutMs',
@@ -25,7 +26,6 @@ export const SPAWN_OPTION_KEYS = [
 export const CHILD_SPAWN_OPTION_KEYS = [
   'name', 'args', 'mailbox', 'restart', 'supervision', 'circuitBreaker', 'shutdownMs', 'initTimeoutMs',
 ] as const satisfies readonly (keyof ChildSpawnOptions)[];
-const RESOURCE_LIMIT_KEYS = ['maxYoungGenerationSizeMb', 'maxOldGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
 
 /** Checks system.spawn's options (everything but `placement`'s worker index and `args`' encoding). */
 export function checkSpawnOptions(o: SpawnOptions): void {
@@ -38,13 +38,7 @@ export function checkSpawnOptions(o: SpawnOptions): void {
   }
   if (o.resourceLimits !== undefined) {
     if (o.placement !== 'dedicated') throw invalidArgument('resourceLimits', "given only with placement: 'dedicated' (a worker of the actor's own)", o.resourceLimits);
-    const r = o.resourceLimits;
-    if (r === null || typeof r !== 'object') throw invalidArgument('resourceLimits', 'an object', r);
-    refuseUnknownKeys('resourceLimits', r, RESOURCE_LIMIT_KEYS, 'resourceLimits.');
-    for (const k of RESOURCE_LIMIT_KEYS) {
-      const v = r[k];
-      if (v !== undefined && (typeof v !== 'number' || !(v > 0) || v === Infinity)) throw invalidArgument(`resourceLimits.${k}`, 'a positive number of MB', v);
-    }
+    checkResourceLimits('resourceLimits', o.resourceLimits);
   }
 }
 

@@ -38,6 +38,8 @@
  *     and at most 1 000 ms, and with the watchdog on at most maxHandlerMs / 4 (a busy host
  *     writes its heartbeat only between slices);
  *   - `parkMs` 1 000: the parked thread's backstop timer, from 1 ms to 2^31 - 1.
+ * - `resourceLimits` Node's, but a young generation of up to 192 MB (worker-limits.ts): the
+ *   shared workers' V8 limits, Node's ResourceLimits (positive numbers of MB).
  */
 import { availableParallelism } from 'node:os';
 import { alertConfig, type AlertRule } from '../../observability/alerts.js';
@@ -48,6 +50,8 @@ import type { LoggerOption } from '../../observability/logger.js';
 import { MAX_RING_BYTES, Ring } from '../mesh/ring.js';
 import type { Tuning } from '../protocol.js';
 import type { SystemOptions } from './system.js';
+import type { ResourceLimits } from 'node:worker_threads';
+import { checkResourceLimits } from '../worker-limits.js';
 
 export const DEFAULT_TUNING: Tuning = {
   ringBytes: 1 << 20,
@@ -66,7 +70,7 @@ export const DEFAULT_DEAD_LETTER_BYTES = 64 * 1024 * 1024;
 /** The keys createActorSystem takes. */
 export const SYSTEM_OPTION_KEYS = [
   'name', 'workers', 'logger', 'deadLetterCapacity', 'deadLetterBytes', 'tuning', 'controlTimeoutMs', 'healthWindowMs',
-  'maxHandlerMs', 'terminateTimeoutMs', 'strictMessages', 'nats', 'node', 'mailbox', 'alerts', 'tracing',
+  'maxHandlerMs', 'terminateTimeoutMs', 'strictMessages', 'nats', 'node', 'mailbox', 'alerts', 'tracing', 'resourceLimits',
 ] as const satisfies readonly (keyof SystemOptions)[];
 
 const TUNING_KEYS = ['ringBytes', 'largeBytes', 'spinMs', 'readBudget', 'throughput', 'sliceMs', 'parkMs'] as const satisfies readonly (keyof Tuning)[];
@@ -96,6 +100,8 @@ export interface SystemConfig {
   nats: NatsOptions | undefined;
   node: string | undefined;
   alerts: { rules: AlertRule[]; intervalMs: number };
+  /** The shared workers' limits as given (worker-limits.ts fills in the young generation's default). */
+  resourceLimits: ResourceLimits | undefined;
 }
 
 /** Checks createActorSystem's options and fills in the defaults; throws ERR_TROUPE_INVALID_ARGUMENT naming the first bad one. */
@@ -128,6 +134,7 @@ export function systemConfig(options: SystemOptions): SystemConfig {
   if (o.node !== undefined && (typeof o.node !== 'string' || !isNodeId(o.node))) {
     throw invalidArgument('node', `a string of letters, digits, "-" and "_", at most ${MAX_NODE_ID}`, o.node);
   }
+  if (o.resourceLimits !== undefined) checkResourceLimits('resourceLimits', o.resourceLimits);
   let highWaterMark = DEFAULT_HIGH_WATER_MARK;
   if (o.mailbox !== undefined) {
     if (o.mailbox === null || typeof o.mailbox !== 'object') throw invalidArgument('mailbox', 'an object { highWaterMark }', o.mailbox);
@@ -139,7 +146,7 @@ export function systemConfig(options: SystemOptions): SystemConfig {
     name: o.name ?? 'troupe', highWaterMark, workers, logger: o.logger, deadLetterCapacity, deadLetterBytes,
     tuning: tuning(o.tuning, maxHandlerMs === false ? 0 : maxHandlerMs), controlTimeoutMs, healthWindowMs,
     maxHandlerMs: maxHandlerMs === false ? 0 : maxHandlerMs, terminateTimeoutMs, strictMessages: o.strictMessages ?? false, tracing,
-    nats: o.nats, node: o.node, alerts: alertConfig(o.alerts),
+    nats: o.nats, node: o.node, alerts: alertConfig(o.alerts), resourceLimits: o.resourceLimits,
   };
 }
 

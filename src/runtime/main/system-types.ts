@@ -18,6 +18,12 @@ export interface SystemOptions {
   name?: string;
   /** Host worker threads. Default: os.availableParallelism(). */
   workers?: number;
+  /**
+   * The shared workers' V8 limits (Node's ResourceLimits). Default: Node's, but a young
+   * generation of up to 192 MB instead of 48, so that more of a burst's actors die young rather
+   * than being copied into the old generation; set `maxYoungGenerationSizeMb` to bound it.
+   */
+  resourceLimits?: ResourceLimits;
   /** A pino logger, pino options (e.g. `{ level: 'warn' }`), or false for none. Default: info (TROUPE_LOG_LEVEL). */
   logger?: LoggerOption;
   /** Dead letters kept in memory on main. Default 10 000 (older ones are counted, then dropped). */

@@ -13,6 +13,7 @@
  */
 import { Piscina } from 'piscina';
 import type { ResourceLimits, Worker } from 'node:worker_threads';
+import { workerLimits } from '../worker-limits.js';
 import type { Logger } from 'pino';
 import { TroupeError, toWireError } from '../../actors/errors.js';
 import type { SupervisionEvent } from '../../supervision/events.js';
@@ -66,7 +67,7 @@ export class PoolThreads {
       // One thread at spawnPool (the probe runs init on it); more as messages need them.
       minThreads: 1,
       maxThreads: limits.threads,
-      resourceLimits: limits.resourceLimits,
+      resourceLimits: workerLimits(limits.resourceLimits),
       // A thread kept is an init not run again (init state is per worker).
       idleTimeout: Infinity,
       // One message per thread: a deadline that terminates a thread ends no other message.

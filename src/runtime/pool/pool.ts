@@ -10,6 +10,7 @@ import { AskTimeoutError, MailboxFullError, TroupeError, fromWireError, invalidA
 import type { AskOptions } from '../../actors/ref.js';
 import { DEFAULT_ASK_TIMEOUT_MS } from '../ask-table.js';
 import { PoolThreads, type PoolLimits, type PoolReports } from './pool-threads.js';
+import { checkResourceLimits } from '../worker-limits.js';
 import { S_DEAD_LETTERED, S_PROCESSED, S_QUEUED, S_SENT } from '../constants.js';
 import type { DeadLetterWire } from '../protocol.js';
 
@@ -34,7 +35,7 @@ export interface PoolOptions {
   capacity?: number;
   /** In logs, events, dead letters (`pool:<name>`) and health. Default `pool-<n>`. */
   name?: string;
-  /** Each of the pool's threads' limits (heap size, ...); past them a thread dies alone. Default: Node's. */
+  /** Each of the pool's threads' limits (heap size, ...); past them a thread dies alone. Default: Node's, but a larger young generation (worker-limits.ts). */
   resourceLimits?: ResourceLimits;
 }
 
@@ -96,7 +97,7 @@ export class PoolRef {
     }
     this.mark = settings.highWaterMark;
     const limits = options.resourceLimits;
-    if (limits !== undefined && (limits === null || typeof limits !== 'object')) throw invalidArgument('resourceLimits', 'an object (maxOldGenerationSizeMb, ...)', limits);
+    if (limits !== undefined) checkResourceLimits('resourceLimits', limits);
     this.name = name;
     this.size = size;
     this.capacity = capacity;
