@@ -18,6 +18,7 @@
  * `mailbox.highWaterMark`, which its refs carry): a path takes it when it becomes busy.
  */
 import { TroupeError } from '../actors/errors.js';
+import { PathTable } from './path-table.js';
 
 /** A path key's unit of thread: ids are below it. */
 const THREAD_UNIT = 0x100000000;
@@ -52,11 +53,8 @@ export const ASKS_CREDIT = 1;
 /** ... and the path is at or past its mark (`tell` returns false). */
 export const AT_MARK = 2;
 
-/** A busy path in a large table: its count, and its target's mark (fixed while the path is busy). */
-interface Count { n: number; mark: number }
-
 /**
- * Busy paths kept in the small table, before a Map. A sender rarely writes to more than a few
+ * Busy paths kept in the small table, before the large one (path-table.ts). A sender rarely writes to more than a few
  * targets at once (an actor to its parent and its children, say): a Paths with three busy paths
  * took 470 B with its Map, Count objects and boxed keys, and takes 240 with the small table
  * (measured, heap per object over 100,000). With one path it takes 164 B against 141.
@@ -71,17 +69,9 @@ export class Paths {
    */
   private t: number[] | null = null;
   private len = 0;
-  /**
-   * The busy paths, once there were more than SMALL at once (for good): a Map by actor id for each
-   * thread (by the whole key, a number past 2^32, every lookup boxed its key: Paths.find was 13 %
-   * of a Chameneos worker's time), and how many there are in all.
-   */
-  private big: (Map<number, Count> | undefined)[] | null = null;
-  private bigSize = 0;
-  /** In `big`: the path used last, and its count (a sender often writes to one target many times in a row). */
-  private lastKey = -1;
-  private last: Count | undefined = undefined;
-  /** Sweep small counts when `big` grows past this. */
+  /** The busy paths, once there were more than SMALL at once (for good): path-table.ts. */
+  private big: PathTable | null = null;
+  /** Sweep small counts when `big` holds this many. */
   private sweepAt = 1024;
   /** Paths at or past their mark now: the sender is held back while this is above 0. */
   overMark = 0;
@@ -109,16 +99,17 @@ export class Paths {
         return this.counted(n, t[i + 2]!);
       }
     }
-    let c = this.find(key);
-    if (c === undefined) {
-      c = { n: 0, mark: m0 };
-      this.put(key, c);
-      this.lastKey = key;
-      this.last = c;
+    const big = this.big!;
+    const thread = pathThread(key);
+    const id = key - thread * THREAD_UNIT;
+    let i = big.slotOf(thread, id);
+    if (i < 0) {
+      if (big.size >= this.sweepAt) this.sweep();
+      i = big.insert(thread, id, 0, m0);
     }
-    const n = ++c.n;
-    if (n === 1 && this.bigSize > this.sweepAt) this.sweep();
-    return this.counted(n, c.mark);
+    const n = big.count(i) + 1;
+    big.setCount(i, n);
+    return this.counted(n, big.mark(i));
   }
 
   /**
@@ -150,7 +141,8 @@ export class Paths {
       const i = this.indexOf(key);
       return i < 0 ? 0 : this.t![i + 1]!;
     }
-    return this.find(key)?.n ?? 0;
+    const i = this.bigSlot(key);
+    return i < 0 ? 0 : this.big.count(i);
   }
 
   /**
@@ -187,12 +179,13 @@ export class Paths {
       n = t[i + 1] = was - (by || creditQuantum(mark));
       if (n <= 0) this.removeAt(i);
     } else {
-      const c = this.find(key);
-      if (c === undefined) return NOT_BUSY;
-      was = c.n;
-      mark = c.mark;
-      n = c.n = was - (by || creditQuantum(mark));
-      if (n <= 0) this.drop(key);
+      const big = this.big;
+      const i = this.bigSlot(key);
+      if (i < 0) return NOT_BUSY;
+      was = big.count(i);
+      mark = big.mark(i);
+      n = was - (by || creditQuantum(mark));
+      if (n <= 0) big.removeAt(i); else big.setCount(i, n);
     }
     took.was = was;
     took.mark = mark;
@@ -207,8 +200,8 @@ export class Paths {
       const i = this.indexOf(key);
       if (i >= 0) { n = this.t![i + 1]!; mark = this.t![i + 2]!; }
     } else {
-      const c = this.find(key);
-      if (c !== undefined) { n = c.n; mark = c.mark; }
+      const i = this.bigSlot(key);
+      if (i >= 0) { n = this.big.count(i); mark = this.big.mark(i); }
     }
     if (n < mark) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -237,13 +230,10 @@ export class Paths {
       }
       return freed;
     }
-    const paths = this.big[thread];
-    if (paths === undefined) return freed;
-    for (const [id, c] of paths) {
-      const key = pathKey(thread, id);
-      this.drop(key);
-      if (c.n >= c.mark) { this.overMark--; this.wake(key); freed = true; }
-    }
+    const over: number[] = [];
+    this.big.forEach((key, n, mark) => { if (pathThread(key) === thread && n >= mark) over.push(key); });
+    this.big.retain((_n, _mark, key) => pathThread(key) !== thread);
+    for (const key of over) { this.overMark--; this.wake(key); freed = true; }
     return freed;
   }
 
@@ -305,49 +295,29 @@ export class Paths {
     if (i !== last) { t[i] = t[last]!; t[i + 1] = t[last + 1]!; t[i + 2] = t[last + 2]!; }
   }
 
-  /** More than SMALL paths at once: the small table moves into a Map. */
+  /** `key`'s slot in the large table, or -1. */
+  private bigSlot(key: number): number {
+    const thread = pathThread(key);
+    return this.big!.slotOf(thread, key - thread * THREAD_UNIT);
+  }
+
+  /** More than SMALL paths at once: the small table moves into a PathTable. */
   private toBig(): void {
-    this.big = [];
+    const big = this.big = new PathTable(SMALL * 4);
     const t = this.t!;
-    // `| 0`: read from an array of doubles they are doubles, and a Count holding one would make
-    // every Count hold its numbers boxed (a send to a Map of 1,000 paths took 110 ns, not 80).
-    for (let i = 0; i < this.len * 3; i += 3) this.put(t[i]!, { n: t[i + 1]! | 0, mark: t[i + 2]! | 0 });
+    for (let i = 0; i < this.len * 3; i += 3) {
+      const thread = pathThread(t[i]!);
+      big.insert(thread, t[i]! - thread * THREAD_UNIT, t[i + 1]!, t[i + 2]!);
+    }
     this.t = null;
     this.len = 0;
-  }
-
-  private find(key: number): Count | undefined {
-    if (key === this.lastKey) return this.last;
-    const thread = pathThread(key);
-    const c = this.big![thread]?.get(key - thread * THREAD_UNIT);
-    if (c !== undefined) { this.lastKey = key; this.last = c; }
-    return c;
-  }
-
-  private put(key: number, c: Count): void {
-    const thread = pathThread(key);
-    const big = this.big!;
-    (big[thread] ??= new Map()).set(key - thread * THREAD_UNIT, c);
-    this.bigSize++;
-  }
-
-  private drop(key: number): void {
-    const thread = pathThread(key);
-    if (this.big![thread]!.delete(key - thread * THREAD_UNIT)) this.bigSize--;
-    if (key === this.lastKey) { this.lastKey = -1; this.last = undefined; }
   }
 
   /** Forgets counts below the quantum (see the file's note). */
   private sweep(): void {
     const big = this.big!;
-    // forEach, not for-of: no [id, count] array per entry (40,000 of them in Fork-Join creation).
-    const small = (c: Count, id: number, paths: Map<number, Count>) => {
-      if (c.n < creditQuantum(c.mark)) { paths.delete(id); this.bigSize--; }
-    };
-    for (let thread = 0; thread < big.length; thread++) big[thread]?.forEach(small);
-    this.lastKey = -1;
-    this.last = undefined;
-    this.sweepAt = Math.max(1024, this.bigSize * 2);
+    big.retain((n, mark) => n >= creditQuantum(mark));
+    this.sweepAt = Math.max(1024, big.size * 2);
   }
 }
 
