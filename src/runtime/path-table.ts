@@ -103,7 +103,7 @@ export class PathTable {
     const dropped = this.size - kept;
     if (dropped === 0) return 0;
     const bits = Math.max(Math.log2(MIN_SLOTS), Math.ceil(Math.log2(kept * 2 + 1)));
-    this.rebuild(Math.min(bits, this.bits), (c, m, k) => keep(c, m, k));
+    this.rebuild(Math.min(bits, this.bits), keep);
     return dropped;
   }
 

@@ -14,9 +14,9 @@
  * rounds) 3,859, 3,123, 3,239.
  *
  * The cost is memory: the space a busy worker's young generation grew to stays committed until
- * its next collections (V8 shrinks it only then). A worker that ran 12 rounds of Fork-Join
- * creation held 274 MB of RSS against 177 at V8's default, and still 272 after 40 s idle, where
- * at the default V8 had given it back after 30 s. 192 MB takes most of the gain for half the
+ * its next collections (V8 shrinks it only then). The process of a one-worker system that ran 12
+ * rounds of Fork-Join creation held 274 MB of RSS against 177 at V8's default, and still 272 after
+ * 40 s idle, where at the default V8 had given it back after 30 s. 192 MB takes most of the gain for half the
  * memory of 384. A user who would rather bound it sets `maxYoungGenerationSizeMb` (the system's
  * `resourceLimits` for the shared workers, a dedicated actor's, a pool's).
  */
