@@ -18,10 +18,8 @@
  * `mailbox.highWaterMark`, which its refs carry): a path takes it when it becomes busy.
  */
 import { TroupeError } from '../actors/errors.js';
-import { PathTable } from './path-table.js';
+import { PathTable, THREAD_UNIT } from './path-table.js';
 
-/** A path key's unit of thread: ids are below it. */
-const THREAD_UNIT = 0x100000000;
 
 /** The key of a path's target: its thread and its actor id. */
 export function pathKey(thread: number, id: number): number {
@@ -54,10 +52,11 @@ export const ASKS_CREDIT = 1;
 export const AT_MARK = 2;
 
 /**
- * Busy paths kept in the small table, before the large one (path-table.ts). A sender rarely writes to more than a few
- * targets at once (an actor to its parent and its children, say): a Paths with three busy paths
- * took 470 B with its Map, Count objects and boxed keys, and takes 240 with the small table
- * (measured, heap per object over 100,000). With one path it takes 164 B against 141.
+ * Busy paths kept in the small table, before the large one (path-table.ts). A sender rarely
+ * writes to more than a few targets at once (an actor to its parent and its children, say): a
+ * Paths with three busy paths took 470 B with a Map, Count objects and boxed keys, and takes 240
+ * with the small table (measured, heap per object over 100,000). With one path it takes 164 B
+ * against 141.
  */
 const SMALL = 16;
 

@@ -11,7 +11,8 @@
  * V8 does not inline it is boxed, 16 B a call (three calls a send).
  */
 
-const THREAD_UNIT = 0x100000000;
+/** A path key's unit of thread: ids are below it (flow.ts's pathKey). */
+export const THREAD_UNIT = 0x100000000;
 const FREE = -1;
 /** The smallest table (slots); a table sweep leaves is at least this. */
 const MIN_SLOTS = 64;
@@ -34,7 +35,7 @@ export class PathTable {
     this.mask = n - 1;
   }
 
-  /** The slot of the path to actor `id` of `thread`, or -1. A slot stays valid until the next `insert` or `removeAt`. */
+  /** The slot of the path to actor `id` of `thread`, or -1; valid until the next `insert` or `removeAt`. */
   slotOf(thread: number, id: number): number {
     const keys = this.keys;
     const key = thread * THREAD_UNIT + id;

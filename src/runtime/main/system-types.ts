@@ -20,7 +20,7 @@ export interface SystemOptions {
   workers?: number;
   /**
    * The shared workers' V8 limits (Node's ResourceLimits). Default: Node's, but a young
-   * generation of up to 192 MB instead of 48, so that more of a burst's actors die young rather
+   * generation of up to 192 MB (Node 20 and 22: 48), so that more of a burst's actors die young rather
    * than being copied into the old generation; set `maxYoungGenerationSizeMb` to bound it.
    */
   resourceLimits?: ResourceLimits;
