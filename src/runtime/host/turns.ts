@@ -107,28 +107,7 @@ export class Turns {
       }
       h.current = null;
       if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
-        cell.busy = true;
-        cell.busyWith = msg;
-        cell.busyCtx = ctx;
-        // An ask suspended in an await: main rejects it at once if this worker dies meanwhile.
-        if (ctx.corr !== 0 && !ctx.answered) ctx.busySlot = h.busyAsks.add(ctx.thread, ctx.corr, cell.id);
-        (result as Promise<unknown>).then(
-          (s) => {
-            if (cell.abandoned) return; // a stop gave up waiting for this handler and counted its message
-            this.freeBusySlot(ctx);
-            if (cell.timedAt >= 0) this.timed(cell);
-            this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); this.done(cell); this.finished(ctx); h.scheduler.resume(cell);
-          },
-          (err) => {
-            if (cell.abandoned) return;
-            cell.timedAt = -1;
-            this.done(cell);
-            this.freeBusySlot(ctx);
-            this.settled(cell);
-            h.supervision.fail(cell, err, this.failedMessage(ctx, msg));
-            h.scheduler.resume(cell);
-          },
-        );
+        this.await(cell, ctx, msg, result as Promise<unknown>);
         return n;
       }
       if (timing) { timing = false; this.timed(cell); }
@@ -140,6 +119,36 @@ export class Turns {
       if (record >= 0) this.finished(ctx);
     }
     return n;
+  }
+
+  /**
+   * The handler returned a promise: the actor is busy until it settles. (Its own method: closures
+   * in `turn` would make V8 allocate the loop's variables in a context object for every message.)
+   */
+  private await(cell: Cell, ctx: Context, msg: unknown, result: Promise<unknown>): void {
+    const h = this.host;
+    cell.busy = true;
+    cell.busyWith = msg;
+    cell.busyCtx = ctx;
+    // An ask suspended in an await: main rejects it at once if this worker dies meanwhile.
+    if (ctx.corr !== 0 && !ctx.answered) ctx.busySlot = h.busyAsks.add(ctx.thread, ctx.corr, cell.id);
+    result.then(
+      (s) => {
+        if (cell.abandoned) return; // a stop gave up waiting for this handler and counted its message
+        this.freeBusySlot(ctx);
+        if (cell.timedAt >= 0) this.timed(cell);
+        this.settled(cell); if (s !== undefined) cell.state = s; this.succeeded(cell); this.done(cell); this.finished(ctx); h.scheduler.resume(cell);
+      },
+      (err) => {
+        if (cell.abandoned) return;
+        cell.timedAt = -1;
+        this.done(cell);
+        this.freeBusySlot(ctx);
+        this.settled(cell);
+        h.supervision.fail(cell, err, this.failedMessage(ctx, msg));
+        h.scheduler.resume(cell);
+      },
+    );
   }
 
   /**

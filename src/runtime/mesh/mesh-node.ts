@@ -51,7 +51,8 @@ export class MeshNode {
     this.codec = new Codec(o.transport, o.node ?? '');
     this.doorbell = new Doorbell(o.doorbell);
     const schedule = () => this.pump.schedule();
-    this.outlinks = new Outlinks({ codec: this.codec, tuning: o.tuning, stats: o.stats, requestLink: o.requestLink, schedule });
+    this.outlinks = new Outlinks({ codec: this.codec, tuning: o.tuning, stats: o.stats, requestLink: o.requestLink, schedule,
+      inTurn: () => this.pump.inTurn });
     this.inlinks = new Inlinks({ codec: this.codec, readBudget: o.tuning.readBudget, deliver: o.deliver, undeliverable: o.undeliverable, schedule,
       pinning: o.pinning === true });
     const outlinks = this.outlinks;

@@ -79,6 +79,11 @@ export class Pump {
     this.hot = thread !== MAIN_THREAD;
   }
 
+  /** Whether a turn is running now (it flushes, and so publishes, before it ends). */
+  get inTurn(): boolean {
+    return this.turning;
+  }
+
   /**
    * Makes sure a pump turn is coming. Cheap to call often. Called during a turn (a message read
    * makes its actor runnable, a finished record frees space), it leaves the choice of how the
@@ -93,8 +98,8 @@ export class Pump {
   }
 
   /**
-   * The next turn, after one that did work or found input: on a worker, as a microtask, so that
-   * a message read is run, and a record written is read, without a trip round the event loop
+   * The next turn, after one that did work (or found input on its second step: see `turn`): on
+   * a worker, as a microtask, so that a message read is run, and a record written is read, without a trip round the event loop
    * (a setImmediate per turn: two per hop between workers); after `sliceMs` of that, or
    * when the scheduler's slice ran out (work is still queued), it yields to the event loop like
    * any other turn. Promise callbacks queued first (an async handler's) still run first.
@@ -115,7 +120,11 @@ export class Pump {
     this.turning = true;
     this.again = false;
     try {
-      this.step();
+      // On a worker, input found while polling is read in this turn, not a microtask later: two
+      // threads passing one message through the rings took 0.51 us a hop with a microtask between
+      // finding and reading it, 0.39 without (a script, this VM), and each microtask left ~90 B of
+      // garbage. One more step at most: promise callbacks queued meanwhile wait one step.
+      if (this.step(!this.hot)) this.step(true);
     } finally {
       this.turning = false;
       // Asked for during the turn, and not already coming (`next` queued it, or the turn parked).
@@ -123,7 +132,11 @@ export class Pump {
     }
   }
 
-  private step(): void {
+  /**
+   * One turn's work. Returns true when it found input by polling and `last` is false (the caller
+   * runs the next step now); else it has queued what comes next.
+   */
+  private step(last: boolean): boolean {
     const w = this.w;
     // After an idle turn: when this one began, for how long work kept us waiting (the handlers'
     // own time below must not count as waiting).
@@ -141,12 +154,12 @@ export class Pump {
       }
       this.lastWork = now;
       this.next(w.hasWork(), now);
-      return;
+      return false;
     }
     // Idle while holding ring space a producer waits for: let it go (ring-reader.ts).
     if (w.unstick()) {
       this.schedule();
-      return;
+      return false;
     }
     if (this.idleSince < 0) this.idleSince = this.lastWork;
     // Idle. Keep polling for a moment (replies come fast), unless we only wait for ring space.
@@ -163,11 +176,13 @@ export class Pump {
         for (let i = 0; i < 64; i++) if (w.anyInput()) { found = true; break poll; }
       } while ((t = performance.now()) < until);
       this.clock = t;
+      if (found && !last) return true;
       if (found) this.next(false, now);
       else this.schedule();
-      return;
+      return false;
     }
     this.park();
+    return false;
   }
 
   /**
