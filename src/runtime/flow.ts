@@ -18,13 +18,9 @@
  * `mailbox.highWaterMark`, which its refs carry): a path takes it when it becomes busy.
  */
 import { TroupeError } from '../actors/errors.js';
-import { PathTable, THREAD_UNIT } from './path-table.js';
+import { PathTable, THREAD_UNIT, pathKey, pathThread } from './path-table.js';
 
-
-/** The key of a path's target: its thread and its actor id. */
-export function pathKey(thread: number, id: number): number {
-  return thread * THREAD_UNIT + id;
-}
+export { pathKey, pathThread } from './path-table.js';
 
 /**
  * The path to other nodes: a sender's messages for actors on other nodes (and for main's proxies
@@ -34,10 +30,6 @@ export function pathKey(thread: number, id: number): number {
  */
 export const OUTBOX_PATH = 0;
 
-/** The thread of a path key. */
-export function pathThread(key: number): number {
-  return Math.floor(key / THREAD_UNIT);
-}
 
 /** The quantum of credit for a mark: an eighth of it (at least 1). */
 export function creditQuantum(mark: number): number {

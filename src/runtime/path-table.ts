@@ -6,13 +6,23 @@
  * (set, delete, the sweep) and 190 B an actor on the Map's tables and the Counts (V8's sampling
  * heap profiler).
  *
- * A key is `thread * 2^32 + id` (flow.ts's pathKey); -1 marks a free slot. The methods on the hot
+ * A key is `thread * 2^32 + id` (pathKey); -1 marks a free slot. The methods on the hot
  * path take the thread and the id apart: a key is past the small integers, and passed to a call
  * V8 does not inline it is boxed, 16 B a call (three calls a send).
  */
 
-/** A path key's unit of thread: ids are below it (flow.ts's pathKey). */
+/** A path key's unit of thread: ids are below it. */
 export const THREAD_UNIT = 0x100000000;
+
+/** The key of a path's target: its thread and its actor id. */
+export function pathKey(thread: number, id: number): number {
+  return thread * THREAD_UNIT + id;
+}
+
+/** The thread of a path key. */
+export function pathThread(key: number): number {
+  return Math.floor(key / THREAD_UNIT);
+}
 const FREE = -1;
 /** The smallest table (slots); a table sweep leaves is at least this. */
 const MIN_SLOTS = 64;
@@ -38,7 +48,7 @@ export class PathTable {
   /** The slot of the path to actor `id` of `thread`, or -1; valid until the next `insert` or `removeAt`. */
   slotOf(thread: number, id: number): number {
     const keys = this.keys;
-    const key = thread * THREAD_UNIT + id;
+    const key = pathKey(thread, id);
     for (let i = this.home(thread, id); ; i = (i + 1) & this.mask) {
       const k = keys[i]!;
       if (k === key) return i;
@@ -64,7 +74,7 @@ export class PathTable {
     const keys = this.keys;
     let i = this.home(thread, id);
     while (keys[i] !== FREE) i = (i + 1) & this.mask;
-    keys[i] = thread * THREAD_UNIT + id;
+    keys[i] = pathKey(thread, id);
     this.counts[i] = count;
     this.marks[i] = mark;
     this.size++;
@@ -120,7 +130,7 @@ export class PathTable {
   }
 
   private homeOf(key: number): number {
-    const thread = Math.floor(key / THREAD_UNIT);
+    const thread = pathThread(key);
     return this.home(thread, key - thread * THREAD_UNIT);
   }
 
@@ -141,7 +151,7 @@ export class PathTable {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       if (k === FREE || (keep !== null && !keep(counts[i]!, marks[i]!, k))) continue;
-      const thread = Math.floor(k / THREAD_UNIT);
+      const thread = pathThread(k);
       this.insert(thread, k - thread * THREAD_UNIT, counts[i]!, marks[i]!);
     }
   }
