@@ -38,6 +38,20 @@ describe('ctx after the handler returned', () => {
     await expectConserved(system);
   });
 
+  it('replies to tells from many actors of another worker each reach their own sender, round after round', async () => {
+    // More senders than a host's table of refs made from a thread and an id has slots (ref-cache.ts):
+    // senders whose slots collide must each still get their own replies.
+    const echo = await system.spawn(fixture('echo.actor'), { placement: { worker: 0 } });
+    const senders = await Promise.all(Array.from({ length: 300 }, () => system.spawn(fixture('recorder.actor'), { placement: { worker: 1 } })));
+    for (const round of [0, 1000]) {
+      senders.forEach((r, i) => r.tell({ type: 'send', to: echo, msg: { type: 'echo', value: round + i } }));
+    }
+    const got = (r: (typeof senders)[number]) => until(() => r.ask({ type: 'got' }) as Promise<unknown[]>, (list) => list.length >= 2, 5000);
+    const all = await Promise.all(senders.map(got));
+    expect(all).toEqual(senders.map((_, i) => [i, 1000 + i]));
+    await expectConserved(system);
+  });
+
   it('a second reply to the same ask is dead-lettered late-reply; the ask keeps the first', async () => {
     const d = await system.spawn(fixture('deferred.actor'), { placement: { worker: 1 } });
     const before = system.deadLetters.counts()['late-reply'] ?? 0;

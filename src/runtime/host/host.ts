@@ -15,7 +15,7 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
 import type { ChildSpawnOptions } from '../../actors/define.js';
 import { TroupeError, toWireError } from '../../actors/errors.js';
-import { ActorRef, type AskOptions, type RefTransport, type TellOptions } from '../../actors/ref.js';
+import type { ActorRef, AskOptions, RefTransport, TellOptions } from '../../actors/ref.js';
 import { checkTellOptions } from '../../actors/send-options.js';
 import { createLogger } from '../../observability/logger.js';
 import { errorEvent, type ErrorReport } from '../../observability/error-events.js';
@@ -44,6 +44,7 @@ import { HostFlow, type FlowHost } from './flow-control.js';
 import { Inbox, type InboxHost } from './inbox.js';
 import { Lifecycle, type LifecycleHost } from './lifecycle.js';
 import { observe } from './observe.js';
+import { RefCache } from './ref-cache.js';
 import { Scheduler, type SchedulerHost } from './scheduler.js';
 import { Sending, type SendingHost } from './sending.js';
 import { Stopping, type StoppingHost } from './stopping.js';
@@ -65,6 +66,7 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
   readonly ledger: Ledger;
   readonly clock: Clock = realClock;
   readonly random: Random = Math.random;
+  private readonly refs = new RefCache(this);
   readonly asks: AskTable;
   readonly busyAsks: BusyAsks;
   readonly actors: ActorTable;
@@ -229,7 +231,7 @@ export class Host implements RefTransport, ContextHost, SupervisedHost, Schedule
       const cell = this.actors.get(id);
       if (cell) return cell.ref;
     }
-    return new ActorRef(`@${thread}.${id}`, thread, id, this);
+    return this.refs.get(thread, id);
   }
 
   senderPath(thread: number, sender: number): string | null {
