@@ -30,7 +30,6 @@ export { pathKey, pathThread } from './path-table.js';
  */
 export const OUTBOX_PATH = 0;
 
-
 /** The quantum of credit for a mark: an eighth of it (at least 1). */
 export function creditQuantum(mark: number): number {
   return Math.max(1, mark >>> 3);

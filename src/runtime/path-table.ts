@@ -23,6 +23,7 @@ export function pathKey(thread: number, id: number): number {
 export function pathThread(key: number): number {
   return Math.floor(key / THREAD_UNIT);
 }
+
 const FREE = -1;
 /** The smallest table (slots); a table sweep leaves is at least this. */
 const MIN_SLOTS = 64;

@@ -102,7 +102,8 @@ export class Pump {
    * a worker, as a microtask, so that a message read is run, and a record written is read,
    * without a trip round the event loop (a setImmediate per turn: two per hop between workers);
    * after `sliceMs` of that, or when the scheduler's slice ran out (work is still queued), it
-   * yields to the event loop like any other turn. Promise callbacks queued first (an async handler's) still run first.
+   * yields to the event loop like any other turn. Promise callbacks queued first (an async
+   * handler's) still run first.
    */
   private next(busy: boolean, now: number): void {
     if (this.queued || !this.running) return;
