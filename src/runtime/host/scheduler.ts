@@ -26,7 +26,7 @@ export interface SchedulerHost {
 }
 
 export class Scheduler {
-  private readonly queue: Cell[] = [];
+  private readonly queue: (Cell | undefined)[] = [];
   private head = 0;
 
   constructor(private readonly stats: Float64Array, private readonly host: SchedulerHost) {}
@@ -76,7 +76,8 @@ export class Scheduler {
     let done = 0;
     let turns = 0;
     while (this.head < q.length) {
-      const cell = q[this.head++]!;
+      const cell = q[this.head]!;
+      q[this.head++] = undefined; // not kept alive by the queue once it ran (it may stop)
       cell.scheduled = false;
       // While its handlers run, the watchdog knows whose code is running (and whose subtree's).
       stats[S_CUR_ACTOR] = cell.id;
@@ -94,7 +95,10 @@ export class Scheduler {
     }
     stats[S_TURNS]! += turns;
     if (this.head >= q.length) { empty(q); this.head = 0; }
-    else if (this.head > 4096) { q.splice(0, this.head); this.head = 0; }
+    // The part already run goes once it is as long as the rest (the rest is moved, each queued
+    // cell at most once): cut at every slice past 4,096, a run queue of Skynet's 10^6 actors was
+    // moved whole each time, 7 % of a worker's time (a CPU profile).
+    else if (this.head > 4096 && this.head >= q.length - this.head) { q.splice(0, this.head); this.head = 0; }
     this.host.flushDeadLetters();
     // Actors ran (even if each only stopped): count the turn as work so the pump comes back.
     return done || 1;
