@@ -297,7 +297,8 @@ interface SkynetArgs { num: number; size: number; div: number; parent: Ref }
 
 const skynet: Behavior<SkynetArgs & { got: number; sum: number }, SkynetArgs> = {
   name: 'skynet',
-  init: (a) => ({ num: a.num, size: a.size, div: a.div, parent: a.parent, got: 0, sum: 0 }),
+  // `sum: -0`: a double from the start, as in troupe's port (actors/savina/skynet.actor.ts says why).
+  init: (a) => ({ num: a.num, size: a.size, div: a.div, parent: a.parent, got: 0, sum: -0 }),
   receive(s, m, ctx) {
     if (m.type === 'start') {
       if (s.size === 1) {
