@@ -59,13 +59,14 @@ export function mailboxOptions(given: Partial<MailboxOptions> | undefined): Mail
 export class Mailbox {
   /** Its options (DEFAULT_MAILBOX, shared, unless the spawn gave some): an idle mailbox keeps one field for them. */
   private readonly opts: MailboxOptions;
-  // A circular buffer, power-of-two sized (index & mask), of messages; beside it, four numbers for
-  // each in `nums`: its sender thread, sender id and correlation id (the ids are 32-bit, read back
-  // with >>> 0), and where its record is in its ring (or -1; exact to 2^53), all doubles (see
-  // `grow`). Empty until a second message waits beside a first: an idle
-  // actor, or one that only ever has one message waiting (a child that does one job), makes no buffers.
+  // A circular buffer, power-of-two sized (index & mask), of messages; beside it, for each, its
+  // sender thread, sender id and correlation id (3 of every 4 slots of `meta`; the ids are 32-bit,
+  // read back with >>> 0), and where its record is in its ring (or -1; exact to 2^53, hence a
+  // Float64Array). Empty until a second message waits beside a first: an idle actor, or one that
+  // only ever has one message waiting (a child that does one job), makes no buffers.
   private msgs: unknown[] = EMPTY;
-  private nums: number[] = EMPTY_NUMS;
+  private meta: Int32Array = EMPTY_I32;
+  private at: Float64Array = EMPTY_F64;
   private mask = -1;
   private head = 0;
   private count = 0;
@@ -148,12 +149,12 @@ export class Mailbox {
   /** Writes a message into slot `i` and counts it (push and unshift). */
   private put(i: number, msg: unknown, senderThread: number, senderId: number, corr: number, record: number): void {
     this.msgs[i] = msg;
-    const nums = this.nums;
+    const meta = this.meta;
     const k = i << 2;
-    nums[k] = senderThread | 0;
-    nums[k + 1] = senderId | 0;
-    nums[k + 2] = corr | 0;
-    nums[k + 3] = record;
+    meta[k] = senderThread;
+    meta[k + 1] = senderId;
+    meta[k + 2] = corr;
+    this.at[i] = record;
     this.count++;
     if (this.depth !== null) this.depth[this.depthAt] = this.count;
   }
@@ -174,10 +175,10 @@ export class Mailbox {
     return this.head;
   }
   messageAt(i: number): unknown { return this.mask < 0 ? this.m0 : this.msgs[i]; }
-  senderThreadAt(i: number): number { return this.mask < 0 ? this.t0 : this.nums[i << 2]!; }
-  senderIdAt(i: number): number { return (this.mask < 0 ? this.s0 : this.nums[(i << 2) + 1]!) >>> 0; }
-  corrAt(i: number): number { return (this.mask < 0 ? this.c0 : this.nums[(i << 2) + 2]!) >>> 0; }
-  recordAt(i: number): number { return this.mask < 0 ? this.a0 : this.nums[(i << 2) + 3]!; }
+  senderThreadAt(i: number): number { return this.mask < 0 ? this.t0 : this.meta[i << 2]!; }
+  senderIdAt(i: number): number { return (this.mask < 0 ? this.s0 : this.meta[(i << 2) + 1]!) >>> 0; }
+  corrAt(i: number): number { return (this.mask < 0 ? this.c0 : this.meta[(i << 2) + 2]!) >>> 0; }
+  recordAt(i: number): number { return this.mask < 0 ? this.a0 : this.at[i]!; }
 
   /** Removes the oldest message (read it first through `first`). */
   shift(): void {
@@ -198,60 +199,99 @@ export class Mailbox {
   }
 
   /**
-   * Doubles the buffers, moving the contents to the front. 4 slots at first. Up to SMALL_SLOTS
-   * the numbers are a plain array of doubles, made in V8's heap; a typed array of more than 64
-   * bytes is made outside it (on Node 20 here, `new Int32Array(16)` took 25 ns and
-   * `new Int32Array(17)` 312), and the typed arrays of a mailbox's second and third growth were
-   * 5-6 % of a worker's time in Skynet, whose parents each take ten replies (a CPU profile).
-   * Larger, a Float64Array: copied in one block as it grows.
+   * Its actor stopped, its mail answered for (empty): its buffers go to the spares (it has none
+   * from now on; were it given mail again, it would make new ones).
+   */
+  recycle(): void {
+    if (this.mask < 0 || this.count > 0) return;
+    spare(this.meta, this.at);
+    this.msgs = EMPTY;
+    this.meta = EMPTY_I32;
+    this.at = EMPTY_F64;
+    this.mask = -1;
+    this.head = 0;
+    this.count = 0;
+  }
+
+  /**
+   * Doubles the buffers, moving the contents to the front with block copies. 4 slots at first, so
+   * the first typed arrays are of 64 bytes at most, which V8 makes in its heap: on Node 20 here,
+   * `new Int32Array(16)` took 25 ns and `new Int32Array(17)` 312 ns. Larger ones come from the
+   * spares when there are some (the buffers a mailbox grew out of, or a stopped actor's): the
+   * typed arrays of a mailbox's second and third growth were 5-6 % of a worker's time in Skynet,
+   * whose parents each take ten replies (a CPU profile).
    */
   private grow(): void {
     const old = this.msgs.length;
     const size = old === 0 ? 4 : old * 2;
+    const tail = old - this.head; // slots from head to the end of the old buffers
     const n = this.count;
     const msgs = new Array<unknown>(size);
-    for (let i = 0; i < n; i++) msgs[i] = this.msgs[(this.head + i) & this.mask];
-    const from = this.nums;
-    let nums: number[];
     if (old === 0) {
-      // Doubles from the start (0.5), so that no store changes the array's kind.
-      nums = new Array<number>(size << 2).fill(0.5);
-      // The one waiting message moves into the first slot.
-      if (n === 1) { msgs[0] = this.m0; nums[0] = this.t0; nums[1] = this.s0; nums[2] = this.c0; nums[3] = this.a0; this.m0 = undefined; }
-    } else if (this.head === 0) {
-      // In order already: twice the array in one native copy (the second half is overwritten as it fills).
-      nums = from.concat(from);
+      // The one waiting message moves into the first slots.
+      const meta = this.meta = takeMeta(size);
+      const at = this.at = takeAt(size);
+      if (n === 1) { msgs[0] = this.m0; meta[0] = this.t0; meta[1] = this.s0; meta[2] = this.c0; at[0] = this.a0; this.m0 = undefined; }
     } else {
-      nums = new Array<number>(size << 2).fill(0.5);
-      const mask = from.length - 1;
-      const head = this.head << 2;
-      for (let i = 0; i < n << 2; i++) nums[i] = from[(head + i) & mask]!;
+      for (let i = 0; i < n; i++) msgs[i] = this.msgs[(this.head + i) & this.mask];
+      const meta = this.meta;
+      const at = this.at;
+      this.meta = regrow(takeMeta(size), meta, this.head << 2, tail << 2, n << 2);
+      this.at = regrow(takeAt(size), at, this.head, tail, n);
+      spare(meta, at);
     }
-    this.nums = nums;
     this.msgs = msgs;
     this.mask = size - 1;
     this.head = 0;
   }
 }
 
-/** Slots whose numbers a plain array keeps (see Mailbox.grow); a larger mailbox's are a Float64Array. */
-const SMALL_SLOTS = 16;
-
 const EMPTY: unknown[] = [];
 /** The system lane of a mailbox that has had no system message (never written to). */
 const NO_SYSTEM: unknown[] = [];
-const EMPTY_NUMS: number[] = [];
+const EMPTY_I32 = new Int32Array(0);
+const EMPTY_F64 = new Float64Array(0);
 
-/** Copies a full circular buffer of `n` numbers starting at `head` to the front of `to` (twice its length). */
-function regrow<T extends number[] | Float64Array>(to: T, from: number[] | Float64Array, head: number, n: number): T {
-  if (from instanceof Float64Array && to instanceof Float64Array) {
-    const tail = from.length - head; // numbers from head to the end of the old buffer
-    to.set(from.subarray(head, head + Math.min(tail, n)), 0);
-    if (n > tail) to.set(from.subarray(0, n - tail), tail);
-    return to;
-  }
-  const mask = from.length - 1;
-  for (let i = 0; i < n; i++) to[i] = from[(head + i) & mask]!;
-  return to;
+/** Mailboxes of up to this many slots give their buffers to the spares, and take them from there. */
+const SPARE_SLOTS = 64;
+/** Spare buffers kept of the smallest size, at most; half as many of each size up (about 96 KB of each). */
+const SPARES = 1024;
+/** Spare buffers by size: index log2(slots) - 2 (4 slots to SPARE_SLOTS). Their contents are stale: a slot is written before it is read. */
+const spareMeta: Int32Array[][] = [[], [], [], [], []];
+const spareAt: Float64Array[][] = [[], [], [], [], []];
+
+function sizeClass(slots: number): number {
+  return 29 - Math.clz32(slots); // log2(slots) - 2
 }
 
+function takeMeta(slots: number): Int32Array {
+  return (slots <= SPARE_SLOTS ? spareMeta[sizeClass(slots)]!.pop() : undefined) ?? new Int32Array(slots << 2);
+}
+
+function takeAt(slots: number): Float64Array {
+  return (slots <= SPARE_SLOTS ? spareAt[sizeClass(slots)]!.pop() : undefined) ?? new Float64Array(slots);
+}
+
+/** Keeps a mailbox's buffers for the next that grows, if they are of a spare size and there is room. */
+function spare(meta: Int32Array, at: Float64Array): void {
+  const slots = at.length;
+  if (slots > SPARE_SLOTS || slots < 4) return;
+  const c = sizeClass(slots);
+  if (spareAt[c]!.length >= SPARES >> c) return;
+  spareMeta[c]!.push(meta);
+  spareAt[c]!.push(at);
+}
+
+/** Copies a full circular buffer (`n` = its length, starting at `head`) to the front of `to`. */
+function regrow<T extends Int32Array | Float64Array>(to: T, from: T, head: number, tail: number, n: number): T {
+  if (n === 0) return to;
+  if (n <= 64) {
+    // By hand: the views block copies need cost more than the copy of a few (Skynet's parents, 10 replies each).
+    const mask = from.length - 1;
+    for (let i = 0; i < n; i++) to[i] = from[(head + i) & mask]!;
+    return to;
+  }
+  to.set(from.subarray(head, head + Math.min(tail, n)), 0);
+  if (n > tail) to.set(from.subarray(0, n - tail), tail);
+  return to;
+}

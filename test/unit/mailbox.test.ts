@@ -101,3 +101,53 @@ describe('mailbox depths in shared memory', () => {
     expect(depths.take(99, new Mailbox(DEFAULT_MAILBOX))).toBe(slots[0]);
   });
 });
+
+describe('mailbox buffers given back', () => {
+  it('keeps every message\'s fields while mailboxes grow, drain, stop and give their buffers to others, at random', () => {
+    type Msg = [number, number, number, number, number];
+    const boxes = Array.from({ length: 40 }, () => new Mailbox(DEFAULT_MAILBOX));
+    const models: Msg[][] = boxes.map(() => []);
+    let s = 99;
+    const rand = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s; };
+    let seq = 0;
+    for (let step = 0; step < 60_000; step++) {
+      const b = rand() % boxes.length;
+      const box = boxes[b]!;
+      const model = models[b]!;
+      const r = rand() % 16;
+      if (r < 9) {
+        const m: Msg = [seq, 0x10000 | (seq % 7), (0xffff_ff00 + seq) >>> 0, seq % 3 === 0 ? 0 : seq, seq % 2 === 0 ? 2 ** 40 + seq * 8 : -1];
+        seq++;
+        box.push(...m);
+        model.push(m);
+      } else if (r < 15) {
+        if (model.length === 0) continue;
+        const i = box.first;
+        expect([box.messageAt(i), box.senderThreadAt(i), box.senderIdAt(i), box.corrAt(i), box.recordAt(i)]).toEqual(model.shift());
+        box.shift();
+      } else {
+        // Its actor stops: the rest is read out (as stopping dead-letters it), then its buffers go.
+        while (model.length > 0) {
+          expect(box.messageAt(box.first)).toBe(model.shift()![0]);
+          box.shift();
+        }
+        box.recycle();
+        expect(box.size).toBe(0);
+      }
+    }
+    boxes.forEach((box, b) => {
+      for (const m of models[b]!) {
+        const i = box.first;
+        expect([box.messageAt(i), box.senderThreadAt(i), box.senderIdAt(i), box.corrAt(i), box.recordAt(i)]).toEqual(m);
+        box.shift();
+      }
+    });
+  });
+
+  it('keeps its buffers while mail waits (a recycle then does nothing)', () => {
+    const box = new Mailbox(DEFAULT_MAILBOX);
+    for (let i = 0; i < 10; i++) box.push(i, 1, i, 0, -1);
+    box.recycle();
+    for (let i = 0; i < 10; i++) { expect([box.messageAt(box.first), box.senderIdAt(box.first)]).toEqual([i, i]); box.shift(); }
+  });
+});

@@ -128,6 +128,7 @@ export class Stopping {
       }
       box.shift();
     }
+    box.recycle();
     box.clearSystem();
     cell.asks = 0;
     const breaker = cell.breaker;
