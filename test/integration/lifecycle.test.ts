@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createActorSystem, TroupeError } from 'troupe';
+import { createActorSystem, TroupeError, type ActorRef } from 'troupe';
 import { expectConserved, fixture, quiet } from '../helpers.js';
 
 describe('spawning, stopping and shutting down', () => {
@@ -135,3 +135,26 @@ describe('a chain of actors each spawned by its parent\'s init', () => {
     }
   });
 });
+
+describe('the paths of unnamed children', () => {
+  // A child's path is its parent's and its own id; the part before the id is made once for the
+  // children spawned one after another by one parent, so parents taking turns must each get theirs.
+  it('name each child\'s own parent, when parents on one worker spawn in turns, and top-level actors under /user', async () => {
+    const system = await createActorSystem({ name: 'paths', workers: 1, logger: quiet });
+    try {
+      const a = await system.spawn(fixture('parent.actor'), { placement: { worker: 0 } });
+      const b = await system.spawn(fixture('parent.actor'), { placement: { worker: 0 } });
+      expect([a.path, b.path]).toEqual([`/user/$${a.thread}.${a.id}`, `/user/$${b.thread}.${b.id}`]);
+      for (const [parent, n] of [[a, 3], [b, 2], [a, 2], [b, 1]] as const) await parent.ask({ type: 'spawn-many', count: n });
+      for (const [parent, n] of [[a, 5], [b, 3]] as const) {
+        const children = await parent.ask<ActorRef[]>({ type: 'children' });
+        expect(children.map((c) => c.path)).toEqual(children.map((c) => `${parent.path}/$${c.thread}.${c.id}`));
+        expect(children).toHaveLength(n);
+      }
+      await expectConserved(system);
+    } finally {
+      await system.shutdown();
+    }
+  });
+});
+
