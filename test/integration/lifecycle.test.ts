@@ -157,4 +157,3 @@ describe('the paths of unnamed children', () => {
     }
   });
 });
-

@@ -328,7 +328,8 @@ function childPath(parent: Cell | null, name: string | undefined, thread: number
  * The last unnamed child's parent (null: top-level) and thread, what follows the parent's path for
  * the children of that thread (`/$<thread>.`), and the parent's path with it: ropes over the
  * parent's path, not copies (a join of the pieces for each new parent was 3.5-5 % of a worker's
- * time in Fibonacci, where each parent has two children: a CPU profile).
+ * time in Fibonacci, where each parent has two children: a CPU profile). (That one parent's cell
+ * is kept alive until the next unnamed child is spawned.)
  */
 let prefixOf: Cell | null | undefined;
 let prefixThread = -1;
