@@ -210,7 +210,6 @@ export class Mailbox {
     this.at = EMPTY_F64;
     this.mask = -1;
     this.head = 0;
-    this.count = 0;
   }
 
   /**

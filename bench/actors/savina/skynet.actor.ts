@@ -26,7 +26,8 @@ export default defineActor<State, Msg, Args>({
   // `sum: -0`, a double from the start: the sums pass 2^31 (the answer is 499,999,500,000), and once a
   // field of a literal's map that started as a small integer holds more, V8 makes every later
   // object of that literal with the old map and moves it to the new one at its first use: about
-  // 0.25 us an actor, 6-7 % of a worker's time here (Node 20, 22 and 24 alike; a CPU profile).
+  // 0.25 us an actor, 6-7 % of a worker's time here (Node 20: a CPU profile, and %HaveSameMap on
+  // the states; scripts showed it on Node 22 and 24 too, in some cases, by how V8 compiled them).
   // The peers' port does the same (peers/portable.ts): the benchmark measures the runtimes.
   init: (a) => ({ num: a.num, size: a.size, div: a.div, parent: a.parent, got: 0, sum: -0 }),
   receive(s, msg, ctx) {
