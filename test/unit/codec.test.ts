@@ -23,6 +23,28 @@ describe('codec', () => {
     }
   });
 
+  // Regression: a pool received views live in was made with Buffer.allocUnsafeSlow, so a view's
+  // `buffer` showed what this process's memory last held there (freed buffers, say), and an actor
+  // passing that buffer on sent it along.
+  it('a received view into a pool shows, beyond its own bytes, nothing but zeros or other messages', () => {
+    const codec = new Codec(null);
+    const ring = new Uint8Array(new SharedArrayBuffer(64));
+    const encoded = codec.encode(new Int16Array([1, 2, 3]));
+    ring.set(encoded, 0);
+    const receive = () => codec.decodeShared(ring, 0, encoded.length) as Int16Array;
+    // Freed memory full of 0xab for the allocator to hand out again.
+    for (let i = 0; i < 2000; i++) new Uint8Array(65536).fill(0xab);
+    // Receive until a new pool is made: it holds this one message.
+    const first = receive();
+    let view = first;
+    while (view.buffer === first.buffer) view = receive();
+    expect([...view]).toEqual([1, 2, 3]);
+    const pool = new Uint8Array(view.buffer);
+    let shown = 0;
+    for (let i = 0; i < pool.length; i++) if ((i < view.byteOffset || i >= view.byteOffset + view.byteLength) && pool[i] !== 0) shown++;
+    expect(shown).toBe(0);
+  });
+
   // Regression: msgpackr names a typed array by its constructor's name, so one of a subclass, or a
   // Float16Array (Node 24), was written under a code no reader knows: the message was encoded,
   // sent, and dead-lettered undecodable on arrival.

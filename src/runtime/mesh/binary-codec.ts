@@ -114,10 +114,10 @@ function copyOf(bytes: Uint8Array, from: number, end: number): Uint8Array<ArrayB
 /** A copy of `bytes[from, from + n)` in a pool; returns its offset in `pool.buffer`. */
 function pooled(bytes: Uint8Array, from: number, n: number): number {
   if (poolAt + n > pool.length) {
-    // Not zeroed, as Node's own Buffer pool is not: every byte a view shows is copied in before
-    // the view is made. Zeroing 64 KiB cost 9-12 % of the 1 KiB binary row's time (same-process
-    // A/B of the ring micro-benchmark's binary row, AMD EPYC VM, Node 20).
-    pool = new Uint8Array(Buffer.allocUnsafeSlow(POOL_BYTES).buffer, 0, POOL_BYTES);
+    // Zeroed: a view's `buffer` shows the whole pool, and an actor may pass it on (to another
+    // node, say). Not zeroed (Buffer.allocUnsafeSlow) it showed whatever this process's memory
+    // last held there: 9-12 % faster on the ring micro-benchmark's 1 KiB binary row, not worth that.
+    pool = new Uint8Array(POOL_BYTES);
     pools.add(pool.buffer);
     // postMessage copies it rather than detach the others' bytes (Node 20) or refuses (22 and later).
     markAsUntransferable(pool.buffer);
