@@ -20,3 +20,23 @@ describe('an idle actor', () => {
     }
   });
 });
+
+describe('a stopped actor', () => {
+  // Regression: the path of an unnamed child is its parent's path and a prefix made once for the
+  // siblings spawned one after another; the cache of that prefix kept the last parent's cell, and
+  // its state, alive after the parent stopped (until some actor spawned its next unnamed child).
+  it('is not kept in memory by the paths of the children it spawned', async () => {
+    const system = await createActorSystem({ name: 'kept', workers: 1, logger: quiet });
+    try {
+      const parent = await system.spawn(fixture('kept.actor'));
+      await expect(parent.ask({ type: 'spawn-child' })).resolves.toBe('spawned');
+      await system.stop(parent);
+      // A named actor: its path takes nothing from that cache.
+      const probe = await system.spawn(fixture('kept.actor'), { name: 'probe' });
+      await expect(probe.ask({ type: 'alive' })).resolves.toBe(1); // the probe
+      await expectConserved(system);
+    } finally {
+      await system.shutdown();
+    }
+  });
+});

@@ -328,13 +328,18 @@ function childPath(parent: Cell | null, name: string | undefined, thread: number
  * The last unnamed child's parent (null: top-level) and thread, what follows the parent's path for
  * the children of that thread (`/$<thread>.`), and the parent's path with it: ropes over the
  * parent's path, not copies (a join of the pieces for each new parent was 3.5-5 % of a worker's
- * time in Fibonacci, where each parent has two children: a CPU profile). (That one parent's cell
- * is kept alive until the next unnamed child is spawned.)
+ * time in Fibonacci, where each parent has two children: a CPU profile). The parent's cell is let
+ * go when it stops (`forgetChildPrefix`), so it does not keep the actor's state alive.
  */
 let prefixOf: Cell | null | undefined;
 let prefixThread = -1;
 let own = '';
 let prefix = '';
+
+/** The actor of `cell` stopped: the prefix cache lets go of it. */
+export function forgetChildPrefix(cell: Cell): void {
+  if (prefixOf === cell) prefixOf = undefined;
+}
 
 /** A path of more chars than this is not copied into its children's (a flat string costs 16 B and its chars; a rope 32 B). */
 const LONG_PATH = 32;

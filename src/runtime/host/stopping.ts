@@ -15,7 +15,7 @@ import { registryKey, type ActorTable } from './actor-table.js';
 import type { Cell } from './cell.js';
 import type { DeadLetterBatch } from './dead-letter-batch.js';
 import type { HostFlow } from './flow-control.js';
-import type { Lifecycle } from './lifecycle.js';
+import { forgetChildPrefix, type Lifecycle } from './lifecycle.js';
 import type { Sending } from './sending.js';
 import type { Supervision } from './supervisor.js';
 import type { MeshNode } from '../mesh/mesh-node.js';
@@ -130,6 +130,7 @@ export class Stopping {
     }
     box.recycle();
     box.clearSystem();
+    forgetChildPrefix(cell);
     cell.asks = 0;
     const breaker = cell.breaker;
     if (breaker) {
