@@ -29,3 +29,23 @@ describe('an idle worker', () => {
     await expectConserved(system);
   });
 });
+
+describe('parked threads', () => {
+  // Every thread parks as soon as it is idle (spinMs 0) and no backstop timer wakes it (parkMs at
+  // its largest): each message has to wake its thread through the doorbell, and a wake-up lost
+  // anywhere (main's pump, a worker's, the doorbell's protocol) leaves an ask waiting until its
+  // timeout, which fails the test.
+  it('are woken by every message: 2,000 asks main -> worker 0 -> worker 1 and back, none waiting on a timer', async () => {
+    const system = await createActorSystem({ name: 'parked', workers: 2, logger: quiet, tuning: { spinMs: 0, parkMs: 2 ** 31 - 1 } });
+    try {
+      const a = await system.spawn(fixture('echo.actor'), { placement: { worker: 0 } });
+      const b = await system.spawn(fixture('echo.actor'), { placement: { worker: 1 } });
+      for (let i = 0; i < 2000; i++) {
+        await expect(a.ask({ type: 'ask-other', other: b, value: i }, { timeoutMs: 5000 })).resolves.toBe(i);
+      }
+      await expectConserved(system);
+    } finally {
+      await system.shutdown();
+    }
+  });
+});
