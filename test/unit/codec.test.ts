@@ -26,7 +26,7 @@ describe('codec', () => {
   // Regression: a pool received views live in was made with Buffer.allocUnsafeSlow, so a view's
   // `buffer` showed what this process's memory last held there (freed buffers, say), and an actor
   // passing that buffer on sent it along.
-  it('a received view into a pool shows, beyond its own bytes, nothing but zeros or other messages', () => {
+  it('a received view into a new pool shows nothing but zeros beyond its own bytes', () => {
     const codec = new Codec(null);
     const ring = new Uint8Array(new SharedArrayBuffer(64));
     const encoded = codec.encode(new Int16Array([1, 2, 3]));
